@@ -1,0 +1,159 @@
+/**
+ * Builds the Elysia app without listening: tests call app.handle(new Request(...)), the CLI entry listens.
+ */
+import { cors } from "@elysiajs/cors";
+import { Elysia } from "elysia";
+import { timingSafeEqual, createHash } from "node:crypto";
+import { isLoopbackHost } from "./config.ts";
+import { RelayError, relayErrorHeaders } from "./core/relay-error.ts";
+import type { RelayModel } from "./core/relay-backend.ts";
+import { anthropicMessagesRoutes } from "./protocols/anthropic-messages/routes.ts";
+import { renderAnthropicError } from "./protocols/anthropic-messages/render-error.ts";
+import { openAIChatRoutes } from "./protocols/openai-chat/routes.ts";
+import { renderOpenAIError } from "./protocols/openai-chat/render-error.ts";
+import type { AppDependencies } from "./server/app-dependencies.ts";
+import { describeRequestError } from "./server/describe-request-error.ts";
+import { getRequestContext, requestIdFrom, setRequestContext, wasServedAsRelayRequest } from "./server/request-context.ts";
+
+/** True for requests from Anthropic-format clients (they send anthropic-version, and use /messages paths). */
+function speaksAnthropic(request: Request): boolean {
+  return request.headers.has("anthropic-version") || new URL(request.url).pathname.replace(/^\/v1/, "").startsWith("/messages");
+}
+
+function errorResponse(request: Request, error: RelayError, requestId: string): Response {
+  const { status, body } = speaksAnthropic(request) ? renderAnthropicError(error, requestId) : renderOpenAIError(error);
+  return Response.json(body, { status, headers: { "x-request-id": requestId, ...relayErrorHeaders(error) } });
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function presentedKey(request: Request): string | undefined {
+  const authorization = request.headers.get("authorization");
+  if (authorization?.toLowerCase().startsWith("bearer ")) return authorization.slice(7).trim();
+  return request.headers.get("x-api-key") ?? undefined;
+}
+
+/** Browser origins allowed by --cors-origins: "localhost" means any loopback origin, "*" any, "none" none. */
+function corsOrigin(allowed: string[]) {
+  if (allowed.includes("none")) return false;
+  if (allowed.includes("*")) return true;
+  return (request: Request) => {
+    const origin = request.headers.get("origin");
+    if (!origin) return false;
+    if (allowed.includes(origin)) return true;
+    try {
+      return allowed.includes("localhost") && isLoopbackHost(new URL(origin).hostname);
+    } catch {
+      return false;
+    }
+  };
+}
+
+const publicPaths = new Set(["/", "/health"]);
+
+function openAIModelList(models: RelayModel[]) {
+  return { object: "list", data: models.map((model) => ({ id: model.id, object: "model", created: 0, owned_by: "anthropic" })) };
+}
+
+function anthropicModelList(models: RelayModel[]) {
+  const data = models.map((model) => ({ type: "model", id: model.id, display_name: model.displayName, created_at: "1970-01-01T00:00:00Z" }));
+  return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+}
+
+/** Aliases and the full ids they resolve to, each once. */
+function withFullIds(models: RelayModel[]): RelayModel[] {
+  const seen = new Map<string, RelayModel>();
+  for (const model of models) {
+    if (!seen.has(model.id)) seen.set(model.id, model);
+    if (model.resolvesTo && !seen.has(model.resolvesTo)) seen.set(model.resolvesTo, { id: model.resolvesTo, displayName: model.resolvesTo });
+  }
+  return [...seen.values()];
+}
+
+export function createApp(dependencies: AppDependencies) {
+  const { config, backend, metrics, log } = dependencies;
+  const guardHost = !config.apiKey && isLoopbackHost(config.host);
+
+  const listModels = async (request: Request) => {
+    const models = withFullIds(await backend.listModels());
+    return speaksAnthropic(request) ? anthropicModelList(models) : openAIModelList(models);
+  };
+
+  const health = () => {
+    const backendHealth = backend.health();
+    const load = backend.load();
+    return {
+      status: backendHealth.ok ? "ok" : "degraded",
+      ...(backendHealth.reason ? { reason: backendHealth.reason } : {}),
+      version: dependencies.version,
+      pid: process.pid,
+      started_at: dependencies.startedAt.toISOString(),
+      uptime_seconds: Math.round((Date.now() - dependencies.startedAt.getTime()) / 1000),
+      backend: { name: backend.name, ...backendHealth.details },
+      requests: { active: load.active, queued: load.queued },
+      cli_processes: load.processes,
+      agent_mode: config.agent,
+    };
+  };
+
+  return new Elysia()
+    .use(
+      cors({
+        origin: corsOrigin(config.corsOrigins),
+        credentials: false,
+        methods: ["GET", "HEAD", "POST", "OPTIONS"],
+        allowedHeaders: ["content-type", "authorization", "x-api-key", "anthropic-version", "anthropic-beta", "x-request-id", "openai-organization", "openai-project"],
+        exposeHeaders: ["x-request-id", "request-id", "retry-after"],
+        maxAge: 600,
+      }),
+    )
+    .onRequest(({ request, set }) => {
+      const requestId = requestIdFrom(request.headers.get("x-request-id"));
+      setRequestContext(request, { requestId, log: log.child({ request_id: requestId }), startedAt: performance.now() });
+      set.headers["x-request-id"] = requestId;
+      set.headers["request-id"] = requestId;
+      if (request.method === "OPTIONS") return;
+      if (guardHost) {
+        // DNS rebinding: a web page whose domain resolves to 127.0.0.1 would otherwise reach an unauthenticated relay.
+        const host = (request.headers.get("host") ?? "").replace(/:\d+$/, "");
+        if (host && !isLoopbackHost(host)) {
+          return errorResponse(request, new RelayError("permission", `Host "${host}" is not allowed: the relay only answers to localhost without --api-key.`), requestId);
+        }
+      }
+      const path = new URL(request.url).pathname;
+      if (config.apiKey && !publicPaths.has(path)) {
+        const key = presentedKey(request);
+        if (!key || !sameSecret(key, config.apiKey)) {
+          return errorResponse(request, new RelayError("authentication", "Invalid or missing API key for this relay (send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY')."), requestId);
+        }
+      }
+    })
+    .onError(({ code, error, request }) => {
+      const context = getRequestContext(request, log);
+      const relayError = describeRequestError(code, error);
+      if (relayError.status >= 500) context.log.error("request failed", { error: relayError.detail ?? relayError.message });
+      return errorResponse(request, relayError, context.requestId);
+    })
+    .onAfterResponse(({ request, set }) => {
+      if (wasServedAsRelayRequest(request)) return;
+      const context = getRequestContext(request, log);
+      const status = typeof set.status === "number" ? set.status : 200;
+      const fields = { method: request.method, path: new URL(request.url).pathname, status, duration_ms: Math.round(performance.now() - context.startedAt) };
+      if (status >= 400) context.log.info("request completed", fields);
+      else context.log.debug("request completed", fields);
+    })
+    .get("/", () => ({ name: "agent-relay", version: dependencies.version, status: "ok" }))
+    .head("/", () => new Response(null, { status: 200 }))
+    .get("/health", health)
+    .get("/metrics", () => new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }))
+    .get("/v1/metrics", () => metrics.toJSON())
+    .get("/v1/models", ({ request }) => listModels(request))
+    .get("/models", ({ request }) => listModels(request))
+    .use(openAIChatRoutes(dependencies))
+    .use(anthropicMessagesRoutes(dependencies));
+}
+
+export type RelayApp = ReturnType<typeof createApp>;

@@ -1,0 +1,174 @@
+/**
+ * Everything that goes into one CLI run for a request: argv, environment, the initialize control request
+ * and the new user turn. Request parameters the CLI has no flag for travel in its environment
+ * (CLAUDE_CODE_EXTRA_BODY is merged into the upstream body; CLAUDE_CODE_MAX_OUTPUT_TOKENS sets max_tokens).
+ */
+import { RelayError } from "../../core/relay-error.ts";
+import type { RelayMessage, RelayRequest, RelayWarning } from "../../core/relay-request.ts";
+import { mergeConsecutiveTurns, toClaudeContent, type ClaudeContentBlock } from "./to-claude-content.ts";
+
+export interface ClaudeInvocationSettings {
+  /** Model used when the client names one the CLI cannot serve; undefined = the CLI's default. */
+  defaultModel?: string;
+  /** CLAUDE_CODE_MAX_RETRIES. */
+  cliMaxRetries: number;
+  /** The CLI's own tools are on. */
+  agent: boolean;
+  agentTools?: string;
+  permissionMode: string;
+  /** The relay's own listen address, so a base URL pointing back at it is dropped. */
+  relayAddress: { host: string; port: number };
+}
+
+export interface ClaudeInvocation {
+  args: string[];
+  env: Record<string, string | undefined>;
+  /** Earlier turns, to be written to a session file and resumed. */
+  history: RelayMessage[];
+  /** The control request sent first on stdin. */
+  initialize: Record<string, unknown>;
+  /** The user turn sent on stdin that starts the model call. */
+  userMessage: { type: "user"; message: { role: "user"; content: ClaudeContentBlock[] }; parent_tool_use_id: null };
+  /** The model passed with --model, if any. */
+  model?: string;
+  /** Request parameters that could not be carried. */
+  warnings: RelayWarning[];
+}
+
+const aliasPattern = /^(default|best|opus|sonnet|haiku|fable|opusplan)(\[1m\])?$/i;
+
+/** The model to pass to the CLI: Claude names and aliases as given, anything else (gpt-4o, ...) becomes the default. */
+export function resolveClaudeModel(requested: string, defaultModel: string | undefined): { model?: string; warning?: RelayWarning } {
+  const name = requested.trim();
+  if (name === "" || name.toLowerCase() === "default") return { model: defaultModel };
+  if (aliasPattern.test(name) || /claude|opus|sonnet|haiku|fable/i.test(name)) return { model: name };
+  return {
+    model: defaultModel,
+    warning: {
+      parameter: "model",
+      message: `"${name}" is not a Claude model; using ${defaultModel ?? "the CLI's default model"} (set --model to choose)`,
+    },
+  };
+}
+
+/** True when a base URL points at this relay itself (it would make the CLI call the relay in a loop). */
+export function pointsAtRelay(baseUrl: string, relay: { host: string; port: number }): boolean {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return false;
+  }
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  if (port !== relay.port) return false;
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const local = host === "localhost" || host === "::1" || host === "0.0.0.0" || host === "::" || /^127\./.test(host);
+  return local || host === relay.host.replace(/^\[|\]$/g, "").toLowerCase();
+}
+
+/** Splits the conversation into the history to resume and the new user turn. */
+export function splitConversation(messages: RelayMessage[]): { history: RelayMessage[]; turn: RelayMessage } {
+  const turns = mergeConsecutiveTurns(messages);
+  const turn = turns.at(-1);
+  if (!turn) throw new RelayError("invalid_request", "messages: at least one message is required.", { param: "messages" });
+  if (turn.role !== "user") {
+    throw new RelayError(
+      "invalid_request",
+      "The last message must come from the user: continuing a partial assistant message (prefill) is not supported by the Claude Code backend.",
+      { param: "messages" },
+    );
+  }
+  return { history: turns.slice(0, -1), turn };
+}
+
+export function buildClaudeInvocation(
+  request: RelayRequest,
+  settings: ClaudeInvocationSettings,
+  baseEnv: Record<string, string | undefined>,
+): ClaudeInvocation {
+  const warnings: RelayWarning[] = [...request.warnings];
+  const { history, turn } = splitConversation(request.messages);
+  const content = toClaudeContent(turn.content);
+  if (content.length === 0) {
+    throw new RelayError("invalid_request", "The last user message has no content.", { param: "messages" });
+  }
+  const { model, warning } = resolveClaudeModel(request.model, settings.defaultModel);
+  if (warning) warnings.push(warning);
+
+  const args = [
+    "-p",
+    "--input-format", "stream-json",
+    "--output-format", "stream-json",
+    "--verbose",
+    "--include-partial-messages",
+    "--no-session-persistence",
+  ];
+  if (model) args.push("--model", model);
+  if (settings.agent) {
+    if (settings.agentTools !== undefined) args.push("--tools", settings.agentTools);
+    args.push("--permission-mode", settings.permissionMode);
+  } else {
+    // Plain API behaviour: no built-in tools, and none of the user's MCP servers started for nothing.
+    args.push("--tools", "", "--strict-mcp-config");
+  }
+  if (request.tools?.length) {
+    warnings.push({ parameter: "tools", message: "client tools are not supported by this version of agent-relay; the model is offered none" });
+  }
+
+  const initialize: Record<string, unknown> = { subtype: "initialize" };
+  if (settings.agent) {
+    // Agent mode keeps Claude Code's own prompt (it explains the tools); the client's instructions follow it.
+    if (request.system) initialize.appendSystemPrompt = request.system;
+  } else {
+    // The client's prompt replaces Claude Code's coding-agent prompt; an empty one leaves only the CLI's two fixed lines.
+    initialize.systemPrompt = [request.system ?? ""];
+  }
+
+  return {
+    args,
+    env: buildClaudeEnv(request, settings, baseEnv),
+    history,
+    initialize: { type: "control_request", request_id: "relay_init", request: initialize },
+    userMessage: { type: "user", message: { role: "user", content }, parent_tool_use_id: null },
+    model,
+    warnings,
+  };
+}
+
+function buildClaudeEnv(
+  request: RelayRequest,
+  settings: ClaudeInvocationSettings,
+  baseEnv: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...baseEnv };
+  if (env.ANTHROPIC_BASE_URL && pointsAtRelay(env.ANTHROPIC_BASE_URL, settings.relayAddress)) delete env.ANTHROPIC_BASE_URL;
+  // Variables the relay sets per request must not leak in from the relay's own environment.
+  for (const name of ["CLAUDE_CODE_EXTRA_BODY", "CLAUDE_CODE_MAX_OUTPUT_TOKENS", "CLAUDE_CODE_EFFORT_LEVEL"]) delete env[name];
+  env.CLAUDE_CODE_MAX_RETRIES = String(settings.cliMaxRetries);
+  env.DISABLE_AUTOUPDATER = "1";
+  if (!settings.agent) {
+    // Plain API behaviour: the user's CLAUDE.md files and auto-memory are not injected into the prompt.
+    env.CLAUDE_CODE_DISABLE_CLAUDE_MDS = "1";
+    env.CLAUDE_CODE_DISABLE_AUTO_MEMORY = "1";
+  }
+
+  const extraBody: Record<string, unknown> = {};
+  if (request.temperature !== undefined) extraBody.temperature = request.temperature;
+  if (request.topP !== undefined) extraBody.top_p = request.topP;
+  if (request.topK !== undefined) extraBody.top_k = request.topK;
+  if (request.stopSequences?.length) extraBody.stop_sequences = request.stopSequences;
+  if (Object.keys(extraBody).length > 0) env.CLAUDE_CODE_EXTRA_BODY = JSON.stringify(extraBody);
+  if (request.maxOutputTokens !== undefined) env.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxOutputTokens);
+
+  const thinking = request.thinking;
+  if (!thinking || thinking.type === "disabled") {
+    // A request without thinking gets none, as from the API (the CLI would otherwise think adaptively).
+    env.MAX_THINKING_TOKENS = "0";
+  } else if (thinking.type === "enabled" && thinking.budgetTokens !== undefined) {
+    env.MAX_THINKING_TOKENS = String(thinking.budgetTokens);
+  } else {
+    delete env.MAX_THINKING_TOKENS;
+  }
+  if (request.effort) env.CLAUDE_CODE_EFFORT_LEVEL = request.effort;
+  return env;
+}

@@ -1,0 +1,52 @@
+/**
+ * The parts of the claude CLI's stream-json output (2.1.197) the relay reads. The CLI prints more fields;
+ * these are only the ones we depend on, all optional where the CLI omits them in some messages.
+ */
+
+/** Anthropic usage as the CLI reports it in `result` and in stream events. */
+export interface ClaudeUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_creation_input_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+}
+
+/** One line of stdout, narrowed by `type`. */
+export type ClaudeOutputMessage =
+  | { type: "system"; subtype: string; model?: string; attempt?: number; max_retries?: number; retry_delay_ms?: number; error_status?: number | null; error?: string }
+  | { type: "stream_event"; event: ClaudeStreamEvent }
+  | { type: "assistant"; message: ClaudeAssistantMessage; error?: string }
+  | { type: "user"; message: unknown }
+  | ClaudeResultMessage
+  | { type: "control_request"; request_id: string; request: { subtype: string; [key: string]: unknown } }
+  | { type: "control_response"; response: { subtype: "success" | "error"; request_id: string; error?: string; response?: unknown } };
+
+export interface ClaudeAssistantMessage {
+  id: string;
+  model: string;
+  content: Array<{ type: string; text?: string; thinking?: string; signature?: string; data?: string; id?: string; name?: string; input?: unknown }>;
+  usage?: ClaudeUsage;
+}
+
+export interface ClaudeResultMessage {
+  type: "result";
+  subtype: string;
+  is_error: boolean;
+  api_error_status?: number | null;
+  result?: string;
+  stop_reason?: string | null;
+  terminal_reason?: string;
+  errors?: string[];
+  usage?: ClaudeUsage;
+  session_id?: string;
+  num_turns?: number;
+}
+
+/** Anthropic streaming events, as the CLI forwards them inside `stream_event`. */
+export type ClaudeStreamEvent =
+  | { type: "message_start"; message: { id: string; model: string; usage?: ClaudeUsage } }
+  | { type: "content_block_start"; index: number; content_block: { type: string; id?: string; name?: string; data?: string; text?: string } }
+  | { type: "content_block_delta"; index: number; delta: { type: string; text?: string; thinking?: string; signature?: string; partial_json?: string } }
+  | { type: "content_block_stop"; index: number }
+  | { type: "message_delta"; delta: { stop_reason?: string | null; stop_sequence?: string | null }; usage?: ClaudeUsage }
+  | { type: "message_stop" };

@@ -1,0 +1,252 @@
+/**
+ * The one place that owns a `claude` CLI process: spawn in its own process group, stream-json lines in
+ * and out, a bounded stderr tail, exit checks, and killing the whole group.
+ */
+import type { Subprocess } from "bun";
+import { RelayError } from "../../core/relay-error.ts";
+import { encodeJsonLine, JsonLinesDecoder, type JsonLine } from "../../util/json-lines.ts";
+
+export interface ClaudeProcessOptions {
+  /** Absolute path of the claude binary. */
+  binary: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Bytes of stderr kept for error reports. */
+  stderrTailBytes?: number;
+}
+
+export interface ReadLinesOptions {
+  /** Ends reading at once when aborted (client disconnect, shutdown). */
+  signal?: AbortSignal;
+  /** Fails with a timeout error when the CLI prints nothing for this long. */
+  idleTimeoutMs?: number;
+}
+
+const isWindows = process.platform === "win32";
+
+/** Every live CLI process, so shutdown can end them all. */
+export class ClaudeProcessRegistry {
+  private readonly live = new Set<ClaudeProcess>();
+
+  add(child: ClaudeProcess): void {
+    this.live.add(child);
+  }
+
+  delete(child: ClaudeProcess): void {
+    this.live.delete(child);
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  killAll(): void {
+    for (const child of this.live) child.kill();
+  }
+
+  /** Interrupts every process, then kills the groups of those still running after the grace period. */
+  async stopAll(graceMs: number): Promise<void> {
+    await Promise.all([...this.live].map((child) => child.stop(graceMs)));
+  }
+}
+
+export class ClaudeProcess {
+  readonly pid: number;
+  /** Resolves with the exit code once the CLI has exited. */
+  readonly exited: Promise<number>;
+  private readonly child: Subprocess<"pipe", "pipe", "pipe">;
+  private readonly stderrTailBytes: number;
+  private stderrText = "";
+  private inputOpen = true;
+  private groupReaped = false;
+  private exitCode: number | null = null;
+  private interruptCounter = 0;
+
+  private constructor(child: Subprocess<"pipe", "pipe", "pipe">, stderrTailBytes: number, private readonly registry?: ClaudeProcessRegistry) {
+    this.child = child;
+    this.pid = child.pid;
+    this.stderrTailBytes = stderrTailBytes;
+    this.exited = child.exited.then((code) => {
+      this.exitCode = code;
+      // Tool children or MCP servers may still hold stdout open after the CLI exits; without this the reader never sees EOF.
+      this.killGroup("SIGKILL");
+      this.groupReaped = true;
+      this.registry?.delete(this);
+      return code;
+    });
+    void this.drainStderr();
+  }
+
+  /** Starts the CLI in its own process group. A missing binary becomes a 503 that says how to install it. */
+  static spawn(options: ClaudeProcessOptions, registry?: ClaudeProcessRegistry): ClaudeProcess {
+    let child: Subprocess<"pipe", "pipe", "pipe">;
+    try {
+      child = Bun.spawn([options.binary, ...options.args], {
+        cwd: options.cwd,
+        env: options.env,
+        stdin: "pipe",
+        stdout: "pipe",
+        stderr: "pipe",
+        // setsid(): the CLI leads a new process group, so one signal reaches it and every child it starts.
+        detached: !isWindows,
+      });
+    } catch (error) {
+      throw new RelayError("unavailable", claudeMissingMessage(options.binary), {
+        code: "claude_cli_not_found",
+        retryable: false,
+        detail: String(error),
+        cause: error,
+      });
+    }
+    const claude = new ClaudeProcess(child, options.stderrTailBytes ?? 8192, registry);
+    registry?.add(claude);
+    return claude;
+  }
+
+  /** True until the CLI has exited. */
+  get running(): boolean {
+    return this.exitCode === null;
+  }
+
+  /** The last bytes the CLI wrote to stderr. */
+  get stderrTail(): string {
+    return this.stderrText;
+  }
+
+  /** Writes one JSON line to the CLI's stdin; ignored once input is closed or the CLI is gone. */
+  send(message: unknown): void {
+    if (!this.inputOpen || !this.running) return;
+    try {
+      this.child.stdin.write(encodeJsonLine(message));
+      void this.child.stdin.flush();
+    } catch {
+      this.inputOpen = false;
+    }
+  }
+
+  /** Closes stdin: an idle CLI then exits on its own within milliseconds. */
+  closeInput(): void {
+    if (!this.inputOpen) return;
+    this.inputOpen = false;
+    try {
+      void this.child.stdin.end();
+    } catch {
+      // already closed by the exiting process
+    }
+  }
+
+  /** Asks the CLI to abort the current turn; it cancels the upstream request and ends its tool children. */
+  interrupt(): void {
+    this.send({ type: "control_request", request_id: `interrupt_${++this.interruptCounter}`, request: { subtype: "interrupt" } });
+  }
+
+  /** Reads stdout as JSON lines until EOF, abort or idle timeout. */
+  async *readLines(options: ReadLinesOptions = {}): AsyncGenerator<JsonLine> {
+    const reader = this.child.stdout.getReader();
+    const decoder = new JsonLinesDecoder();
+    const { signal, idleTimeoutMs } = options;
+    let abortListener: (() => void) | undefined;
+    const aborted = new Promise<"aborted">((resolve) => {
+      if (signal?.aborted) return resolve("aborted");
+      abortListener = () => resolve("aborted");
+      signal?.addEventListener("abort", abortListener, { once: true });
+    });
+    try {
+      while (true) {
+        let idleTimer: Timer | undefined;
+        const idle = idleTimeoutMs
+          ? new Promise<"idle">((resolve) => (idleTimer = setTimeout(() => resolve("idle"), idleTimeoutMs)))
+          : undefined;
+        const next = await Promise.race([reader.read(), aborted, ...(idle ? [idle] : [])]);
+        clearTimeout(idleTimer);
+        if (next === "aborted") return;
+        if (next === "idle") {
+          throw new RelayError("timeout", `The Claude Code CLI produced no output for ${Math.round(idleTimeoutMs! / 1000)} s.`, {
+            retryable: true,
+          });
+        }
+        if (next.done) {
+          yield* decoder.end();
+          return;
+        }
+        yield* decoder.push(next.value);
+      }
+    } finally {
+      if (abortListener) signal?.removeEventListener("abort", abortListener);
+      reader.releaseLock();
+    }
+  }
+
+  /**
+   * Ends the process politely and then firmly: interrupt (the CLI cancels its upstream request and tool
+   * children), close stdin, and kill the whole group if it is still there after the grace period.
+   */
+  async stop(graceMs: number): Promise<void> {
+    if (!this.running) return;
+    this.interrupt();
+    this.closeInput();
+    if (await this.exitsWithin(graceMs)) return;
+    this.killGroup("SIGTERM");
+    if (await this.exitsWithin(Math.min(graceMs, 1000))) return;
+    this.killGroup("SIGKILL");
+    await this.exitsWithin(1000);
+  }
+
+  /** Closes stdin after a completed turn and waits for the CLI to exit; kills it if it lingers. */
+  async finish(graceMs: number): Promise<void> {
+    this.closeInput();
+    if (await this.exitsWithin(graceMs)) return;
+    await this.stop(graceMs);
+  }
+
+  /** Kills the whole process group at once; safe to call any number of times. */
+  kill(): void {
+    this.killGroup("SIGKILL");
+  }
+
+  private async exitsWithin(ms: number): Promise<boolean> {
+    if (!this.running) return true;
+    let timer: Timer | undefined;
+    const result = await Promise.race([
+      this.exited.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  private killGroup(signal: "SIGTERM" | "SIGKILL"): void {
+    if (this.groupReaped) return;
+    if (isWindows) {
+      if (this.running) Bun.spawnSync(["taskkill", "/T", "/F", "/PID", String(this.pid)]);
+      return;
+    }
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  }
+
+  private async drainStderr(): Promise<void> {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of this.child.stderr) {
+        this.stderrText += decoder.decode(chunk, { stream: true });
+        if (this.stderrText.length > this.stderrTailBytes) this.stderrText = this.stderrText.slice(-this.stderrTailBytes);
+      }
+    } catch {
+      // the pipe closed with the process
+    }
+  }
+}
+
+/** What a user sees when the claude binary cannot be started. */
+export function claudeMissingMessage(binary: string): string {
+  return (
+    `The Claude Code CLI was not found (looked for "${binary}"). Install it with ` +
+    "`npm install -g @anthropic-ai/claude-code`, run `claude` once to log in, " +
+    "then restart agent-relay (or point --claude-bin / AGENT_RELAY_CLAUDE_BIN at the binary)."
+  );
+}

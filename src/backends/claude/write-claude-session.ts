@@ -1,0 +1,88 @@
+/**
+ * Earlier turns reach the model as real user and assistant turns through a session file in the CLI's own
+ * format, replayed with `--resume <id> --no-session-persistence` (verified on claude 2.1.197: the history is
+ * sent upstream verbatim and the file is not appended to). The file is ours and is removed after the request.
+ */
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { RelayMessage } from "../../core/relay-request.ts";
+import { toClaudeContent } from "./to-claude-content.ts";
+
+export interface ClaudeSessionFile {
+  sessionId: string;
+  path: string;
+  /** Deletes the file; safe to call more than once. */
+  remove(): Promise<void>;
+}
+
+export interface WriteClaudeSessionOptions {
+  /** The turns before the new user turn, already alternating. */
+  history: RelayMessage[];
+  /** The working directory the CLI will run in; the CLI looks for sessions under a folder named after it. */
+  cwd: string;
+  /** The environment the CLI will get (for CLAUDE_CONFIG_DIR and HOME). */
+  env: Record<string, string | undefined>;
+  /** Recorded in each line, as the CLI does. */
+  cliVersion?: string;
+}
+
+/** The folder the CLI keeps a working directory's sessions in: every non-alphanumeric character becomes '-'. */
+export function claudeProjectDirectory(cwd: string, env: Record<string, string | undefined>): string {
+  const configDirectory = env.CLAUDE_CONFIG_DIR || join(env.HOME || env.USERPROFILE || homedir(), ".claude");
+  return join(configDirectory, "projects", cwd.replace(/[^a-zA-Z0-9]/g, "-"));
+}
+
+export async function writeClaudeSession(options: WriteClaudeSessionOptions): Promise<ClaudeSessionFile> {
+  const sessionId = crypto.randomUUID();
+  const directory = claudeProjectDirectory(options.cwd, options.env);
+  const path = join(directory, `${sessionId}.jsonl`);
+  const startedAt = Date.now() - options.history.length * 1000;
+  let parentUuid: string | null = null;
+  const lines: string[] = [];
+
+  options.history.forEach((message, index) => {
+    const uuid = crypto.randomUUID();
+    const content = toClaudeContent(message.content);
+    const record = {
+      type: message.role,
+      uuid,
+      parentUuid,
+      sessionId,
+      timestamp: new Date(startedAt + index * 1000).toISOString(),
+      isSidechain: false,
+      cwd: options.cwd,
+      userType: "external",
+      version: options.cliVersion ?? "2.1.197",
+      message:
+        message.role === "user"
+          ? { role: "user", content }
+          : {
+              // One record per assistant turn with its own id: the CLI joins records that share a message id.
+              id: `msg_relay_${sessionId.slice(0, 8)}_${index}`,
+              type: "message",
+              role: "assistant",
+              model: "relay-history",
+              content,
+              stop_reason: content.some((block) => block.type === "tool_use") ? "tool_use" : "end_turn",
+              stop_sequence: null,
+              usage: { input_tokens: 0, output_tokens: 0 },
+            },
+    };
+    lines.push(JSON.stringify(record));
+    parentUuid = uuid;
+  });
+
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  await writeFile(path, lines.join("\n") + "\n", { mode: 0o600 });
+  let removed = false;
+  return {
+    sessionId,
+    path,
+    async remove() {
+      if (removed) return;
+      removed = true;
+      await rm(path, { force: true });
+    },
+  };
+}

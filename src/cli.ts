@@ -1,0 +1,127 @@
+#!/usr/bin/env bun
+/**
+ * The command-line entry: the only file that reads argv and the environment and calls listen.
+ */
+import { createApp } from "./app.ts";
+import { ClaudeBackend } from "./backends/claude/claude-backend.ts";
+import { ConfigError, helpText, parseCommand, type RelayConfig } from "./config.ts";
+import { RelayMetrics } from "./server/metrics.ts";
+import { createLogger } from "./util/logger.ts";
+import { version } from "./version.ts";
+
+export interface RunningRelay {
+  url: string;
+  port: number;
+  /** Stops accepting, lets running requests finish within the grace period, then ends every CLI process. */
+  shutdown(): Promise<void>;
+  /** Kills every CLI process group at once. */
+  forceStop(): void;
+}
+
+/** Starts the relay with a parsed configuration; used by main() and by tests that need a real socket. */
+export async function startRelay(config: RelayConfig, env: Record<string, string | undefined> = process.env): Promise<RunningRelay> {
+  const log = createLogger({ level: config.logLevel });
+  const startedAt = new Date();
+  const backend = new ClaudeBackend({
+    claudeBin: config.claudeBin,
+    workdir: config.workdir,
+    idleTimeoutMs: config.idleTimeoutMs,
+    killGraceMs: config.killGraceMs,
+    maxConcurrent: config.maxConcurrent,
+    maxQueue: config.maxQueue,
+    defaultModel: config.defaultModel,
+    cliMaxRetries: config.cliMaxRetries,
+    agent: config.agent,
+    agentTools: config.agentTools,
+    permissionMode: config.permissionMode,
+    relayAddress: { host: config.host, port: config.port },
+    env,
+    log,
+  });
+  const metrics = new RelayMetrics({
+    active: () => backend.load().active,
+    queued: () => backend.load().queued,
+    processes: () => backend.load().processes,
+  });
+  let server: ReturnType<typeof Bun.serve> | undefined;
+  const app = createApp({
+    config,
+    backend,
+    metrics,
+    log,
+    version,
+    startedAt,
+    disableIdleTimeout: (request) => server?.timeout(request, 0),
+  });
+  await backend.probe();
+
+  app.listen({ hostname: config.host, port: config.port, idleTimeout: 60 });
+  server = app.server ?? undefined;
+  if (!server) throw new Error("the server did not start");
+  const port = server.port ?? config.port;
+  // The CLI must not call the relay itself when the user exported ANTHROPIC_BASE_URL for their clients.
+  backend.setRelayAddress({ host: config.host, port });
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  log.info("agent-relay listening", {
+    url,
+    version,
+    agent_mode: config.agent,
+    workdir: config.workdir,
+    auth: config.apiKey ? "api-key" : "none (loopback only)",
+    claude: backend.health().details,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      log.info("shutting down", { grace_ms: config.shutdownGraceMs, active: backend.load().active });
+      const closing = server!.stop(false);
+      await backend.shutdown(config.shutdownGraceMs);
+      await Promise.race([closing, Bun.sleep(1000)]);
+      await server!.stop(true);
+      log.info("stopped");
+    })());
+  return { url, port, shutdown, forceStop: () => backend.killAll() };
+}
+
+async function main(): Promise<void> {
+  let command;
+  try {
+    command = parseCommand(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`agent-relay: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (command.kind === "help") {
+    process.stdout.write(helpText(version) + "\n");
+    return;
+  }
+  if (command.kind === "version") {
+    process.stdout.write(`agent-relay ${version}\n`);
+    return;
+  }
+  let relay: RunningRelay;
+  try {
+    relay = await startRelay(command.config);
+  } catch (error) {
+    process.stderr.write(`agent-relay: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`agent-relay: second ${signal}, exiting now\n`);
+      relay.forceStop();
+      process.exit(130);
+    }
+    void relay.shutdown().then(() => process.exit(0));
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+if (import.meta.main) await main();

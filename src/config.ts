@@ -1,0 +1,224 @@
+/**
+ * Every option of the relay, from the command line or an AGENT_RELAY_* environment variable
+ * (the command line wins). One table drives parsing, validation and --help.
+ */
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+
+export type PermissionMode = "default" | "acceptEdits" | "plan" | "dontAsk" | "bypassPermissions";
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface RelayConfig {
+  host: string;
+  port: number;
+  /** Clients must present this key (Authorization: Bearer or x-api-key) when set. */
+  apiKey?: string;
+  claudeBin: string;
+  dataDir: string;
+  /** The directory the CLI runs in. */
+  workdir: string;
+  /** The model used when a client names a model the CLI cannot serve (e.g. gpt-4o); undefined = the CLI's default. */
+  defaultModel?: string;
+  maxConcurrent: number;
+  maxQueue: number;
+  /** A request fails when the CLI prints nothing for this long. */
+  idleTimeoutMs: number;
+  /** How often quiet streams get a keepalive the client ignores. */
+  keepaliveIntervalMs: number;
+  /** CLAUDE_CODE_MAX_RETRIES for the CLI (its own default is 10 retries over about 3 minutes). */
+  cliMaxRetries: number;
+  /** Agent mode: the CLI's own tools (Bash, Edit, Read, ...) are enabled. */
+  agent: boolean;
+  /** The CLI tools offered in agent mode; undefined = the CLI's default set. */
+  agentTools?: string;
+  permissionMode: PermissionMode;
+  /** Allowed browser origins: "localhost" (any loopback origin), "*", "none", or exact origins. */
+  corsOrigins: string[];
+  shutdownGraceMs: number;
+  /** How long an interrupted CLI gets to exit before its process group is killed. */
+  killGraceMs: number;
+  logLevel: LogLevel;
+}
+
+export type Command = { kind: "serve"; config: RelayConfig } | { kind: "help" } | { kind: "version" };
+
+export class ConfigError extends Error {}
+
+type OptionKind = "string" | "integer" | "duration" | "boolean" | "list";
+
+interface OptionSpec {
+  key: keyof RelayConfig;
+  flag: string;
+  kind: OptionKind;
+  placeholder?: string;
+  help: string;
+  defaultText: string;
+  choices?: readonly string[];
+  min?: number;
+}
+
+const optionSpecs: OptionSpec[] = [
+  { key: "host", flag: "host", kind: "string", placeholder: "HOST", defaultText: "127.0.0.1", help: "Interface to listen on. Anything but loopback requires --api-key." },
+  { key: "port", flag: "port", kind: "integer", placeholder: "PORT", defaultText: "18082", min: 0, help: "Port to listen on (0 picks a free one)." },
+  { key: "apiKey", flag: "api-key", kind: "string", placeholder: "KEY", defaultText: "none", help: "Key clients must send as 'Authorization: Bearer KEY' or 'x-api-key: KEY'." },
+  { key: "claudeBin", flag: "claude-bin", kind: "string", placeholder: "PATH", defaultText: "claude on PATH", help: "The Claude Code CLI to run." },
+  { key: "dataDir", flag: "data-dir", kind: "string", placeholder: "DIR", defaultText: "platform data dir", help: "Where the relay keeps its files." },
+  { key: "workdir", flag: "workdir", kind: "string", placeholder: "DIR", defaultText: "DATA_DIR/workspace", help: "Working directory of the CLI (what agent-mode tools can see)." },
+  { key: "defaultModel", flag: "model", kind: "string", placeholder: "MODEL", defaultText: "the CLI's default", help: "Model used when a client asks for a non-Claude model such as gpt-4o." },
+  { key: "maxConcurrent", flag: "max-concurrent", kind: "integer", placeholder: "N", defaultText: "8", min: 1, help: "CLI processes running at once (each holds about 250 MB)." },
+  { key: "maxQueue", flag: "max-queue", kind: "integer", placeholder: "N", defaultText: "64", min: 0, help: "Requests waiting for a free slot before new ones get 429." },
+  { key: "idleTimeoutMs", flag: "idle-timeout", kind: "duration", placeholder: "DURATION", defaultText: "120s", min: 1, help: "Fail a request when the CLI prints nothing for this long." },
+  { key: "keepaliveIntervalMs", flag: "keepalive-interval", kind: "duration", placeholder: "DURATION", defaultText: "15s", min: 1, help: "Keepalive interval on quiet streams." },
+  { key: "cliMaxRetries", flag: "cli-max-retries", kind: "integer", placeholder: "N", defaultText: "1", min: 0, help: "Retries the CLI makes on upstream errors (its own default is 10 over ~3 min)." },
+  { key: "agent", flag: "agent", kind: "boolean", defaultText: "off", help: "Agent mode: enable the CLI's own tools (Bash, Edit, Read, ...). See README: Security." },
+  { key: "agentTools", flag: "agent-tools", kind: "string", placeholder: "LIST", defaultText: "the CLI's default set", help: "Comma-separated CLI tools offered in agent mode, e.g. 'Read,Grep,Glob'." },
+  { key: "permissionMode", flag: "permission-mode", kind: "string", placeholder: "MODE", defaultText: "default", choices: ["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"], help: "CLI permission mode in agent mode." },
+  { key: "corsOrigins", flag: "cors-origins", kind: "list", placeholder: "LIST", defaultText: "localhost", help: "Browser origins allowed: 'localhost', 'none', '*' or a comma-separated list of origins." },
+  { key: "shutdownGraceMs", flag: "shutdown-grace", kind: "duration", placeholder: "DURATION", defaultText: "10s", min: 0, help: "On SIGTERM/SIGINT, how long running requests may finish." },
+  { key: "killGraceMs", flag: "kill-grace", kind: "duration", placeholder: "DURATION", defaultText: "1500ms", min: 0, help: "How long an interrupted CLI gets before its process group is killed." },
+  { key: "logLevel", flag: "log-level", kind: "string", placeholder: "LEVEL", defaultText: "info", choices: ["debug", "info", "warn", "error"], help: "Log verbosity (JSON lines on stderr)." },
+];
+
+/** AGENT_RELAY_* name of an option, e.g. claude-bin -> AGENT_RELAY_CLAUDE_BIN. */
+export function environmentName(flag: string): string {
+  return `AGENT_RELAY_${flag.toUpperCase().replaceAll("-", "_")}`;
+}
+
+/** Parses "90", "90s", "1500ms", "2m" or "1h" into milliseconds; a bare number means seconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"] ?? 1000;
+  return Math.round(value * factor);
+}
+
+/** The platform's conventional per-user data directory for agent-relay. */
+export function defaultDataDir(env: Record<string, string | undefined>, platform: string = process.platform): string {
+  const home = env.HOME || env.USERPROFILE || homedir();
+  if (platform === "darwin") return join(home, "Library", "Application Support", "agent-relay");
+  if (platform === "win32") return join(env.LOCALAPPDATA || join(home, "AppData", "Local"), "agent-relay");
+  return join(env.XDG_DATA_HOME || join(home, ".local", "share"), "agent-relay");
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+function convert(spec: OptionSpec, raw: string, source: string): unknown {
+  const fail = (expected: string) => new ConfigError(`${source}: expected ${expected}, got "${raw}"`);
+  switch (spec.kind) {
+    case "string":
+      if (raw === "") throw fail("a value");
+      if (spec.choices && !spec.choices.includes(raw)) throw fail(`one of ${spec.choices.join(", ")}`);
+      return raw;
+    case "integer": {
+      if (!/^\d+$/.test(raw.trim())) throw fail("a whole number");
+      const value = Number(raw);
+      if (spec.min !== undefined && value < spec.min) throw fail(`a number >= ${spec.min}`);
+      return value;
+    }
+    case "duration": {
+      const value = parseDuration(raw);
+      if (value === undefined) throw fail("a duration such as 30s, 1500ms or 2m");
+      if (spec.min !== undefined && value < spec.min) throw fail("a positive duration");
+      return value;
+    }
+    case "boolean":
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      throw fail("true or false");
+    case "list":
+      return raw.split(",").map((item) => item.trim()).filter(Boolean);
+    default: {
+      const unreachable: never = spec.kind;
+      throw new Error(`unknown option kind ${unreachable}`);
+    }
+  }
+}
+
+/** Turns argv (without the executable) and the environment into a command. */
+export function parseCommand(argv: string[], env: Record<string, string | undefined>): Command {
+  const values: Partial<Record<keyof RelayConfig, unknown>> = {};
+  for (const spec of optionSpecs) {
+    const raw = env[environmentName(spec.flag)];
+    if (raw !== undefined && raw !== "") values[spec.key] = convert(spec, raw, environmentName(spec.flag));
+  }
+  const args = [...argv];
+  if (args[0] === "serve") args.shift();
+  while (args.length > 0) {
+    const arg = args.shift()!;
+    if (arg === "--help" || arg === "-h" || arg === "help") return { kind: "help" };
+    if (arg === "--version" || arg === "-v" || arg === "version") return { kind: "version" };
+    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument "${arg}" (see --help)`);
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const negated = name.startsWith("no-") ? optionSpecs.find((s) => s.flag === name.slice(3) && s.kind === "boolean") : undefined;
+    if (negated) {
+      values[negated.key] = false;
+      continue;
+    }
+    const spec = optionSpecs.find((s) => s.flag === name);
+    if (!spec) throw new ConfigError(`unknown option --${name} (see --help)`);
+    if (spec.kind === "boolean" && inline === undefined) {
+      values[spec.key] = true;
+      continue;
+    }
+    const raw = inline ?? args.shift();
+    if (raw === undefined) throw new ConfigError(`--${name} needs a value`);
+    values[spec.key] = convert(spec, raw, `--${name}`);
+  }
+  return { kind: "serve", config: resolveConfig(values, env) };
+}
+
+function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env: Record<string, string | undefined>): RelayConfig {
+  const dataDir = resolve((values.dataDir as string | undefined) ?? defaultDataDir(env));
+  const config: RelayConfig = {
+    host: "127.0.0.1",
+    port: 18082,
+    claudeBin: "claude",
+    maxConcurrent: 8,
+    maxQueue: 64,
+    idleTimeoutMs: 120_000,
+    keepaliveIntervalMs: 15_000,
+    cliMaxRetries: 1,
+    agent: false,
+    permissionMode: "default",
+    corsOrigins: ["localhost"],
+    shutdownGraceMs: 10_000,
+    killGraceMs: 1500,
+    logLevel: "info",
+    ...(values as Partial<RelayConfig>),
+    dataDir,
+    workdir: resolve((values.workdir as string | undefined) ?? join(dataDir, "workspace")),
+  };
+  if (!isLoopbackHost(config.host) && !config.apiKey) {
+    throw new ConfigError(
+      `refusing to listen on ${config.host} without a key: the relay drives an agent with your Claude login. ` +
+        `Set --api-key (or ${environmentName("api-key")}), or listen on 127.0.0.1.`,
+    );
+  }
+  if (config.permissionMode !== "default" && !config.agent) {
+    throw new ConfigError("--permission-mode only applies in agent mode (--agent)");
+  }
+  return config;
+}
+
+/** The --help text, generated from the option table. */
+export function helpText(version: string): string {
+  const rows = optionSpecs.map((spec) => {
+    const left = `  --${spec.flag}${spec.placeholder ? ` ${spec.placeholder}` : ""}`;
+    return `${left.padEnd(34)}${spec.help}\n${"".padEnd(34)}[default: ${spec.defaultText}; env ${environmentName(spec.flag)}]`;
+  });
+  return [
+    `agent-relay ${version}: OpenAI- and Anthropic-compatible API server backed by your Claude Code CLI.`,
+    "",
+    "Usage: agent-relay [serve] [options]",
+    "       agent-relay --version | --help",
+    "",
+    "Options:",
+    ...rows,
+    "",
+    "Example: agent-relay --port 18082, then point an OpenAI client at http://127.0.0.1:18082/v1",
+  ].join("\n");
+}

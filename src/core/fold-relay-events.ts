@@ -1,0 +1,74 @@
+import { RelayError } from "./relay-error.ts";
+import type { RelayEvent, RelayFinishReason, RelayResponse, RelayResponsePart, RelayUsage } from "./relay-event.ts";
+
+/** Collects a whole response from an event stream; a non-streaming answer is the stream folded once. */
+export async function foldRelayEvents(events: AsyncIterable<RelayEvent>): Promise<RelayResponse> {
+  let id = "";
+  let model = "";
+  let finish: { finishReason: RelayFinishReason; usage: RelayUsage; model: string } | undefined;
+  const content: RelayResponsePart[] = [];
+  const open = new Map<string, RelayResponsePart>();
+
+  for await (const event of events) {
+    switch (event.type) {
+      case "stream-start":
+        id = event.id;
+        model = event.model;
+        break;
+      case "text-start": {
+        const part: RelayResponsePart = { type: "text", text: "" };
+        open.set(event.id, part);
+        content.push(part);
+        break;
+      }
+      case "text-delta": {
+        const part = open.get(event.id);
+        if (part?.type === "text") part.text += event.delta;
+        break;
+      }
+      case "reasoning-start": {
+        const part: RelayResponsePart = { type: "reasoning", text: "", redactedData: event.redactedData };
+        open.set(event.id, part);
+        content.push(part);
+        break;
+      }
+      case "reasoning-delta": {
+        const part = open.get(event.id);
+        if (part?.type === "reasoning") part.text += event.delta;
+        break;
+      }
+      case "reasoning-signature": {
+        const part = open.get(event.id);
+        if (part?.type === "reasoning") part.signature = (part.signature ?? "") + event.signature;
+        break;
+      }
+      case "tool-input-start": {
+        const part: RelayResponsePart = { type: "tool-call", id: event.id, name: event.toolName, input: "" };
+        open.set(event.id, part);
+        content.push(part);
+        break;
+      }
+      case "tool-input-delta": {
+        const part = open.get(event.id);
+        if (part?.type === "tool-call") part.input += event.delta;
+        break;
+      }
+      case "text-end":
+      case "reasoning-end":
+      case "tool-input-end":
+        open.delete(event.id);
+        break;
+      case "finish":
+        finish = { finishReason: event.finishReason, usage: event.usage, model: event.model };
+        break;
+      default: {
+        const unreachable: never = event;
+        throw new Error(`unhandled relay event ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+  if (!finish) {
+    throw new RelayError("api_error", "The backend ended without completing the response.", { status: 502 });
+  }
+  return { id, model: finish.model || model, content, finishReason: finish.finishReason, usage: finish.usage };
+}

@@ -1,0 +1,166 @@
+/** Anthropic Messages request -> neutral RelayRequest. */
+import { RelayError } from "../../core/relay-error.ts";
+import type { RelayContentPart, RelayDocumentPart, RelayImagePart, RelayMessage, RelayRequest, RelayTextPart, RelayThinking, RelayWarning } from "../../core/relay-request.ts";
+import type { AnthropicMessage, AnthropicMessagesRequest } from "./schema.ts";
+
+type Block = { type: string; [key: string]: any };
+
+const efforts = new Set(["low", "medium", "high", "xhigh", "max"]);
+
+/** Parameters the Claude backend cannot carry; accepted, logged, not honoured. */
+const ignoredParameters: Record<string, string> = {
+  tools: "client tools are not supported by this version of agent-relay",
+  mcp_servers: "request-level MCP servers are not supported",
+  container: "code execution containers are not supported",
+};
+
+export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest): RelayRequest {
+  const warnings: RelayWarning[] = [];
+  for (const [parameter, reason] of Object.entries(ignoredParameters)) {
+    const value = (body as Record<string, unknown>)[parameter];
+    if (value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0)) warnings.push({ parameter, message: reason });
+  }
+  if ((body.output_config as Record<string, unknown> | undefined)?.format) {
+    warnings.push({ parameter: "output_config.format", message: "structured output is not supported by this version of agent-relay" });
+  }
+
+  const systemTexts = systemText(body.system);
+  const messages: RelayMessage[] = [];
+  body.messages.forEach((message, index) => {
+    if (message.role === "system") {
+      // Mid-conversation system messages (Claude Code 2.1.x) join the system prompt: the CLI has no other place for them.
+      const text = contentBlocks(message.content).map((block) => (block.type === "text" ? String(block.text ?? "") : "")).join("");
+      if (text) systemTexts.push(text);
+      return;
+    }
+    messages.push({ role: message.role, content: parseContent(message, `messages.${index}.content`, warnings) });
+  });
+
+  const effort = body.output_config?.effort ?? undefined;
+  return {
+    model: body.model,
+    system: systemTexts.length > 0 ? systemTexts.join("\n\n") : undefined,
+    messages,
+    stream: body.stream === true,
+    maxOutputTokens: body.max_tokens,
+    temperature: body.temperature,
+    topP: body.top_p,
+    topK: body.top_k,
+    stopSequences: body.stop_sequences?.length ? body.stop_sequences : undefined,
+    thinking: parseThinking(body.thinking, warnings),
+    effort: effort && efforts.has(effort) ? (effort as RelayRequest["effort"]) : undefined,
+    userId: body.metadata?.user_id ?? undefined,
+    warnings,
+  };
+}
+
+function contentBlocks(content: AnthropicMessage["content"]): Block[] {
+  return typeof content === "string" ? [{ type: "text", text: content }] : (content as Block[]);
+}
+
+function systemText(system: AnthropicMessagesRequest["system"]): string[] {
+  if (system === undefined) return [];
+  if (typeof system === "string") return system ? [system] : [];
+  return (system as Block[])
+    .filter((block) => block.type === "text" && typeof block.text === "string")
+    .map((block) => block.text as string)
+    // Claude Code puts billing metadata in a system block; it is not an instruction for the model.
+    .filter((text) => text && !text.startsWith("x-anthropic-billing-header:"));
+}
+
+function parseThinking(thinking: AnthropicMessagesRequest["thinking"], warnings: RelayWarning[]): RelayThinking | undefined {
+  if (!thinking) return undefined;
+  switch (thinking.type) {
+    case "enabled":
+      return { type: "enabled", budgetTokens: thinking.budget_tokens };
+    case "adaptive":
+      return { type: "adaptive" };
+    case "disabled":
+      return { type: "disabled" };
+    default:
+      warnings.push({ parameter: "thinking.type", message: `unknown thinking type "${thinking.type}"; using adaptive thinking` });
+      return { type: "adaptive" };
+  }
+}
+
+function parseContent(message: AnthropicMessage, param: string, warnings: RelayWarning[]): RelayContentPart[] {
+  const parts: RelayContentPart[] = [];
+  contentBlocks(message.content).forEach((block, index) => {
+    const at = `${param}.${index}`;
+    switch (block.type) {
+      case "text":
+        parts.push({ type: "text", text: String(block.text ?? "") });
+        break;
+      case "image":
+        parts.push(imagePart(block, at));
+        break;
+      case "document":
+        parts.push(documentPart(block, at));
+        break;
+      case "tool_use":
+        parts.push({ type: "tool-call", id: String(block.id), name: String(block.name), input: block.input ?? {} });
+        break;
+      case "tool_result":
+        parts.push({
+          type: "tool-result",
+          toolCallId: String(block.tool_use_id),
+          content: toolResultContent(block.content, `${at}.content`, warnings),
+          isError: block.is_error === true,
+        });
+        break;
+      case "thinking":
+        parts.push({ type: "reasoning", text: String(block.thinking ?? ""), signature: block.signature });
+        break;
+      case "redacted_thinking":
+        parts.push({ type: "reasoning", text: "", redactedData: String(block.data ?? "") });
+        break;
+      default:
+        warnings.push({ parameter: `${at}.type`, message: `content block type "${block.type}" is not supported and was dropped` });
+    }
+  });
+  return parts;
+}
+
+function imagePart(block: Block, at: string): RelayImagePart {
+  const source = block.source ?? {};
+  if (source.type === "base64" && typeof source.data === "string") {
+    return { type: "image", source: { kind: "base64", mediaType: String(source.media_type ?? "image/png"), data: source.data } };
+  }
+  if (source.type === "url" && typeof source.url === "string") return { type: "image", source: { kind: "url", url: source.url } };
+  throw new RelayError("invalid_request", `${at}.source: images must be base64 or url sources (file ids are not supported).`, { param: `${at}.source` });
+}
+
+function documentPart(block: Block, at: string): RelayDocumentPart {
+  const source = block.source ?? {};
+  const meta = { title: block.title ?? undefined, context: block.context ?? undefined };
+  switch (source.type) {
+    case "base64":
+      return { type: "document", source: { kind: "base64", mediaType: String(source.media_type ?? "application/pdf"), data: String(source.data ?? "") }, ...meta };
+    case "text":
+      return { type: "document", source: { kind: "text", mediaType: "text/plain", data: String(source.data ?? "") }, ...meta };
+    case "url":
+      return { type: "document", source: { kind: "url", url: String(source.url) }, ...meta };
+    case "content": {
+      const text = contentBlocks(source.content ?? []).map((inner) => (inner.type === "text" ? String(inner.text ?? "") : "")).join("\n");
+      return { type: "document", source: { kind: "text", mediaType: "text/plain", data: text }, ...meta };
+    }
+    default:
+      throw new RelayError("invalid_request", `${at}.source: documents must be base64, text, url or content sources (file ids are not supported).`, {
+        param: `${at}.source`,
+      });
+  }
+}
+
+function toolResultContent(content: unknown, param: string, warnings: RelayWarning[]): Array<RelayTextPart | RelayImagePart | RelayDocumentPart> {
+  if (content === undefined || content === null) return [];
+  if (typeof content === "string") return [{ type: "text", text: content }];
+  if (!Array.isArray(content)) throw new RelayError("invalid_request", `${param} must be a string or an array of blocks.`, { param });
+  const parts: Array<RelayTextPart | RelayImagePart | RelayDocumentPart> = [];
+  (content as Block[]).forEach((block, index) => {
+    if (block.type === "text") parts.push({ type: "text", text: String(block.text ?? "") });
+    else if (block.type === "image") parts.push(imagePart(block, `${param}.${index}`));
+    else if (block.type === "document") parts.push(documentPart(block, `${param}.${index}`));
+    else warnings.push({ parameter: `${param}.${index}.type`, message: `tool result block type "${block.type}" is not supported and was dropped` });
+  });
+  return parts;
+}

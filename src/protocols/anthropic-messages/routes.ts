@@ -1,0 +1,51 @@
+/** POST /v1/messages and /v1/messages/count_tokens (also without /v1; ?beta=true accepted). */
+import { Elysia } from "elysia";
+import { relayErrorHeaders } from "../../core/relay-error.ts";
+import type { AppDependencies } from "../../server/app-dependencies.ts";
+import { describeRequestError } from "../../server/describe-request-error.ts";
+import { getRequestContext } from "../../server/request-context.ts";
+import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
+import { estimateAnthropicInputTokens } from "./estimate-input-tokens.ts";
+import { parseAnthropicMessagesRequest } from "./parse-request.ts";
+import { renderAnthropicError } from "./render-error.ts";
+import { renderAnthropicMessagesResponse } from "./render-response.ts";
+import { renderAnthropicMessagesStream } from "./render-stream.ts";
+import {
+  anthropicCountTokensRequestSchema,
+  anthropicMessagesRequestSchema,
+  type AnthropicCountTokensRequest,
+  type AnthropicMessagesRequest,
+} from "./schema.ts";
+
+export function anthropicMessagesRoutes(dependencies: AppDependencies) {
+  const handleMessages = async ({ body, request }: { body: AnthropicMessagesRequest; request: Request }) => {
+    const context = getRequestContext(request, dependencies.log);
+    const relayRequest = parseAnthropicMessagesRequest(body);
+    const id = `msg_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+    const renderer: ProtocolRenderer = {
+      renderResponse: (response) => renderAnthropicMessagesResponse(response, { id }),
+      renderStream: (events) => renderAnthropicMessagesStream(events, { id, model: relayRequest.model }),
+      renderError: (error) => renderAnthropicError(error, context.requestId),
+      keepaliveFrame: { event: "ping", data: { type: "ping" } },
+    };
+    return serveRelayRequest({ ...context, request, route: "/v1/messages" }, relayRequest, renderer, {
+      ...dependencies,
+      keepaliveIntervalMs: dependencies.config.keepaliveIntervalMs,
+    });
+  };
+
+  const handleCountTokens = ({ body }: { body: AnthropicCountTokensRequest }) => ({ input_tokens: estimateAnthropicInputTokens(body) });
+
+  return new Elysia({ name: "anthropic-messages" })
+    .onError(({ code, error, request }) => {
+      const context = getRequestContext(request, dependencies.log);
+      const relayError = describeRequestError(code, error);
+      if (relayError.status >= 500) context.log.error("request failed", { error: relayError.detail ?? relayError.message });
+      const { status, body } = renderAnthropicError(relayError, context.requestId);
+      return Response.json(body, { status, headers: relayErrorHeaders(relayError) });
+    })
+    .post("/v1/messages", handleMessages, { body: anthropicMessagesRequestSchema })
+    .post("/messages", handleMessages, { body: anthropicMessagesRequestSchema })
+    .post("/v1/messages/count_tokens", handleCountTokens, { body: anthropicCountTokensRequestSchema })
+    .post("/messages/count_tokens", handleCountTokens, { body: anthropicCountTokensRequestSchema });
+}

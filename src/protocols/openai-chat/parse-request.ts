@@ -1,0 +1,218 @@
+/** OpenAI Chat Completions request -> neutral RelayRequest. */
+import { RelayError } from "../../core/relay-error.ts";
+import type { RelayContentPart, RelayMessage, RelayRequest, RelayToolResultPart, RelayWarning } from "../../core/relay-request.ts";
+import { parseDataUrl } from "../../util/data-url.ts";
+import type { OpenAIChatMessage, OpenAIChatRequest } from "./schema.ts";
+
+export interface ParsedOpenAIChatRequest {
+  relayRequest: RelayRequest;
+  /** stream_options.include_usage: send a final usage chunk. */
+  includeUsage: boolean;
+}
+
+type Part = { type: string; [key: string]: any };
+
+/** Parameters the Claude backend cannot carry; accepted, logged, not honoured. */
+const ignoredParameters: Record<string, string> = {
+  presence_penalty: "Claude models have no presence penalty",
+  frequency_penalty: "Claude models have no frequency penalty",
+  logit_bias: "Claude models have no logit bias",
+  logprobs: "log probabilities are not available",
+  top_logprobs: "log probabilities are not available",
+  seed: "Claude models do not support seeded sampling",
+  modalities: "only text output is supported",
+  audio: "audio output is not supported",
+  prediction: "predicted outputs are not supported",
+  web_search_options: "web search is not offered in plain API mode",
+  response_format: "structured output is not supported by this version of agent-relay",
+  tools: "client tools are not supported by this version of agent-relay",
+  functions: "client tools are not supported by this version of agent-relay",
+};
+
+export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAIChatRequest {
+  const warnings: RelayWarning[] = [];
+  if (body.n !== undefined && body.n !== null && body.n > 1) {
+    throw new RelayError("invalid_request", "n > 1 is not supported: the Claude Code backend produces one choice per request.", { param: "n" });
+  }
+  for (const [parameter, reason] of Object.entries(ignoredParameters)) {
+    const value = (body as Record<string, unknown>)[parameter];
+    const meaningful = value !== undefined && value !== null && value !== false && !(parameter === "response_format" && (value as Part).type === "text");
+    if (meaningful && !(Array.isArray(value) && value.length === 0)) warnings.push({ parameter, message: reason });
+  }
+
+  const systemTexts: string[] = [];
+  const messages: RelayMessage[] = [];
+  const legacyCallIds: string[] = [];
+  body.messages.forEach((message, index) => {
+    const param = `messages.${index}`;
+    switch (message.role) {
+      case "system":
+      case "developer":
+        systemTexts.push(textOf(message.content, `${param}.content`));
+        break;
+      case "user":
+        messages.push({ role: "user", content: userContent(message.content, `${param}.content`, warnings) });
+        break;
+      case "assistant":
+        messages.push({ role: "assistant", content: assistantContent(message, param, legacyCallIds) });
+        break;
+      case "tool":
+        messages.push({ role: "user", content: [toolResult(message.tool_call_id, message.content, `${param}`)] });
+        break;
+      case "function":
+        messages.push({ role: "user", content: [toolResult(legacyCallIds.shift() ?? `call_${message.name ?? index}`, message.content, param)] });
+        break;
+    }
+  });
+
+  let temperature = body.temperature ?? undefined;
+  if (temperature !== undefined && temperature > 1) {
+    warnings.push({ parameter: "temperature", message: `Claude accepts temperature up to 1; ${temperature} was sent as 1` });
+    temperature = 1;
+  }
+  const stops = body.stop === undefined || body.stop === null ? [] : typeof body.stop === "string" ? [body.stop] : body.stop;
+  const stopSequences = stops.filter((stop) => stop.trim() !== "");
+  if (stopSequences.length < stops.length) warnings.push({ parameter: "stop", message: "whitespace-only stop sequences are not accepted by Claude and were dropped" });
+
+  const relayRequest: RelayRequest = {
+    model: body.model,
+    system: systemTexts.length > 0 ? systemTexts.join("\n\n") : undefined,
+    messages,
+    stream: body.stream === true,
+    maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    temperature,
+    topP: body.top_p ?? undefined,
+    stopSequences: stopSequences.length > 0 ? stopSequences : undefined,
+    userId: body.user ?? undefined,
+    warnings,
+    ...reasoning(body.reasoning_effort ?? undefined, warnings),
+  };
+  return { relayRequest, includeUsage: body.stream === true && body.stream_options?.include_usage === true };
+}
+
+function reasoning(effort: string | undefined, warnings: RelayWarning[]): Pick<RelayRequest, "thinking" | "effort"> {
+  switch (effort) {
+    case undefined:
+      return {};
+    case "none":
+    case "minimal":
+      return { thinking: { type: "disabled" } };
+    case "low":
+    case "medium":
+    case "high":
+    case "xhigh":
+      return { thinking: { type: "adaptive" }, effort };
+    default:
+      warnings.push({ parameter: "reasoning_effort", message: `unknown reasoning effort "${effort}" ignored` });
+      return {};
+  }
+}
+
+function textOf(content: OpenAIChatMessage["content"], param: string): string {
+  if (content === undefined || content === null) return "";
+  if (typeof content === "string") return content;
+  return content
+    .map((part: Part, index) => {
+      if (part.type === "text" || part.type === "input_text") return String(part.text ?? "");
+      throw new RelayError("invalid_request", `${param}.${index}: only text parts are allowed here, got "${part.type}".`, { param: `${param}.${index}.type` });
+    })
+    .join("");
+}
+
+function userContent(content: OpenAIChatMessage["content"], param: string, warnings: RelayWarning[]): RelayContentPart[] {
+  if (content === undefined || content === null) return [];
+  if (typeof content === "string") return [{ type: "text", text: content }];
+  const parts: RelayContentPart[] = [];
+  content.forEach((part: Part, index) => {
+    const at = `${param}.${index}`;
+    switch (part.type) {
+      case "text":
+        parts.push({ type: "text", text: String(part.text ?? "") });
+        break;
+      case "image_url": {
+        const url = typeof part.image_url === "string" ? part.image_url : part.image_url?.url;
+        if (typeof url !== "string") throw new RelayError("invalid_request", `${at}.image_url.url must be a string.`, { param: `${at}.image_url.url` });
+        parts.push(imagePart(url, at));
+        break;
+      }
+      case "file":
+        parts.push(filePart(part.file ?? {}, at));
+        break;
+      case "input_audio":
+        throw new RelayError("invalid_request", `${at}: audio input is not supported by the Claude Code backend.`, { param: `${at}.type` });
+      default:
+        warnings.push({ parameter: `${at}.type`, message: `content part type "${part.type}" is not supported and was dropped` });
+    }
+  });
+  return parts;
+}
+
+function imagePart(url: string, at: string): RelayContentPart {
+  const data = parseDataUrl(url);
+  if (data) {
+    if (!data.mediaType.startsWith("image/")) {
+      throw new RelayError("invalid_request", `${at}: image data URL has media type ${data.mediaType}, expected an image.`, { param: `${at}.image_url.url` });
+    }
+    return { type: "image", source: { kind: "base64", mediaType: data.mediaType, data: data.data } };
+  }
+  if (/^https?:\/\//i.test(url)) return { type: "image", source: { kind: "url", url } };
+  throw new RelayError("invalid_request", `${at}: image_url.url must be a data URL or an http(s) URL.`, { param: `${at}.image_url.url` });
+}
+
+function filePart(file: { file_data?: string; file_id?: string; filename?: string }, at: string): RelayContentPart {
+  if (file.file_id) {
+    throw new RelayError("invalid_request", `${at}: file_id references are not supported; send the file inline as file_data.`, { param: `${at}.file.file_id` });
+  }
+  if (typeof file.file_data !== "string") {
+    throw new RelayError("invalid_request", `${at}: file.file_data is required.`, { param: `${at}.file.file_data` });
+  }
+  const data = parseDataUrl(file.file_data) ?? { mediaType: "application/pdf", data: file.file_data };
+  if (data.mediaType.startsWith("image/")) return { type: "image", source: { kind: "base64", mediaType: data.mediaType, data: data.data } };
+  if (data.mediaType === "text/plain") {
+    return { type: "document", source: { kind: "text", mediaType: "text/plain", data: Buffer.from(data.data, "base64").toString("utf8") }, title: file.filename };
+  }
+  return { type: "document", source: { kind: "base64", mediaType: data.mediaType, data: data.data }, title: file.filename };
+}
+
+function assistantContent(message: OpenAIChatMessage, param: string, legacyCallIds: string[]): RelayContentPart[] {
+  const parts: RelayContentPart[] = [];
+  const { content } = message;
+  if (typeof content === "string") parts.push({ type: "text", text: content });
+  else if (Array.isArray(content)) {
+    for (const part of content as Part[]) {
+      if (part.type === "text") parts.push({ type: "text", text: String(part.text ?? "") });
+      else if (part.type === "refusal") parts.push({ type: "text", text: String(part.refusal ?? "") });
+    }
+  }
+  message.tool_calls?.forEach((call, index) => {
+    parts.push({ type: "tool-call", id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${param}.tool_calls.${index}.function.arguments`) });
+  });
+  if (message.function_call) {
+    const id = `call_legacy_${legacyCallIds.length}_${message.function_call.name}`;
+    legacyCallIds.push(id);
+    parts.push({ type: "tool-call", id, name: message.function_call.name, input: parseArguments(message.function_call.arguments, `${param}.function_call.arguments`) });
+  }
+  return parts;
+}
+
+function parseArguments(text: string, param: string): unknown {
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RelayError("invalid_request", `${param} must be a JSON object string.`, { param });
+  }
+}
+
+function toolResult(toolCallId: string | undefined, content: OpenAIChatMessage["content"], param: string): RelayToolResultPart {
+  if (!toolCallId) throw new RelayError("invalid_request", `${param}.tool_call_id is required for tool messages.`, { param: `${param}.tool_call_id` });
+  const parts: RelayToolResultPart["content"] = [];
+  if (typeof content === "string") parts.push({ type: "text", text: content });
+  else if (Array.isArray(content)) {
+    content.forEach((part: Part, index) => {
+      if (part.type === "text") parts.push({ type: "text", text: String(part.text ?? "") });
+      else if (part.type === "image_url") parts.push(imagePart(part.image_url?.url ?? "", `${param}.content.${index}`) as RelayToolResultPart["content"][number]);
+    });
+  }
+  return { type: "tool-result", toolCallId, content: parts, isError: false };
+}

@@ -1,0 +1,71 @@
+/** Neutral events -> OpenAI chat.completion.chunk SSE frames, ending with `data: [DONE]`. */
+import { toRelayError } from "../../core/relay-error.ts";
+import type { RelayEvent } from "../../core/relay-event.ts";
+import type { SseFrame } from "../../server/sse.ts";
+import { mapOpenAIFinishReason } from "./map-finish-reason.ts";
+import { renderOpenAIErrorObject } from "./render-error.ts";
+import { renderOpenAIUsage } from "./render-usage.ts";
+
+export interface OpenAIChatStreamOptions {
+  id: string;
+  created: number;
+  /** The model named in chunks until the backend reports the real one. */
+  model: string;
+  includeUsage: boolean;
+}
+
+export async function* renderOpenAIChatStream(events: AsyncIterable<RelayEvent>, options: OpenAIChatStreamOptions): AsyncGenerator<SseFrame> {
+  let model = options.model;
+  let sentRole = false;
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
+    data: {
+      id: options.id,
+      object: "chat.completion.chunk",
+      created: options.created,
+      model,
+      system_fingerprint: null,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      ...(options.includeUsage ? { usage: null } : {}),
+    },
+  });
+  const roleChunk = function* () {
+    if (sentRole) return;
+    sentRole = true;
+    yield chunk({ role: "assistant", content: "", refusal: null });
+  };
+
+  try {
+    for await (const event of events) {
+      switch (event.type) {
+        case "stream-start":
+          model = event.model || model;
+          yield* roleChunk();
+          break;
+        case "text-delta":
+          yield* roleChunk();
+          yield chunk({ content: event.delta });
+          break;
+        case "reasoning-delta":
+          yield* roleChunk();
+          yield chunk({ reasoning_content: event.delta });
+          break;
+        case "finish":
+          model = event.model || model;
+          yield* roleChunk();
+          yield chunk({}, mapOpenAIFinishReason(event.finishReason));
+          if (options.includeUsage) {
+            yield {
+              data: { id: options.id, object: "chat.completion.chunk", created: options.created, model, system_fingerprint: null, choices: [], usage: renderOpenAIUsage(event.usage) },
+            };
+          }
+          yield { data: "[DONE]" };
+          return;
+        default:
+          break;
+      }
+    }
+  } catch (error) {
+    // After output started the status is already 200: the error goes in-band, and the stream does not end with [DONE].
+    yield { data: { error: renderOpenAIErrorObject(toRelayError(error)) } };
+  }
+}

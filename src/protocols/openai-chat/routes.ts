@@ -1,0 +1,41 @@
+/** POST /v1/chat/completions (and /chat/completions). */
+import { Elysia } from "elysia";
+import type { AppDependencies } from "../../server/app-dependencies.ts";
+import { describeRequestError } from "../../server/describe-request-error.ts";
+import { getRequestContext } from "../../server/request-context.ts";
+import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
+import { relayErrorHeaders } from "../../core/relay-error.ts";
+import { parseOpenAIChatRequest } from "./parse-request.ts";
+import { renderOpenAIError } from "./render-error.ts";
+import { renderOpenAIChatResponse } from "./render-response.ts";
+import { renderOpenAIChatStream } from "./render-stream.ts";
+import { openAIChatRequestSchema, type OpenAIChatRequest } from "./schema.ts";
+
+export function openAIChatRoutes(dependencies: AppDependencies) {
+  const handle = async ({ body, request }: { body: OpenAIChatRequest; request: Request }) => {
+    const context = getRequestContext(request, dependencies.log);
+    const { relayRequest, includeUsage } = parseOpenAIChatRequest(body);
+    const id = `chatcmpl-${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+    const created = Math.floor(Date.now() / 1000);
+    const renderer: ProtocolRenderer = {
+      renderResponse: (response) => renderOpenAIChatResponse(response, { id, created }),
+      renderStream: (events) => renderOpenAIChatStream(events, { id, created, model: relayRequest.model, includeUsage }),
+      renderError: renderOpenAIError,
+      keepaliveFrame: { comment: "keepalive" },
+    };
+    return serveRelayRequest({ ...context, request, route: "/v1/chat/completions" }, relayRequest, renderer, {
+      ...dependencies,
+      keepaliveIntervalMs: dependencies.config.keepaliveIntervalMs,
+    });
+  };
+
+  return new Elysia({ name: "openai-chat" })
+    .onError(({ code, error, request }) => {
+      const relayError = describeRequestError(code, error);
+      if (relayError.status >= 500) getRequestContext(request, dependencies.log).log.error("request failed", { error: relayError.detail ?? relayError.message });
+      const { status, body } = renderOpenAIError(relayError);
+      return Response.json(body, { status, headers: relayErrorHeaders(relayError) });
+    })
+    .post("/v1/chat/completions", handle, { body: openAIChatRequestSchema })
+    .post("/chat/completions", handle, { body: openAIChatRequestSchema });
+}

@@ -1,0 +1,151 @@
+/**
+ * A small Prometheus text-format registry (counters, gauges, histograms with labels) and the relay's metrics.
+ * Hand-rolled because the exposition subset we need is tiny; the format rules followed are the ones
+ * prom-client implements: escaped label values, cumulative buckets with +Inf, a trailing newline.
+ */
+
+type Labels = Record<string, string>;
+
+function labelKey(labels: Labels): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+function formatLabels(labels: Labels, extra?: Labels): string {
+  const all = { ...labels, ...extra };
+  const entries = Object.entries(all);
+  if (entries.length === 0) return "";
+  return `{${entries.map(([key, value]) => `${key}="${escapeLabelValue(value)}"`).join(",")}}`;
+}
+
+function formatNumber(value: number): string {
+  if (value === Infinity) return "+Inf";
+  if (value === -Infinity) return "-Inf";
+  if (Number.isNaN(value)) return "NaN";
+  return String(value);
+}
+
+interface Metric {
+  name: string;
+  render(): string;
+  toJSON(): unknown;
+}
+
+export class Counter implements Metric {
+  private readonly values = new Map<string, { labels: Labels; value: number }>();
+  constructor(readonly name: string, private readonly help: string) {}
+
+  inc(labels: Labels = {}, by = 1): void {
+    const key = labelKey(labels);
+    const entry = this.values.get(key) ?? { labels, value: 0 };
+    entry.value += by;
+    this.values.set(key, entry);
+  }
+
+  get(labels: Labels = {}): number {
+    return this.values.get(labelKey(labels))?.value ?? 0;
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    for (const { labels, value } of this.values.values()) lines.push(`${this.name}${formatLabels(labels)} ${formatNumber(value)}`);
+    return lines.join("\n") + "\n";
+  }
+
+  toJSON(): unknown {
+    return [...this.values.values()];
+  }
+}
+
+export class Gauge implements Metric {
+  constructor(readonly name: string, private readonly help: string, private readonly read: () => number) {}
+
+  render(): string {
+    return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n${this.name} ${formatNumber(this.read())}\n`;
+  }
+
+  toJSON(): unknown {
+    return this.read();
+  }
+}
+
+export class Histogram implements Metric {
+  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+  constructor(readonly name: string, private readonly help: string, private readonly buckets: number[]) {}
+
+  observe(labels: Labels, value: number): void {
+    const key = labelKey(labels);
+    let entry = this.series.get(key);
+    if (!entry) {
+      entry = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.series.set(key, entry);
+    }
+    this.buckets.forEach((bound, index) => {
+      if (value <= bound) entry!.counts[index]++;
+    });
+    entry.sum += value;
+    entry.count++;
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const { labels, counts, sum, count } of this.series.values()) {
+      this.buckets.forEach((bound, index) => {
+        lines.push(`${this.name}_bucket${formatLabels(labels, { le: formatNumber(bound) })} ${counts[index]}`);
+      });
+      lines.push(`${this.name}_bucket${formatLabels(labels, { le: "+Inf" })} ${count}`);
+      lines.push(`${this.name}_sum${formatLabels(labels)} ${formatNumber(sum)}`);
+      lines.push(`${this.name}_count${formatLabels(labels)} ${count}`);
+    }
+    return lines.join("\n") + "\n";
+  }
+
+  toJSON(): unknown {
+    return [...this.series.values()].map(({ labels, sum, count }) => ({ labels, sum, count, mean: count ? sum / count : 0 }));
+  }
+}
+
+const latencyBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+/** The relay's metrics. Gauges read live values from the functions given. */
+export class RelayMetrics {
+  readonly requests = new Counter("agent_relay_requests_total", "Requests by route, status and model.");
+  readonly duration = new Histogram("agent_relay_request_duration_seconds", "Request duration, to the last byte.", latencyBuckets);
+  readonly timeToFirstToken = new Histogram(
+    "agent_relay_time_to_first_token_seconds",
+    "Time from request arrival to the first generated token.",
+    latencyBuckets,
+  );
+  readonly cliFailures = new Counter("agent_relay_cli_failures_total", "Requests the CLI failed, by reason.");
+  readonly tokens = new Counter("agent_relay_tokens_total", "Tokens reported by the backend, by kind and model.");
+  private readonly metrics: Metric[];
+
+  constructor(live: { active: () => number; queued: () => number; processes: () => number }) {
+    this.metrics = [
+      this.requests,
+      this.duration,
+      this.timeToFirstToken,
+      this.cliFailures,
+      this.tokens,
+      new Gauge("agent_relay_active_requests", "Requests holding a CLI slot.", live.active),
+      new Gauge("agent_relay_queued_requests", "Requests waiting for a CLI slot.", live.queued),
+      new Gauge("agent_relay_cli_processes", "Live CLI processes.", live.processes),
+      new Gauge("process_resident_memory_bytes", "Resident memory of the relay process.", () => process.memoryUsage().rss),
+      new Gauge("process_start_time_seconds", "Start time of the relay, in seconds since the epoch.", () => Math.floor(startedAt / 1000)),
+    ];
+  }
+
+  /** Prometheus text exposition format 0.0.4. */
+  render(): string {
+    return this.metrics.map((metric) => metric.render()).join("");
+  }
+
+  toJSON(): Record<string, unknown> {
+    return Object.fromEntries(this.metrics.map((metric) => [metric.name, metric.toJSON()]));
+  }
+}
+
+const startedAt = Date.now();

@@ -1,0 +1,195 @@
+/**
+ * Runs one neutral request through the backend and answers in the client's protocol, the same way for
+ * every protocol: errors before the first content are real HTTP statuses, later ones are rendered in-band
+ * by the protocol; disconnects abort the backend at once; one log line and the metrics per request.
+ */
+import type { RelayBackend } from "../core/relay-backend.ts";
+import { RelayError, relayErrorHeaders, toRelayError } from "../core/relay-error.ts";
+import type { RelayEvent, RelayResponse, RelayUsage } from "../core/relay-event.ts";
+import { foldRelayEvents } from "../core/fold-relay-events.ts";
+import type { RelayRequest } from "../core/relay-request.ts";
+import type { Logger } from "../util/logger.ts";
+import type { RelayMetrics } from "./metrics.ts";
+import { markServedAsRelayRequest } from "./request-context.ts";
+import { createSseResponse, type SseFrame } from "./sse.ts";
+
+/** How one protocol renders answers and errors. */
+export interface ProtocolRenderer {
+  /** The body of a complete (non-streaming) answer. */
+  renderResponse(response: RelayResponse): unknown;
+  /** SSE frames for a streamed answer. Must catch failures of `events` and render them as an in-band error. */
+  renderStream(events: AsyncIterable<RelayEvent>): AsyncIterable<SseFrame>;
+  /** Status and body of an error sent instead of an answer. */
+  renderError(error: RelayError): { status: number; body: unknown };
+  /** A frame clients ignore, sent on quiet streams. */
+  keepaliveFrame: SseFrame;
+}
+
+export interface RequestScope {
+  request: Request;
+  requestId: string;
+  /** The route, for metrics and logs, e.g. "/v1/chat/completions". */
+  route: string;
+  log: Logger;
+  startedAt: number;
+}
+
+export interface ServeDependencies {
+  backend: RelayBackend;
+  metrics: RelayMetrics;
+  keepaliveIntervalMs: number;
+  /** Lifts Bun's idle timeout for this request, so quiet streams are not cut. */
+  disableIdleTimeout(request: Request): void;
+}
+
+const contentEvents = new Set<RelayEvent["type"]>(["text-delta", "reasoning-delta", "reasoning-signature", "tool-input-start", "finish"]);
+
+export async function serveRelayRequest(
+  scope: RequestScope,
+  relayRequest: RelayRequest,
+  renderer: ProtocolRenderer,
+  dependencies: ServeDependencies,
+): Promise<Response> {
+  markServedAsRelayRequest(scope.request);
+  dependencies.disableIdleTimeout(scope.request);
+  const abort = new AbortController();
+  const onClientGone = () => abort.abort(new RelayError("api_error", "client disconnected", { status: 499 }));
+  if (scope.request.signal.aborted) onClientGone();
+  scope.request.signal.addEventListener("abort", onClientGone, { once: true });
+
+  const outcome = new RequestOutcome(scope, relayRequest, dependencies.metrics);
+  const events = outcome.observe(dependencies.backend.stream(relayRequest, { signal: abort.signal, requestId: scope.requestId, log: scope.log }));
+  const iterator = events[Symbol.asyncIterator]();
+
+  if (!relayRequest.stream) {
+    try {
+      const response = await foldRelayEvents({ [Symbol.asyncIterator]: () => iterator });
+      outcome.finish(200);
+      return Response.json(renderer.renderResponse(response), { headers: { "x-request-id": scope.requestId } });
+    } catch (error) {
+      return errorResponse(toRelayError(error), renderer, scope, outcome, abort.signal);
+    } finally {
+      scope.request.signal.removeEventListener("abort", onClientGone);
+    }
+  }
+
+  // Hold the response until the first content: an error before it still gets a real HTTP status.
+  const buffered: RelayEvent[] = [];
+  try {
+    while (true) {
+      const next = await iterator.next();
+      if (next.done) break;
+      buffered.push(next.value);
+      if (contentEvents.has(next.value.type)) break;
+    }
+  } catch (error) {
+    scope.request.signal.removeEventListener("abort", onClientGone);
+    return errorResponse(toRelayError(error), renderer, scope, outcome, abort.signal);
+  }
+
+  async function* replayThenRest(): AsyncGenerator<RelayEvent> {
+    yield* buffered;
+    while (true) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+
+  async function* framesWithOutcome(): AsyncGenerator<SseFrame> {
+    try {
+      yield* renderer.renderStream(replayThenRest());
+    } finally {
+      scope.request.signal.removeEventListener("abort", onClientGone);
+      outcome.finish(abort.signal.aborted ? 499 : 200);
+    }
+  }
+
+  return createSseResponse({
+    frames: framesWithOutcome(),
+    keepaliveFrame: renderer.keepaliveFrame,
+    keepaliveIntervalMs: dependencies.keepaliveIntervalMs,
+    headers: { "x-request-id": scope.requestId },
+    onCancel: onClientGone,
+  });
+}
+
+function errorResponse(error: RelayError, renderer: ProtocolRenderer, scope: RequestScope, outcome: RequestOutcome, signal: AbortSignal): Response {
+  const status = signal.aborted ? 499 : error.status;
+  outcome.fail(error, status);
+  const { status: renderedStatus, body } = renderer.renderError(error);
+  return Response.json(body, { status: renderedStatus, headers: { "x-request-id": scope.requestId, ...relayErrorHeaders(error) } });
+}
+
+/** Watches the event stream of one request for its log line and metrics. */
+class RequestOutcome {
+  private firstTokenAt: number | undefined;
+  private usage: RelayUsage | undefined;
+  private model: string;
+  private finishReason: string | undefined;
+  private error: RelayError | undefined;
+  private recorded = false;
+
+  constructor(private readonly scope: RequestScope, request: RelayRequest, private readonly metrics: RelayMetrics) {
+    this.model = request.model;
+  }
+
+  async *observe(events: AsyncIterable<RelayEvent>): AsyncGenerator<RelayEvent> {
+    try {
+      for await (const event of events) {
+        if (this.firstTokenAt === undefined && contentEvents.has(event.type)) this.firstTokenAt = performance.now();
+        if (event.type === "stream-start") this.model = event.model || this.model;
+        if (event.type === "finish") {
+          this.usage = event.usage;
+          this.model = event.model || this.model;
+          this.finishReason = event.finishReason.raw ?? event.finishReason.unified;
+        }
+        yield event;
+      }
+    } catch (error) {
+      this.error = toRelayError(error);
+      throw this.error;
+    }
+  }
+
+  fail(error: RelayError, status: number): void {
+    this.error = error;
+    this.finish(status);
+  }
+
+  finish(status: number): void {
+    if (this.recorded) return;
+    this.recorded = true;
+    const finalStatus = this.error && status === 200 ? `${status}+error` : String(status);
+    const durationSeconds = (performance.now() - this.scope.startedAt) / 1000;
+    const ttftSeconds = this.firstTokenAt === undefined ? undefined : (this.firstTokenAt - this.scope.startedAt) / 1000;
+    const route = this.scope.route;
+    this.metrics.requests.inc({ route, status: finalStatus, model: this.model });
+    this.metrics.duration.observe({ route }, durationSeconds);
+    if (ttftSeconds !== undefined) this.metrics.timeToFirstToken.observe({ route }, ttftSeconds);
+    if (this.error && status !== 499) this.metrics.cliFailures.inc({ reason: this.error.code ?? this.error.kind });
+    if (this.usage) {
+      const model = this.model;
+      this.metrics.tokens.inc({ kind: "input", model }, this.usage.inputTokens);
+      this.metrics.tokens.inc({ kind: "output", model }, this.usage.outputTokens);
+      this.metrics.tokens.inc({ kind: "cache_creation", model }, this.usage.cacheCreationInputTokens);
+      this.metrics.tokens.inc({ kind: "cache_read", model }, this.usage.cacheReadInputTokens);
+    }
+    const fields = {
+      method: this.scope.request.method,
+      path: new URL(this.scope.request.url).pathname,
+      status: finalStatus,
+      model: this.model,
+      duration_ms: Math.round(durationSeconds * 1000),
+      ttft_ms: ttftSeconds === undefined ? null : Math.round(ttftSeconds * 1000),
+      input_tokens: this.usage ? this.usage.inputTokens + this.usage.cacheCreationInputTokens + this.usage.cacheReadInputTokens : null,
+      cache_read_tokens: this.usage?.cacheReadInputTokens ?? null,
+      output_tokens: this.usage?.outputTokens ?? null,
+      finish_reason: this.finishReason ?? null,
+      ...(this.error && status !== 499 ? { error: this.error.message, error_kind: this.error.kind, error_detail: this.error.detail } : {}),
+    };
+    if (status === 499) this.scope.log.info("request cancelled by client", fields);
+    else if (this.error) this.scope.log.warn("request failed", fields);
+    else this.scope.log.info("request completed", fields);
+  }
+}
