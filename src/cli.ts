@@ -6,7 +6,7 @@ import { createApp } from "./app.ts";
 import { ClaudeBackend } from "./backends/claude/claude-backend.ts";
 import { ConfigError, helpText, parseCommand, type RelayConfig } from "./config.ts";
 import { RelayMetrics } from "./server/metrics.ts";
-import { createLogger } from "./util/logger.ts";
+import { createLogger, type Logger } from "./util/logger.ts";
 import { version } from "./version.ts";
 
 export interface RunningRelay {
@@ -18,9 +18,18 @@ export interface RunningRelay {
   forceStop(): void;
 }
 
+export interface StartRelayOptions {
+  config: RelayConfig;
+  /** The environment the CLI inherits; the relay's own by default. */
+  env?: Record<string, string | undefined>;
+  /** Where log lines go; stderr by default. */
+  log?: Logger;
+}
+
 /** Starts the relay with a parsed configuration; used by main() and by tests that need a real socket. */
-export async function startRelay(config: RelayConfig, env: Record<string, string | undefined> = process.env): Promise<RunningRelay> {
-  const log = createLogger({ level: config.logLevel });
+export async function startRelay(options: StartRelayOptions): Promise<RunningRelay> {
+  const { config, env = process.env } = options;
+  const log = options.log ?? createLogger({ level: config.logLevel });
   const startedAt = new Date();
   const backend = new ClaudeBackend({
     claudeBin: config.claudeBin,
@@ -105,7 +114,7 @@ async function main(): Promise<void> {
   }
   let relay: RunningRelay;
   try {
-    relay = await startRelay(command.config);
+    relay = await startRelay({ config: command.config });
   } catch (error) {
     process.stderr.write(`agent-relay: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
