@@ -24,6 +24,8 @@ export interface StartRelayOptions {
   env?: Record<string, string | undefined>;
   /** Where log lines go; stderr by default. */
   log?: Logger;
+  /** Bun's idle timeout for connections between requests; streams lift it per request. */
+  serverIdleTimeoutSeconds?: number;
 }
 
 /** Starts the relay with a parsed configuration; used by main() and by tests that need a real socket. */
@@ -64,7 +66,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   });
   await backend.probe();
 
-  app.listen({ hostname: config.host, port: config.port, idleTimeout: 60 });
+  app.listen({ hostname: config.host, port: config.port, idleTimeout: options.serverIdleTimeoutSeconds ?? 60 });
   server = app.server ?? undefined;
   if (!server) throw new Error("the server did not start");
   const port = server.port ?? config.port;

@@ -88,11 +88,16 @@ export async function serveRelayRequest(
   }
 
   async function* replayThenRest(): AsyncGenerator<RelayEvent> {
-    yield* buffered;
-    while (true) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
+    try {
+      yield* buffered;
+      while (true) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // A renderer that stops early (after finish) must still let the backend run its cleanup.
+      await iterator.return?.(undefined);
     }
   }
 
@@ -115,9 +120,8 @@ export async function serveRelayRequest(
 }
 
 function errorResponse(error: RelayError, renderer: ProtocolRenderer, scope: RequestScope, outcome: RequestOutcome, signal: AbortSignal): Response {
-  const status = signal.aborted ? 499 : error.status;
-  outcome.fail(error, status);
   const { status: renderedStatus, body } = renderer.renderError(error);
+  outcome.fail(error, signal.aborted ? 499 : renderedStatus);
   return Response.json(body, { status: renderedStatus, headers: { "x-request-id": scope.requestId, ...relayErrorHeaders(error) } });
 }
 

@@ -3,7 +3,8 @@
 # real CLI will not produce on demand and for benchmarks. It answers the initialize control request, reads
 # one user line, and prints a stream-json answer shaped like claude 2.1.197's. A marker in the user's text
 # picks a fault: FAKE:crash-before-output, FAKE:crash-mid-stream, FAKE:hang, FAKE:hang-mid-stream,
-# FAKE:garbage-line, FAKE:slow (one delta every 200 ms), FAKE:exit-silently.
+# FAKE:garbage-line, FAKE:slow (one delta every 200 ms), FAKE:pause (2.5 s of silence after the first delta),
+# FAKE:exit-silently, FAKE:echo-env (answers with its ANTHROPIC_BASE_URL), FAKE:echo-cwd (answers with its cwd).
 # FAKE_CLAUDE_PID_DIR, when set, receives a file named after this process's pid while it runs.
 case "$1" in
   --version) echo "2.1.197 (Claude Code)"; exit 0 ;;
@@ -36,6 +37,9 @@ delta "Hello"
 case "$user" in
   *FAKE:crash-mid-stream*) echo "fake-claude: simulated crash mid-stream" >&2; exit 9 ;;
   *FAKE:hang-mid-stream*) exec sleep 3600 ;;
+  *FAKE:pause*) sleep 2.5 ;;
+  *FAKE:echo-env*) delta "[base_url=${ANTHROPIC_BASE_URL:-unset}]" ;;
+  *FAKE:echo-cwd*) delta "[cwd=$PWD]" ;;
   *FAKE:slow*) for piece in " s" "l" "o" "w" " w" "o" "r" "l" "d"; do sleep 0.2; delta "$piece"; done ;;
 esac
 delta " from the fake CLI"

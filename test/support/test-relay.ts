@@ -33,6 +33,7 @@ export interface TestRelayOptions {
   env?: Record<string, string>;
   /** Reuse an upstream (otherwise a new one is started and stopped with the relay). */
   upstream?: FakeUpstream;
+  serverIdleTimeoutSeconds?: number;
 }
 
 export async function startTestRelay(options: TestRelayOptions = {}): Promise<TestRelay> {
@@ -54,7 +55,7 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
   if (command.kind !== "serve") throw new Error("unexpected command");
   const logs: Array<Record<string, any>> = [];
   const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
-  const relay = await startRelay({ config: command.config, env, log });
+  const relay = await startRelay({ config: command.config, env, log, serverIdleTimeoutSeconds: options.serverIdleTimeoutSeconds });
   return {
     url: relay.url,
     relay,

@@ -107,7 +107,13 @@ export class ClaudeBackend implements RelayBackend {
     const release = await this.limiter.acquire(context.signal);
     let session: ClaudeSessionFile | undefined;
     let child: ClaudeProcess | undefined;
-    let completed = false;
+    let cleanup: Promise<void> | undefined;
+    const cleanUpOnce = (completed: boolean) => {
+      if (cleanup) return;
+      cleanup = this.cleanUp({ child, session, completed, release, log: context.log });
+      this.cleanups.add(cleanup);
+      void cleanup.finally(() => this.cleanups.delete(cleanup!));
+    };
     try {
       await mkdir(this.options.workdir, { recursive: true });
       const args = [...invocation.args];
@@ -135,9 +141,14 @@ export class ClaudeBackend implements RelayBackend {
           child.send({ type: "control_response", response: { subtype: "error", request_id: message.request_id, error: `agent-relay does not handle ${message.request.subtype}` } });
           continue;
         }
+        if (session && message.type === "system" && message.subtype === "init") {
+          // The CLI has loaded the history by the time a turn starts; the file is not needed any more.
+          await session.remove();
+        }
         const step = mapper.accept(message);
         if (step.interrupt) child.interrupt();
-        if (step.done) completed = !step.interrupt;
+        // Clean up before handing out the last events: a consumer may stop pulling after `finish`.
+        if (step.done) cleanUpOnce(!step.interrupt);
         for (const event of step.events) yield event;
         if (step.done) return;
       }
@@ -151,9 +162,7 @@ export class ClaudeBackend implements RelayBackend {
         { status: 502, retryable: true, detail: `stderr: ${child.stderrTail.slice(-2000)}` },
       );
     } finally {
-      const cleanup = this.cleanUp({ child, session, completed, release, log: context.log });
-      this.cleanups.add(cleanup);
-      void cleanup.finally(() => this.cleanups.delete(cleanup));
+      cleanUpOnce(false);
     }
   }
 
