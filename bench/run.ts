@@ -19,6 +19,7 @@ import { join, relative, resolve } from "node:path";
 import { bareInvocationFor, bareRequest, type BareSample } from "./lib/bare-spawn.ts";
 import { relayRequest, type RelaySample } from "./lib/relay-client.ts";
 import { startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
+import { cpuBetween, cpuSnapshot, type CpuUse } from "./lib/cpu.ts";
 import { processMemory, TreeRssSampler } from "./lib/rss.ts";
 import { fixed, percentile, signed, summarize, type Summary } from "./lib/stats.ts";
 
@@ -117,6 +118,7 @@ interface Phase {
   wallMs: number;
   rps: number;
   medianTotalMs: number;
+  cpu: CpuUse;
 }
 
 interface ModeRun {
@@ -224,6 +226,26 @@ function levelNumbers(level: LevelResult) {
     rps: { bare: rpsOf(bare), relay: rpsOf(relay), stream: rpsOf(stream) },
     perRoundRps: { bare: bare.phases.map((p) => p.rps), relay: relay.phases.map((p) => p.rps), stream: stream.phases.map((p) => p.rps) },
     failures: { bare: bare.failures, relay: relay.failures, stream: stream.failures },
+    cpu: { bare: cpuPerRequest(bare), relay: cpuPerRequest(relay), stream: cpuPerRequest(stream) },
+  };
+}
+
+/** CPU per request by owner, in ms, and the average load of everything else, in cores. */
+function cpuPerRequest(run: ModeRun) {
+  const requests = run.phases.reduce((sum, phase) => sum + phase.requests, 0);
+  const wallMs = run.phases.reduce((sum, phase) => sum + phase.wallMs, 0);
+  const total = (pick: (cpu: CpuUse) => number) => run.phases.reduce((sum, phase) => sum + pick(phase.cpu), 0);
+  const client = total((cpu) => cpu.benchMs) / requests;
+  const relay = total((cpu) => cpu.relayMs) / requests;
+  const cli = total((cpu) => cpu.benchChildrenMs + cpu.relayChildrenMs) / requests;
+  return {
+    client,
+    relay,
+    cli,
+    total: client + relay + cli,
+    otherCores: total((cpu) => cpu.otherMs) / wallMs,
+    otherCoresPerRound: run.phases.map((phase) => phase.cpu.otherMs / phase.wallMs),
+    stealCores: total((cpu) => cpu.stealMs) / wallMs,
   };
 }
 
@@ -298,6 +320,27 @@ function renderMarkdown(input: {
         `${list(n.perRoundRps.bare, 0)} | ${list(n.perRoundRps.relay, 0)} | ${list(n.perRoundRps.stream, 0)} |`,
     );
   }
+  lines.push("");
+
+  lines.push("### Where the CPU goes, ms of CPU per request");
+  lines.push("");
+  lines.push(
+    `The machine has ${machine.cores} cores, so at c ≥ 2 throughput is bounded by the total CPU per request. ` +
+      "\"Client\" is the benchmark process: in bare mode it is the spawner itself (spawn, pipes, line parsing), in relay modes the HTTP client. " +
+      "\"Other load\" is the busy CPU of everything else on the machine during the phases (other users), in cores; high values mean the round was disturbed.",
+  );
+  lines.push("");
+  lines.push("| c | mode | client | relay process | CLI processes | total | other load, cores (per round) |");
+  lines.push("|---:|---|---:|---:|---:|---:|---|");
+  for (const n of numbers) {
+    for (const [mode, cpu] of [["bare", n.cpu.bare], ["relay", n.cpu.relay], ["relay stream", n.cpu.stream]] as const) {
+      lines.push(
+        `| ${n.c} | ${mode} | ${fixed(cpu.client)} | ${mode === "bare" ? "–" : fixed(cpu.relay)} | ${fixed(cpu.cli)} | ${fixed(cpu.total)} | ${fixed(cpu.otherCores)} (${list(cpu.otherCoresPerRound, 2)}) |`,
+      );
+    }
+  }
+  lines.push("");
+  lines.push("CPU times come from /proc in 10 ms clock ticks, summed over each phase (hundreds of requests), so the per-request figures are good to about ±0.1 ms.");
   lines.push("");
 
   lines.push("### Failures");
@@ -436,8 +479,11 @@ async function main(): Promise<void> {
         const requests = Math.round(total / options.rounds);
         const order = modes.map((_, index) => modes[(index + round) % modes.length]);
         for (const mode of order) {
+          const before = cpuSnapshot(relay.pid);
           const { samples, wallMs } = await closedLoop(requests, c, run[mode]);
+          // The relay reaps its CLI processes after answering; wait for them so their CPU counts in this phase.
           if (mode !== "bare") await waitForRelayIdle(relayUrl);
+          const cpu = cpuBetween(before, cpuSnapshot(relay.pid));
           const target = runs[mode];
           target.samples.push(...samples);
           for (const sample of samples) {
@@ -446,9 +492,11 @@ async function main(): Promise<void> {
             if (target.errors.length < 5) target.errors.push(sample.error ?? "unknown");
           }
           const totals = samples.filter((sample) => sample.ok).map((sample) => sample.totalMs);
-          target.phases[round] = { round, requests, wallMs, rps: (requests / wallMs) * 1000, medianTotalMs: percentile(totals, 50) };
+          target.phases[round] = { round, requests, wallMs, rps: (requests / wallMs) * 1000, medianTotalMs: percentile(totals, 50), cpu };
           process.stderr.write(
             `bench: c=${c} round ${round + 1} ${mode.padEnd(12)} ${fixed((requests / wallMs) * 1000, 0).padStart(5)} req/s  p50 ${fixed(percentile(totals, 50))} ms` +
+              `  cpu/req: bench ${fixed(cpu.benchMs / requests)} + relay ${fixed(cpu.relayMs / requests)} + cli ${fixed((cpu.benchChildrenMs + cpu.relayChildrenMs) / requests)} ms` +
+              `  other load ${fixed(cpu.otherMs / wallMs)} cores` +
               `${samples.length - totals.length ? `  FAILED ${samples.length - totals.length}` : ""}\n`,
           );
         }
