@@ -14,6 +14,7 @@ import { projectRoot, realClaudeBin } from "../support/test-relay.ts";
 
 const version = "9.8.7-compiled-test";
 const startupTimeoutMs = 20_000;
+// Hook and test timeouts are explicit because Bun 1.4.5 ignores `timeout` in bunfig.toml's [test] (the default is 5 s).
 
 let temp: string;
 let binary: string;
@@ -122,5 +123,5 @@ describe("compiled agent-relay binary", () => {
     expect(completion.choices[0].message.content).toBe("Hello from the compiled relay.");
     expect(completion.choices[0].finish_reason).toBe("stop");
     expect(upstream.messageRequests().length).toBeGreaterThan(0);
-  });
+  }, 30_000);
 });
