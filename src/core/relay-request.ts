@@ -133,6 +133,8 @@ export interface RelayRequest {
   tools?: RelayToolDefinition[];
   /** How the model may use `tools`. */
   toolChoice?: RelayToolChoice;
+  /** The client asked for the 1M-token context window (Anthropic's context-1m beta). */
+  longContext?: boolean;
   /** An end-user id for abuse tracking, if the client sent one. */
   userId?: string;
   /** Parameters accepted but not honoured; logged, never sent to the client as errors. */

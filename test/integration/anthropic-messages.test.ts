@@ -17,7 +17,10 @@ beforeAll(async () => {
   client = new Anthropic({ baseURL: relay.url, apiKey: "anything", maxRetries: 0 });
 });
 afterAll(() => relay.close());
-beforeEach(() => relay.upstream.reset());
+beforeEach(async () => {
+  await relay.settle();
+  relay.upstream.reset();
+});
 
 function upstreamBody() {
   return relay.upstream.messageRequests()[0].body;
@@ -98,6 +101,16 @@ describe("Anthropic messages through the real claude CLI", () => {
       "message_stop",
     ]);
     for (const { event, data } of events) expect(data.type).toBe(event);
+  });
+
+  test("the context-1m beta selects the CLI's 1M-token context window", async () => {
+    await client.messages.create(
+      { model: "sonnet", max_tokens: 10, messages: [{ role: "user", content: "hi" }] },
+      { headers: { "anthropic-beta": "context-1m-2025-08-07" } },
+    );
+    const request = relay.upstream.messageRequests()[0];
+    expect(request.body.model).toBe("claude-sonnet-5");
+    expect(request.headers["anthropic-beta"]).toContain("context-1m");
   });
 
   test("system blocks and role:system entries inside messages become the system prompt", async () => {

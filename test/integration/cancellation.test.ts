@@ -13,7 +13,10 @@ beforeAll(async () => {
   relay = await startTestRelay({ args: ["--kill-grace", "1s"] });
 });
 afterAll(() => relay.close());
-beforeEach(() => relay.upstream.reset());
+beforeEach(async () => {
+  await relay.settle();
+  relay.upstream.reset();
+});
 
 function isAlive(pid: number): boolean {
   try {

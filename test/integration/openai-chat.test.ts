@@ -17,7 +17,10 @@ beforeAll(async () => {
   client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "anything", maxRetries: 0 });
 });
 afterAll(() => relay.close());
-beforeEach(() => relay.upstream.reset());
+beforeEach(async () => {
+  await relay.settle();
+  relay.upstream.reset();
+});
 
 /** The user-visible text blocks of an upstream message, without the CLI's date reminder. */
 function texts(message: { content: string | Array<{ type: string; text?: string }> }): string[] {

@@ -21,6 +21,8 @@ export interface TestRelay {
   home: string;
   /** Parsed log lines written so far. */
   logs: Array<Record<string, any>>;
+  /** Waits until no request holds a slot and no CLI process is left (so a test cannot see the last one's traffic). */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,15 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
     upstream,
     home,
     logs,
+    async settle() {
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline) {
+        const health = (await (await fetch(`${relay.url}/health`)).json()) as { requests: { active: number }; cli_processes: number };
+        if (health.requests.active === 0 && health.cli_processes === 0) return;
+        await Bun.sleep(10);
+      }
+      throw new Error("the relay did not settle within 5 s");
+    },
     async close() {
       await relay.shutdown();
       if (!options.upstream) await upstream.stop();

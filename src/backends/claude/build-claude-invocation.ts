@@ -92,8 +92,10 @@ export function buildClaudeInvocation(
   if (content.length === 0) {
     throw new RelayError("invalid_request", "The last user message has no content.", { param: "messages" });
   }
-  const { model, warning } = resolveClaudeModel(request.model, settings.defaultModel);
-  if (warning) warnings.push(warning);
+  const resolved = resolveClaudeModel(request.model, settings.defaultModel);
+  if (resolved.warning) warnings.push(resolved.warning);
+  // The CLI selects the 1M-token context window with a "[1m]" suffix on the model name.
+  const model = resolved.model && request.longContext && !resolved.model.endsWith("]") ? `${resolved.model}[1m]` : resolved.model;
 
   const args = [
     "-p",

@@ -14,7 +14,8 @@ const ignoredParameters: Record<string, string> = {
   container: "code execution containers are not supported",
 };
 
-export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest): RelayRequest {
+/** Parses a Messages request; `betas` is the anthropic-beta header's list. */
+export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest, betas: string[] = []): RelayRequest {
   const warnings: RelayWarning[] = [];
   for (const [parameter, reason] of Object.entries(ignoredParameters)) {
     const value = (body as Record<string, unknown>)[parameter];
@@ -50,6 +51,7 @@ export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest): R
     thinking: parseThinking(body.thinking, warnings),
     effort: effort && efforts.has(effort) ? (effort as RelayRequest["effort"]) : undefined,
     userId: body.metadata?.user_id ?? undefined,
+    longContext: betas.some((beta) => beta.startsWith("context-1m")) || undefined,
     warnings,
   };
 }

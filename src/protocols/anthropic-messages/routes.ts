@@ -20,7 +20,8 @@ import {
 export function anthropicMessagesRoutes(dependencies: AppDependencies) {
   const handleMessages = async ({ body, request }: { body: AnthropicMessagesRequest; request: Request }) => {
     const context = getRequestContext(request, dependencies.log);
-    const relayRequest = parseAnthropicMessagesRequest(body);
+    const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim());
+    const relayRequest = parseAnthropicMessagesRequest(body, betas);
     const id = `msg_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
     const renderer: ProtocolRenderer = {
       renderResponse: (response) => renderAnthropicMessagesResponse(response, { id }),
