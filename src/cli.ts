@@ -1,4 +1,4 @@
-#!/usr/bin/env bun
+#!/usr/bin/env -S bun --no-env-file
 /**
  * The command-line entry: the only file that reads argv and the environment and calls listen.
  */
