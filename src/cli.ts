@@ -64,7 +64,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     startedAt,
     disableIdleTimeout: (request) => server?.timeout(request, 0),
   });
-  await backend.probe();
+  await backend.start();
 
   app.listen({ hostname: config.host, port: config.port, idleTimeout: options.serverIdleTimeoutSeconds ?? 60 });
   server = app.server ?? undefined;

@@ -14,7 +14,7 @@ import type { ClaudeOutputMessage } from "./claude-messages.ts";
 import { claudeMissingMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
 import { ClaudeOutputMapper } from "./map-claude-output.ts";
 import { listClaudeModels, probeClaudeBinary, type ClaudeBinaryStatus } from "./probe-claude.ts";
-import { writeClaudeSession, type ClaudeSessionFile } from "./write-claude-session.ts";
+import { removeStaleClaudeSessions, writeClaudeSession, type ClaudeSessionFile } from "./write-claude-session.ts";
 
 export interface ClaudeBackendOptions extends ClaudeInvocationSettings {
   claudeBin: string;
@@ -49,6 +49,13 @@ export class ClaudeBackend implements RelayBackend {
 
   constructor(private readonly options: ClaudeBackendOptions) {
     this.limiter = new ConcurrencyLimiter({ maxActive: options.maxConcurrent, maxQueued: options.maxQueue });
+  }
+
+  /** Start-up work: find the CLI and remove session files a killed relay left behind. */
+  async start(): Promise<void> {
+    const removed = await removeStaleClaudeSessions({ cwd: this.options.workdir, env: this.options.env, olderThanMs: 10 * 60_000 }).catch(() => 0);
+    if (removed > 0) this.options.log.info("removed stale session files", { count: removed });
+    await this.probe();
   }
 
   /** Finds the binary and its version; called at start and again while it is missing. */

@@ -3,7 +3,7 @@
  * format, replayed with `--resume <id> --no-session-persistence` (verified on claude 2.1.197: the history is
  * sent upstream verbatim and the file is not appended to). The file is ours and is removed after the request.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { RelayMessage } from "../../core/relay-request.ts";
@@ -85,4 +85,29 @@ export async function writeClaudeSession(options: WriteClaudeSessionOptions): Pr
       await rm(path, { force: true });
     },
   };
+}
+
+/**
+ * Deletes session files the relay wrote but could not remove (it was killed mid-request). The working
+ * directory belongs to the relay and the CLI runs with --no-session-persistence, so every file there is ours;
+ * only files older than `olderThanMs` are touched, in case another relay shares the directory.
+ */
+export async function removeStaleClaudeSessions(options: { cwd: string; env: Record<string, string | undefined>; olderThanMs: number }): Promise<number> {
+  const directory = claudeProjectDirectory(options.cwd, options.env);
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names.filter((entry) => entry.endsWith(".jsonl"))) {
+    const path = join(directory, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > options.olderThanMs) {
+      await rm(path, { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }
