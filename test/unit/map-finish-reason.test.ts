@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import type { RelayFinishReason } from "../../src/core/relay-event.ts";
-import { mapOpenAIFinishReason } from "../../src/protocols/openai-chat/map-finish-reason.ts";
+import { mapOpenAIFinishReason, type OpenAIFinishReason } from "../../src/protocols/openai-chat/map-finish-reason.ts";
 
 const reason = (unified: RelayFinishReason["unified"], raw: string | null = null): RelayFinishReason => ({ unified, raw });
 
 describe("mapOpenAIFinishReason (neutral -> OpenAI finish_reason)", () => {
-  const cases: Array<[RelayFinishReason, string]> = [
+  const cases: Array<[RelayFinishReason, OpenAIFinishReason]> = [
     [reason("stop", "end_turn"), "stop"],
     [reason("stop-sequence", "stop_sequence"), "stop"],
     [reason("length", "max_tokens"), "length"],
