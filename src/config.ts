@@ -55,11 +55,12 @@ interface OptionSpec {
   defaultText: string;
   choices?: readonly string[];
   min?: number;
+  max?: number;
 }
 
 const optionSpecs: OptionSpec[] = [
   { key: "host", flag: "host", kind: "string", placeholder: "HOST", defaultText: "127.0.0.1", help: "Interface to listen on. Anything but loopback requires --api-key." },
-  { key: "port", flag: "port", kind: "integer", placeholder: "PORT", defaultText: "18082", min: 0, help: "Port to listen on (0 picks a free one)." },
+  { key: "port", flag: "port", kind: "integer", placeholder: "PORT", defaultText: "18082", min: 0, max: 65535, help: "Port to listen on (0 picks a free one)." },
   { key: "apiKey", flag: "api-key", kind: "string", placeholder: "KEY", defaultText: "none", help: "Key clients must send as 'Authorization: Bearer KEY' or 'x-api-key: KEY'." },
   { key: "claudeBin", flag: "claude-bin", kind: "string", placeholder: "PATH", defaultText: "claude on PATH", help: "The Claude Code CLI to run." },
   { key: "dataDir", flag: "data-dir", kind: "string", placeholder: "DIR", defaultText: "platform data dir", help: "Where the relay keeps its files." },
@@ -117,6 +118,7 @@ function convert(spec: OptionSpec, raw: string, source: string): unknown {
       if (!/^\d+$/.test(raw.trim())) throw fail("a whole number");
       const value = Number(raw);
       if (spec.min !== undefined && value < spec.min) throw fail(`a number >= ${spec.min}`);
+      if (spec.max !== undefined && value > spec.max) throw fail(`a number <= ${spec.max}`);
       return value;
     }
     case "duration": {
@@ -140,6 +142,11 @@ function convert(spec: OptionSpec, raw: string, source: string): unknown {
 
 /** Turns argv (without the executable) and the environment into a command. */
 export function parseCommand(argv: string[], env: Record<string, string | undefined>): Command {
+  // --help and --version work whatever the environment holds.
+  for (const arg of argv) {
+    if (arg === "--help" || arg === "-h" || arg === "help") return { kind: "help" };
+    if (arg === "--version" || arg === "-v" || arg === "version") return { kind: "version" };
+  }
   const values: Partial<Record<keyof RelayConfig, unknown>> = {};
   for (const spec of optionSpecs) {
     const raw = env[environmentName(spec.flag)];

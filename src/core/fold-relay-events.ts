@@ -1,4 +1,4 @@
-import { RelayError } from "./relay-error.ts";
+import { incompleteResponseError } from "./relay-error.ts";
 import type { RelayEvent, RelayFinishReason, RelayResponse, RelayResponsePart, RelayUsage } from "./relay-event.ts";
 
 /** Collects a whole response from an event stream; a non-streaming answer is the stream folded once. */
@@ -67,8 +67,6 @@ export async function foldRelayEvents(events: AsyncIterable<RelayEvent>): Promis
       }
     }
   }
-  if (!finish) {
-    throw new RelayError("api_error", "The backend ended without completing the response.", { status: 502 });
-  }
+  if (!finish) throw incompleteResponseError();
   return { id, model: finish.model || model, content, finishReason: finish.finishReason, usage: finish.usage };
 }

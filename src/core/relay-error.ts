@@ -88,6 +88,11 @@ export function toRelayError(error: unknown): RelayError {
   return new RelayError("api_error", "The relay failed to process the request.", { detail, cause: error });
 }
 
+/** A backend stream that ended without its finish event: the answer is incomplete, whatever came before. */
+export function incompleteResponseError(): RelayError {
+  return new RelayError("api_error", "The backend ended without completing the response.", { status: 502, retryable: true });
+}
+
 /** Response headers that tell clients how to retry this error. */
 export function relayErrorHeaders(error: RelayError): Record<string, string> {
   const headers: Record<string, string> = {};

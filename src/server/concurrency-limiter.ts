@@ -30,6 +30,7 @@ export class ConcurrencyLimiter {
     if (this.closed) {
       return Promise.reject(new RelayError("unavailable", "The relay is shutting down.", { retryable: true, retryAfterSeconds: 1 }));
     }
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
     if (this.activeCount < this.limits.maxActive) return Promise.resolve(this.grantSlot());
     if (this.waiters.length >= this.limits.maxQueued) {
       return Promise.reject(

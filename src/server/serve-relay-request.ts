@@ -4,7 +4,7 @@
  * by the protocol; disconnects abort the backend at once; one log line and the metrics per request.
  */
 import type { RelayBackend } from "../core/relay-backend.ts";
-import { RelayError, relayErrorHeaders, toRelayError } from "../core/relay-error.ts";
+import { incompleteResponseError, RelayError, relayErrorHeaders, toRelayError } from "../core/relay-error.ts";
 import type { RelayEvent, RelayResponse, RelayUsage } from "../core/relay-event.ts";
 import { foldRelayEvents } from "../core/fold-relay-events.ts";
 import type { RelayRequest } from "../core/relay-request.ts";
@@ -78,7 +78,10 @@ export async function serveRelayRequest(
   try {
     while (true) {
       const next = await iterator.next();
-      if (next.done) break;
+      if (next.done) {
+        // Nothing was produced: a status, not a 200 with an empty stream.
+        throw incompleteResponseError();
+      }
       buffered.push(next.value);
       if (contentEvents.has(next.value.type)) break;
     }

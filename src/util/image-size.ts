@@ -1,11 +1,20 @@
 /** Reads width and height from the first bytes of a PNG, JPEG, GIF or WebP image; undefined if unknown. */
 export function imageSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  try {
+    return readImageSize(bytes);
+  } catch {
+    // A truncated header: the size is unknown.
+    return undefined;
+  }
+}
+
+function readImageSize(bytes: Uint8Array): { width: number; height: number } | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length >= 24 && view.getUint32(0) === 0x89504e47) return { width: view.getUint32(16), height: view.getUint32(20) };
   if (bytes.length >= 10 && bytes[0] === 0x47 && bytes[1] === 0x49 && bytes[2] === 0x46) {
     return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
   }
-  if (bytes.length >= 30 && view.getUint32(0) === 0x52494646 && view.getUint32(8) === 0x57454250) {
+  if (bytes.length >= 31 && view.getUint32(0) === 0x52494646 && view.getUint32(8) === 0x57454250) {
     const chunk = String.fromCharCode(...bytes.subarray(12, 16));
     if (chunk === "VP8X") return { width: 1 + (view.getUint32(24, true) & 0xffffff), height: 1 + (view.getUint32(27, true) & 0xffffff) };
     if (chunk === "VP8 ") return { width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff };

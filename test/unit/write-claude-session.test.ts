@@ -1,3 +1,4 @@
+import { splitConversation } from "../../src/backends/claude/build-claude-invocation.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -107,19 +108,15 @@ describe("writeClaudeSession", () => {
     expect(first.path).not.toBe(second.path);
   });
 
-  // BUG (questionable): src/backends/claude/write-claude-session.ts writes a turn whose parts all convert to nothing
-  // (an OpenAI assistant message with content "" and no tool calls, common in client histories) as a record with
-  // content []. The Messages API rejects empty non-final messages (not verified whether the CLI drops such a record
-  // on --resume; if it does not, the request fails upstream with a 400).
-  test.skip("a history turn with nothing to send is not written as an empty message", async () => {
-    const session = await writeClaudeSession({
-      history: [
-        { role: "user", content: [{ type: "text", text: "a" }] },
-        { role: "assistant", content: [{ type: "text", text: "" }] },
-      ],
-      cwd: "/w",
-      env: { HOME: join(scratch, "home6") },
-    });
-    for (const record of readRecords(session.path)) expect(record.message.content.length).toBeGreaterThan(0);
+  // An OpenAI assistant message with content "" and no tool calls is common in client histories; the Messages API
+  // rejects empty non-final messages, so such turns are dropped before the session file is written.
+  test("a history turn with nothing to send is dropped, and the turns around it are merged", () => {
+    const { history, turn } = splitConversation([
+      { role: "user", content: [{ type: "text", text: "a" }] },
+      { role: "assistant", content: [{ type: "text", text: "" }] },
+      { role: "user", content: [{ type: "text", text: "b" }] },
+    ]);
+    expect(history).toEqual([]);
+    expect(turn).toEqual({ role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] });
   });
 });

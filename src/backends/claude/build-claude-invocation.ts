@@ -68,7 +68,9 @@ export function pointsAtRelay(baseUrl: string, relay: { host: string; port: numb
 
 /** Splits the conversation into the history to resume and the new user turn. */
 export function splitConversation(messages: RelayMessage[]): { history: RelayMessage[]; turn: RelayMessage } {
-  const turns = mergeConsecutiveTurns(messages);
+  // Turns with nothing to send (e.g. an assistant message with empty content) are invalid upstream; they carry no meaning.
+  const meaningful = messages.filter((message, index) => index === messages.length - 1 || toClaudeContent(message.content).length > 0);
+  const turns = mergeConsecutiveTurns(meaningful);
   const turn = turns.at(-1);
   if (!turn) throw new RelayError("invalid_request", "messages: at least one message is required.", { param: "messages" });
   if (turn.role !== "user") {

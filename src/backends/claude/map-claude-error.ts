@@ -11,7 +11,8 @@ export function mapClaudeResultError(result: ClaudeResultMessage, syntheticError
   const cliMessage = (result.result || result.errors?.join("; ") || "unknown error").slice(0, 2000);
   const detail = JSON.stringify({ subtype: result.subtype, status, terminal_reason: result.terminal_reason, result: cliMessage, errors: result.errors });
 
-  if (status === 401 || status === 403 || syntheticError === "authentication_failed" || /not logged in|\/login|oauth token/i.test(cliMessage)) {
+  const loginFailure = status === null && (syntheticError === "authentication_failed" || /not logged in|\/login|oauth token/i.test(cliMessage));
+  if (status === 401 || status === 403 || loginFailure) {
     return new RelayError("backend_authentication", `Claude Code could not authenticate with its upstream: ${cliMessage}. ${loginHint}`, {
       code: "backend_authentication_failed",
       retryable: false,

@@ -26,13 +26,20 @@ export interface MapperStep {
 
 type BlockKind = "text" | "reasoning" | "hidden";
 
+/** A content block of the current upstream message; `started` once its start event went out. */
+interface OpenBlock {
+  kind: BlockKind;
+  id: string;
+  started: boolean;
+}
+
 interface UpstreamMessage {
   id: string;
   model: string;
   /** Set by message_delta; a message_start while this is unset means the CLI retried a failed stream. */
   stopReason?: string | null;
   stopSequence?: string | null;
-  blocks: Map<number, { kind: BlockKind; id: string }>;
+  blocks: Map<number, OpenBlock>;
 }
 
 export interface ClaudeOutputMapperOptions {
@@ -124,9 +131,14 @@ export class ClaudeOutputMapper {
         if (!message) return { events };
         const id = `${this.messageCount}:${event.index}`;
         const kind = blockKind(event.content_block.type);
-        message.blocks.set(event.index, { kind, id });
-        if (kind === "text") events.push({ type: "text-start", id });
-        if (kind === "reasoning") events.push({ type: "reasoning-start", id, redactedData: event.content_block.data });
+        const block: OpenBlock = { kind, id, started: false };
+        message.blocks.set(event.index, block);
+        // Blocks start with their first delta, so an attempt the CLI retries before any delta leaves no empty block behind.
+        if (event.content_block.type === "redacted_thinking") {
+          block.started = true;
+          this.emittedContent = true;
+          events.push({ type: "reasoning-start", id, redactedData: event.content_block.data ?? "" });
+        }
         return { events };
       }
       case "content_block_delta": {
@@ -136,19 +148,19 @@ export class ClaudeOutputMapper {
         if (delta.type === "text_delta" && delta.text) events.push({ type: "text-delta", id: block.id, delta: delta.text });
         if (delta.type === "thinking_delta" && delta.thinking) events.push({ type: "reasoning-delta", id: block.id, delta: delta.thinking });
         if (delta.type === "signature_delta" && delta.signature) events.push({ type: "reasoning-signature", id: block.id, signature: delta.signature });
-        if (events.length > 0) this.emittedContent = true;
+        if (events.length === 0) return { events };
+        this.emittedContent = true;
+        if (!block.started) {
+          block.started = true;
+          events.unshift(block.kind === "text" ? { type: "text-start", id: block.id } : { type: "reasoning-start", id: block.id });
+        }
         return { events };
       }
       case "content_block_stop": {
         const block = this.current?.blocks.get(event.index);
         if (!block) return { events };
         this.current!.blocks.delete(event.index);
-        if (block.kind === "text") events.push({ type: "text-end", id: block.id });
-        if (block.kind === "reasoning") {
-          events.push({ type: "reasoning-end", id: block.id });
-          this.emittedContent = true;
-        }
-        return { events };
+        return { events: endEvents(block) };
       }
       case "message_delta": {
         if (!this.current) return { events };
@@ -230,10 +242,7 @@ export class ClaudeOutputMapper {
   private closeOpenBlocks(): RelayEvent[] {
     const events: RelayEvent[] = [];
     if (!this.current) return events;
-    for (const block of this.current.blocks.values()) {
-      if (block.kind === "text") events.push({ type: "text-end", id: block.id });
-      if (block.kind === "reasoning") events.push({ type: "reasoning-end", id: block.id });
-    }
+    for (const block of this.current.blocks.values()) events.push(...endEvents(block));
     this.current.blocks.clear();
     return events;
   }
@@ -244,6 +253,13 @@ export class ClaudeOutputMapper {
     if (upstream && upstream !== "<synthetic>") return upstream;
     return this.cliModel?.replace(/\[[^\]]*\]$/, "") ?? this.options.requestedModel;
   }
+}
+
+function endEvents(block: OpenBlock): RelayEvent[] {
+  if (!block.started) return [];
+  if (block.kind === "text") return [{ type: "text-end", id: block.id }];
+  if (block.kind === "reasoning") return [{ type: "reasoning-end", id: block.id }];
+  return [];
 }
 
 function blockKind(type: string): BlockKind {

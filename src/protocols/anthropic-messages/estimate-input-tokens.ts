@@ -49,7 +49,8 @@ function blockTokens(block: Block): number {
     case "thinking":
       return textTokens(String(block.thinking ?? ""));
     case "redacted_thinking":
-      return textTokens(String(block.data ?? "")) / 4;
+      // Encrypted thinking is base64 of roughly four times the underlying tokens' text.
+      return Math.ceil(textTokens(String(block.data ?? "")) / 4);
     default:
       return textTokens(JSON.stringify(block));
   }
@@ -57,7 +58,8 @@ function blockTokens(block: Block): number {
 
 function imageTokens(source: Block | undefined): number {
   if (source?.type !== "base64" || typeof source.data !== "string") return defaultImageTokens;
-  const size = imageSize(Buffer.from(source.data.slice(0, 4096), "base64"));
+  // JPEG size markers can sit behind a large EXIF block, so look at the first 64 KB.
+  const size = imageSize(Buffer.from(source.data.slice(0, 87_384), "base64"));
   if (!size) return defaultImageTokens;
   const scale = Math.min(1, Math.sqrt(1_150_000 / (size.width * size.height)), 1568 / Math.max(size.width, size.height));
   return Math.max(1, Math.ceil((size.width * scale * size.height * scale) / 750));

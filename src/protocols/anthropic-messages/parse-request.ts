@@ -30,7 +30,7 @@ export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest, be
   body.messages.forEach((message, index) => {
     if (message.role === "system") {
       // Mid-conversation system messages (Claude Code 2.1.x) join the system prompt: the CLI has no other place for them.
-      const text = contentBlocks(message.content).map((block) => (block.type === "text" ? String(block.text ?? "") : "")).join("");
+      const text = textOfBlocks(contentBlocks(message.content), `messages.${index}.content`, warnings).join("");
       if (text) systemTexts.push(text);
       return;
     }
@@ -54,6 +54,15 @@ export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest, be
     longContext: betas.some((beta) => beta.startsWith("context-1m")) || undefined,
     warnings,
   };
+}
+
+/** The text of blocks where only text can be carried; other blocks are reported. */
+function textOfBlocks(blocks: Block[], param: string, warnings: RelayWarning[]): string[] {
+  return blocks.flatMap((block, index) => {
+    if (block.type === "text") return [String(block.text ?? "")];
+    warnings.push({ parameter: `${param}.${index}.type`, message: `block type "${block.type}" cannot be carried here and was dropped` });
+    return [];
+  });
 }
 
 function contentBlocks(content: AnthropicMessage["content"]): Block[] {
@@ -97,7 +106,7 @@ function parseContent(message: AnthropicMessage, param: string, warnings: RelayW
         parts.push(imagePart(block, at));
         break;
       case "document":
-        parts.push(documentPart(block, at));
+        parts.push(documentPart(block, at, warnings));
         break;
       case "tool_use":
         parts.push({ type: "tool-call", id: String(block.id), name: String(block.name), input: block.input ?? {} });
@@ -132,7 +141,7 @@ function imagePart(block: Block, at: string): RelayImagePart {
   throw new RelayError("invalid_request", `${at}.source: images must be base64 or url sources (file ids are not supported).`, { param: `${at}.source` });
 }
 
-function documentPart(block: Block, at: string): RelayDocumentPart {
+function documentPart(block: Block, at: string, warnings: RelayWarning[]): RelayDocumentPart {
   const source = block.source ?? {};
   const meta = { title: block.title ?? undefined, context: block.context ?? undefined };
   switch (source.type) {
@@ -143,7 +152,7 @@ function documentPart(block: Block, at: string): RelayDocumentPart {
     case "url":
       return { type: "document", source: { kind: "url", url: String(source.url) }, ...meta };
     case "content": {
-      const text = contentBlocks(source.content ?? []).map((inner) => (inner.type === "text" ? String(inner.text ?? "") : "")).join("\n");
+      const text = textOfBlocks(contentBlocks(source.content ?? []), `${at}.source.content`, warnings).join("\n");
       return { type: "document", source: { kind: "text", mediaType: "text/plain", data: text }, ...meta };
     }
     default:
@@ -161,7 +170,7 @@ function toolResultContent(content: unknown, param: string, warnings: RelayWarni
   (content as Block[]).forEach((block, index) => {
     if (block.type === "text") parts.push({ type: "text", text: String(block.text ?? "") });
     else if (block.type === "image") parts.push(imagePart(block, `${param}.${index}`));
-    else if (block.type === "document") parts.push(documentPart(block, `${param}.${index}`));
+    else if (block.type === "document") parts.push(documentPart(block, `${param}.${index}`, warnings));
     else warnings.push({ parameter: `${param}.${index}.type`, message: `tool result block type "${block.type}" is not supported and was dropped` });
   });
   return parts;

@@ -1,5 +1,5 @@
 /** Neutral events -> Anthropic Messages SSE events, named and ordered as the API sends them. */
-import { toRelayError } from "../../core/relay-error.ts";
+import { incompleteResponseError, toRelayError } from "../../core/relay-error.ts";
 import type { RelayEvent } from "../../core/relay-event.ts";
 import type { SseFrame } from "../../server/sse.ts";
 import { renderAnthropicErrorObject } from "./render-error.ts";
@@ -50,7 +50,10 @@ export async function* renderAnthropicMessagesStream(events: AsyncIterable<Relay
     indexes.delete(id);
     yield frame({ type: "content_block_stop", index });
   };
-  const delta = (id: string, value: Record<string, unknown>) => frame({ type: "content_block_delta", index: indexes.get(id) ?? 0, delta: value });
+  const delta = function* (id: string, value: Record<string, unknown>) {
+    const index = indexes.get(id);
+    if (index !== undefined) yield frame({ type: "content_block_delta", index, delta: value });
+  };
 
   try {
     for await (const event of events) {
@@ -62,22 +65,22 @@ export async function* renderAnthropicMessagesStream(events: AsyncIterable<Relay
           yield* open(event.id, { type: "text", text: "" });
           break;
         case "text-delta":
-          yield delta(event.id, { type: "text_delta", text: event.delta });
+          yield* delta(event.id, { type: "text_delta", text: event.delta });
           break;
         case "reasoning-start":
           yield* open(event.id, event.redactedData !== undefined ? { type: "redacted_thinking", data: event.redactedData } : { type: "thinking", thinking: "", signature: "" });
           break;
         case "reasoning-delta":
-          yield delta(event.id, { type: "thinking_delta", thinking: event.delta });
+          yield* delta(event.id, { type: "thinking_delta", thinking: event.delta });
           break;
         case "reasoning-signature":
-          yield delta(event.id, { type: "signature_delta", signature: event.signature });
+          yield* delta(event.id, { type: "signature_delta", signature: event.signature });
           break;
         case "tool-input-start":
           yield* open(event.id, { type: "tool_use", id: event.id, name: event.toolName, input: {} });
           break;
         case "tool-input-delta":
-          yield delta(event.id, { type: "input_json_delta", partial_json: event.delta });
+          yield* delta(event.id, { type: "input_json_delta", partial_json: event.delta });
           break;
         case "text-end":
         case "reasoning-end":
@@ -100,6 +103,7 @@ export async function* renderAnthropicMessagesStream(events: AsyncIterable<Relay
         }
       }
     }
+    throw incompleteResponseError();
   } catch (error) {
     yield frame(renderAnthropicErrorObject(toRelayError(error)));
   }

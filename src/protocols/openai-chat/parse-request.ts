@@ -36,7 +36,8 @@ export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAICha
   }
   for (const [parameter, reason] of Object.entries(ignoredParameters)) {
     const value = (body as Record<string, unknown>)[parameter];
-    const meaningful = value !== undefined && value !== null && value !== false && !(parameter === "response_format" && (value as Part).type === "text");
+    const meaningful =
+      value !== undefined && value !== null && value !== false && value !== 0 && !(parameter === "response_format" && (value as Part).type === "text");
     if (meaningful && !(Array.isArray(value) && value.length === 0)) warnings.push({ parameter, message: reason });
   }
 
@@ -54,13 +55,13 @@ export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAICha
         messages.push({ role: "user", content: userContent(message.content, `${param}.content`, warnings) });
         break;
       case "assistant":
-        messages.push({ role: "assistant", content: assistantContent(message, param, legacyCallIds) });
+        messages.push({ role: "assistant", content: assistantContent(message, param, legacyCallIds, warnings) });
         break;
       case "tool":
-        messages.push({ role: "user", content: [toolResult(message.tool_call_id, message.content, `${param}`)] });
+        messages.push({ role: "user", content: [toolResult(message.tool_call_id, message.content, param, warnings)] });
         break;
       case "function":
-        messages.push({ role: "user", content: [toolResult(legacyCallIds.shift() ?? `call_${message.name ?? index}`, message.content, param)] });
+        messages.push({ role: "user", content: [toolResult(legacyCallIds.shift() ?? `call_${message.name ?? index}`, message.content, param, warnings)] });
         break;
     }
   });
@@ -166,6 +167,9 @@ function filePart(file: { file_data?: string; file_id?: string; filename?: strin
   if (typeof file.file_data !== "string") {
     throw new RelayError("invalid_request", `${at}: file.file_data is required.`, { param: `${at}.file.file_data` });
   }
+  if (file.file_data.startsWith("data:") && !parseDataUrl(file.file_data)) {
+    throw new RelayError("invalid_request", `${at}: file.file_data must be a base64 data URL or plain base64.`, { param: `${at}.file.file_data` });
+  }
   const data = parseDataUrl(file.file_data) ?? { mediaType: "application/pdf", data: file.file_data };
   if (data.mediaType.startsWith("image/")) return { type: "image", source: { kind: "base64", mediaType: data.mediaType, data: data.data } };
   if (data.mediaType === "text/plain") {
@@ -174,15 +178,16 @@ function filePart(file: { file_data?: string; file_id?: string; filename?: strin
   return { type: "document", source: { kind: "base64", mediaType: data.mediaType, data: data.data }, title: file.filename };
 }
 
-function assistantContent(message: OpenAIChatMessage, param: string, legacyCallIds: string[]): RelayContentPart[] {
+function assistantContent(message: OpenAIChatMessage, param: string, legacyCallIds: string[], warnings: RelayWarning[]): RelayContentPart[] {
   const parts: RelayContentPart[] = [];
   const { content } = message;
   if (typeof content === "string") parts.push({ type: "text", text: content });
   else if (Array.isArray(content)) {
-    for (const part of content as Part[]) {
+    (content as Part[]).forEach((part, index) => {
       if (part.type === "text") parts.push({ type: "text", text: String(part.text ?? "") });
       else if (part.type === "refusal") parts.push({ type: "text", text: String(part.refusal ?? "") });
-    }
+      else warnings.push({ parameter: `${param}.content.${index}.type`, message: `assistant content part type "${part.type}" is not supported and was dropped` });
+    });
   }
   message.tool_calls?.forEach((call, index) => {
     parts.push({ type: "tool-call", id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${param}.tool_calls.${index}.function.arguments`) });
@@ -204,7 +209,7 @@ function parseArguments(text: string, param: string): unknown {
   }
 }
 
-function toolResult(toolCallId: string | undefined, content: OpenAIChatMessage["content"], param: string): RelayToolResultPart {
+function toolResult(toolCallId: string | undefined, content: OpenAIChatMessage["content"], param: string, warnings: RelayWarning[]): RelayToolResultPart {
   if (!toolCallId) throw new RelayError("invalid_request", `${param}.tool_call_id is required for tool messages.`, { param: `${param}.tool_call_id` });
   const parts: RelayToolResultPart["content"] = [];
   if (typeof content === "string") parts.push({ type: "text", text: content });
@@ -212,6 +217,7 @@ function toolResult(toolCallId: string | undefined, content: OpenAIChatMessage["
     content.forEach((part: Part, index) => {
       if (part.type === "text") parts.push({ type: "text", text: String(part.text ?? "") });
       else if (part.type === "image_url") parts.push(imagePart(part.image_url?.url ?? "", `${param}.content.${index}`) as RelayToolResultPart["content"][number]);
+      else warnings.push({ parameter: `${param}.content.${index}.type`, message: `tool content part type "${part.type}" is not supported and was dropped` });
     });
   }
   return { type: "tool-result", toolCallId, content: parts, isError: false };

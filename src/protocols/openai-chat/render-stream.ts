@@ -1,5 +1,5 @@
 /** Neutral events -> OpenAI chat.completion.chunk SSE frames, ending with `data: [DONE]`. */
-import { toRelayError } from "../../core/relay-error.ts";
+import { incompleteResponseError, toRelayError } from "../../core/relay-error.ts";
 import type { RelayEvent } from "../../core/relay-event.ts";
 import type { SseFrame } from "../../server/sse.ts";
 import { mapOpenAIFinishReason } from "./map-finish-reason.ts";
@@ -64,6 +64,7 @@ export async function* renderOpenAIChatStream(events: AsyncIterable<RelayEvent>,
           break;
       }
     }
+    throw incompleteResponseError();
   } catch (error) {
     // After output started the status is already 200: the error goes in-band, and the stream does not end with [DONE].
     yield { data: { error: renderOpenAIErrorObject(toRelayError(error)) } };
