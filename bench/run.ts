@@ -19,6 +19,7 @@ import { join, relative, resolve } from "node:path";
 import { bareInvocationFor, bareRequest, type BareSample } from "./lib/bare-spawn.ts";
 import { relayRequest, type RelaySample } from "./lib/relay-client.ts";
 import { startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
+import { closedLoop } from "./lib/closed-loop.ts";
 import { cpuBetween, cpuSnapshot, type CpuUse } from "./lib/cpu.ts";
 import { processMemory, TreeRssSampler } from "./lib/rss.ts";
 import { fixed, percentile, signed, summarize, type Summary } from "./lib/stats.ts";
@@ -40,6 +41,12 @@ interface Options {
   results?: string;
   logLevel: string;
   rssIntervalMs: number;
+  maxOtherLoad: number;
+  maxRetries: number;
+  /** --max-concurrent for the relay; default twice the highest concurrency measured. */
+  relayMaxConcurrent?: number;
+  /** Directory for a CPU profile of the relay process (bun --cpu-prof --cpu-prof-md). */
+  relayCpuProf?: string;
 }
 
 function usage(message?: string): never {
@@ -47,22 +54,27 @@ function usage(message?: string): never {
   process.stderr.write(
     "usage: bun bench/run.ts [--requests N] [--warmup N] [--rounds N] [--concurrency 1,8,32] [--json out.json]\n" +
       "                        [--results bench/RESULTS.md | --no-results] [--relay-log-level info] [--rss-interval 20]\n" +
-      "  --requests N   requests per mode at concurrency 1 (default 200); a level C >= 4 gets N*C/4\n" +
+      "                        [--max-other-load 0.6] [--max-retries 5] [--relay-max-concurrent N] [--relay-cpu-prof DIR]\n" +
+      "  --requests N   requests per mode at concurrency 1 (default 300); a level C >= 4 gets N*C/4\n" +
       "  --warmup N     warm-up requests per mode before each level (default 30; at least 2*C)\n" +
-      "  --rounds N     interleaved rounds per level; the requests are split between them (default 3)\n",
+      "  --rounds N     interleaved rounds per level; the requests are split between them (default 5)\n" +
+      "  --max-other-load CORES  a round during which other work used more CPU than this is run again (default 0.6)\n" +
+      "  --max-retries N         how often a disturbed round is run again before it is kept and flagged (default 5)\n",
   );
   process.exit(message ? 2 : 0);
 }
 
 function parseOptions(argv: string[]): Options {
   const options: Options = {
-    requests: 200,
+    requests: 300,
     warmup: 30,
-    rounds: 3,
+    rounds: 5,
     concurrency: [1, 8, 32],
     results: join(projectRoot, "bench", "RESULTS.md"),
     logLevel: "info",
     rssIntervalMs: 20,
+    maxOtherLoad: 0.6,
+    maxRetries: 5,
   };
   const positive = (flag: string, raw: string | undefined, min = 1) => {
     const value = Number(raw);
@@ -86,6 +98,14 @@ function parseOptions(argv: string[]): Options {
       case "--no-results": options.results = undefined; break;
       case "--relay-log-level": if (!value) usage("--relay-log-level needs a level"); options.logLevel = value; i++; break;
       case "--rss-interval": options.rssIntervalMs = positive(flag, value, 10); i++; break;
+      case "--max-other-load":
+        options.maxOtherLoad = Number(value);
+        if (!value || !(options.maxOtherLoad > 0)) usage("--max-other-load needs a number of cores > 0");
+        i++;
+        break;
+      case "--max-retries": options.maxRetries = positive(flag, value, 0); i++; break;
+      case "--relay-max-concurrent": options.relayMaxConcurrent = positive(flag, value); i++; break;
+      case "--relay-cpu-prof": if (!value) usage("--relay-cpu-prof needs a directory"); options.relayCpuProf = resolve(value); i++; break;
       case "-h": case "--help": usage(); break;
       default: usage(`unknown option ${flag}`);
     }
@@ -128,22 +148,6 @@ interface ModeRun {
   errors: string[];
 }
 
-/** Runs `total` requests through `concurrency` workers, each starting its next request when the last ended. */
-async function closedLoop(total: number, concurrency: number, request: () => Promise<Sample>): Promise<{ samples: Sample[]; wallMs: number }> {
-  const samples: Sample[] = [];
-  let started = 0;
-  const begin = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, total) }, async () => {
-      while (started < total) {
-        started++;
-        samples.push(await request());
-      }
-    }),
-  );
-  return { samples, wallMs: performance.now() - begin };
-}
-
 function toSample(sample: BareSample | RelaySample): Sample {
   const ok = sample.ok && sample.text === expectedText;
   const error = sample.ok && !ok ? `unexpected text ${JSON.stringify(sample.text)}` : sample.error;
@@ -174,6 +178,10 @@ async function waitForRelayIdle(url: string): Promise<void> {
 interface LevelResult {
   concurrency: number;
   runs: Record<Mode, ModeRun>;
+  /** Rounds thrown away and run again because other work on the machine used more than --max-other-load. */
+  discardedRounds: number;
+  /** Rounds kept although disturbed, because --max-retries ran out. */
+  disturbedRounds: number;
 }
 
 interface Machine {
@@ -268,7 +276,7 @@ function renderMarkdown(input: {
   lines.push("## Benchmark: relay overhead over spawning the CLI directly");
   lines.push("");
   lines.push(`Measured ${machine.date} on ${machine.cores} × ${machine.cpus}, ${machine.memoryGb} GB RAM, Linux ${machine.kernel}, Bun ${machine.bun}, commit ${machine.commit}.`);
-  lines.push(`Load average before/after: ${machine.loadBefore} → ${machine.loadAfter}. The machine may be shared; the per-round columns show the noise.`);
+  lines.push(`Load average before the run: ${machine.loadBefore}. The machine may be shared: the per-round columns and the "other" CPU column show the noise.`);
   lines.push("");
   lines.push("```sh");
   lines.push(input.command);
@@ -277,7 +285,10 @@ function renderMarkdown(input: {
   lines.push(
     `Fake CLI: \`test/support/fake-claude.sh\` (dash; about 4 ms per run on its own). ` +
       `Requests per mode: ${levels.map((l) => `${requestsAt(options, l.concurrency)} at c=${l.concurrency}`).join(", ")}, ` +
-      `in ${options.rounds} interleaved rounds, after ${levels.map((l) => warmupAt(options, l.concurrency)).join("/")} warm-up requests per mode. ` +
+      `in ${options.rounds} interleaved rounds (mode order rotating), after ${levels.map((l) => warmupAt(options, l.concurrency)).join("/")} warm-up requests per mode. ` +
+      `A round during which other work on the machine used more than ${options.maxOtherLoad} cores was thrown away and run again ` +
+      `(${levels.map((l) => `${l.discardedRounds} at c=${l.concurrency}`).join(", ")}` +
+      `${levels.some((l) => l.disturbedRounds) ? `; kept although disturbed after ${options.maxRetries} retries: ${levels.map((l) => `${l.disturbedRounds} at c=${l.concurrency}`).join(", ")}` : ""}). ` +
       `The relay runs as its own process: \`bun src/cli.ts ${input.relayArgs.join(" ")}\` ` +
       "(default log level, so one JSON log line per request; concurrency and queue limits above the highest level so nothing queues or is rejected).",
   );
@@ -327,10 +338,11 @@ function renderMarkdown(input: {
   lines.push(
     `The machine has ${machine.cores} cores, so at c ≥ 2 throughput is bounded by the total CPU per request. ` +
       "\"Client\" is the benchmark process: in bare mode it is the spawner itself (spawn, pipes, line parsing), in relay modes the HTTP client. " +
-      "\"Other load\" is the busy CPU of everything else on the machine during the phases (other users), in cores; high values mean the round was disturbed.",
+      "\"Other\" is the busy CPU not charged to any of these processes, in cores: other users' work plus kernel threads (process teardown, writeback), " +
+      "which alone come to about 0.1–0.4 cores here while processes are spawned at these rates; much higher values mean a disturbed round.",
   );
   lines.push("");
-  lines.push("| c | mode | client | relay process | CLI processes | total | other load, cores (per round) |");
+  lines.push("| c | mode | client | relay process | CLI processes | total | other, cores (per round) |");
   lines.push("|---:|---|---:|---:|---:|---:|---|");
   for (const n of numbers) {
     for (const [mode, cpu] of [["bare", n.cpu.bare], ["relay", n.cpu.relay], ["relay stream", n.cpu.stream]] as const) {
@@ -418,7 +430,7 @@ async function main(): Promise<void> {
   const workdir = join(dataDir, "workspace");
   // The relay and the bare spawner give the CLI the same base environment.
   const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8" };
-  const maxConcurrent = Math.max(...options.concurrency) * 2;
+  const maxConcurrent = options.relayMaxConcurrent ?? Math.max(...options.concurrency) * 2;
   const relayArgs = [
     "--host", "127.0.0.1",
     "--port", "0",
@@ -437,7 +449,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", onSignal);
   try {
-    relay = await startRelayProcess({ bun: process.execPath, cliPath, args: relayArgs, env, cwd: projectRoot });
+    const bunArgs = options.relayCpuProf ? ["--cpu-prof", "--cpu-prof-md", "--cpu-prof-dir", options.relayCpuProf] : [];
+    relay = await startRelayProcess({ bun: process.execPath, bunArgs, cliPath, args: relayArgs, env, cwd: projectRoot });
     const relayUrl = relay.url;
     const port = Number(new URL(relayUrl).port);
     process.stderr.write(`bench: relay pid ${relay.pid} at ${relayUrl}\n`);
@@ -475,33 +488,51 @@ async function main(): Promise<void> {
         if (mode !== "bare") await waitForRelayIdle(relayUrl);
       }
       const runs = Object.fromEntries(modes.map((mode) => [mode, { samples: [], phases: [], failures: 0, errors: [] } as ModeRun])) as Record<Mode, ModeRun>;
+      let discardedRounds = 0;
+      let disturbedRounds = 0;
       for (let round = 0; round < options.rounds; round++) {
         const requests = Math.round(total / options.rounds);
         const order = modes.map((_, index) => modes[(index + round) % modes.length]);
-        for (const mode of order) {
-          const before = cpuSnapshot(relay.pid);
-          const { samples, wallMs } = await closedLoop(requests, c, run[mode]);
-          // The relay reaps its CLI processes after answering; wait for them so their CPU counts in this phase.
-          if (mode !== "bare") await waitForRelayIdle(relayUrl);
-          const cpu = cpuBetween(before, cpuSnapshot(relay.pid));
-          const target = runs[mode];
-          target.samples.push(...samples);
-          for (const sample of samples) {
-            if (sample.ok) continue;
-            target.failures++;
-            if (target.errors.length < 5) target.errors.push(sample.error ?? "unknown");
+        for (let attempt = 0; ; attempt++) {
+          const phases: Array<{ mode: Mode; samples: Sample[]; phase: Phase }> = [];
+          for (const mode of order) {
+            const before = cpuSnapshot(relay.pid);
+            const { samples, wallMs } = await closedLoop(requests, c, run[mode]);
+            // The relay reaps its CLI processes after answering; wait for them so their CPU counts in this phase.
+            if (mode !== "bare") await waitForRelayIdle(relayUrl);
+            const cpu = cpuBetween(before, cpuSnapshot(relay.pid));
+            const target = runs[mode];
+            // Failures count even in a round that is thrown away for noise.
+            for (const sample of samples) {
+              if (sample.ok) continue;
+              target.failures++;
+              if (target.errors.length < 5) target.errors.push(sample.error ?? "unknown");
+            }
+            const totals = samples.filter((sample) => sample.ok).map((sample) => sample.totalMs);
+            phases.push({ mode, samples, phase: { round, requests, wallMs, rps: (requests / wallMs) * 1000, medianTotalMs: percentile(totals, 50), cpu } });
+            process.stderr.write(
+              `bench: c=${c} round ${round + 1}${attempt ? ` (retry ${attempt})` : ""} ${mode.padEnd(12)} ${fixed((requests / wallMs) * 1000, 0).padStart(5)} req/s  p50 ${fixed(percentile(totals, 50))} ms` +
+                `  cpu/req: bench ${fixed(cpu.benchMs / requests)} + relay ${fixed(cpu.relayMs / requests)} + cli ${fixed((cpu.benchChildrenMs + cpu.relayChildrenMs) / requests)} ms` +
+                `  other ${fixed(cpu.otherMs / wallMs)} cores` +
+                `${samples.length - totals.length ? `  FAILED ${samples.length - totals.length}` : ""}\n`,
+            );
           }
-          const totals = samples.filter((sample) => sample.ok).map((sample) => sample.totalMs);
-          target.phases[round] = { round, requests, wallMs, rps: (requests / wallMs) * 1000, medianTotalMs: percentile(totals, 50), cpu };
-          process.stderr.write(
-            `bench: c=${c} round ${round + 1} ${mode.padEnd(12)} ${fixed((requests / wallMs) * 1000, 0).padStart(5)} req/s  p50 ${fixed(percentile(totals, 50))} ms` +
-              `  cpu/req: bench ${fixed(cpu.benchMs / requests)} + relay ${fixed(cpu.relayMs / requests)} + cli ${fixed((cpu.benchChildrenMs + cpu.relayChildrenMs) / requests)} ms` +
-              `  other load ${fixed(cpu.otherMs / wallMs)} cores` +
-              `${samples.length - totals.length ? `  FAILED ${samples.length - totals.length}` : ""}\n`,
-          );
+          const worst = Math.max(...phases.map(({ phase }) => phase.cpu.otherMs / phase.wallMs));
+          if (worst > options.maxOtherLoad && attempt < options.maxRetries) {
+            discardedRounds++;
+            process.stderr.write(`bench: c=${c} round ${round + 1}: other load ${fixed(worst)} cores > ${options.maxOtherLoad}, round thrown away and run again\n`);
+            await Bun.sleep(2000);
+            continue;
+          }
+          if (worst > options.maxOtherLoad) disturbedRounds++;
+          for (const { mode, samples, phase } of phases) {
+            runs[mode].samples.push(...samples);
+            runs[mode].phases.push(phase);
+          }
+          break;
         }
       }
-      levels.push({ concurrency: c, runs });
+      levels.push({ concurrency: c, runs, discardedRounds, disturbedRounds });
     }
 
     // Memory: sampling /proc costs a few ms of CPU, so it runs in its own untimed phase at the highest level.

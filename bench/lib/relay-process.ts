@@ -17,13 +17,15 @@ export interface RelayProcess {
 
 export async function startRelayProcess(options: {
   bun: string;
+  /** Options for bun itself, e.g. --cpu-prof. */
+  bunArgs?: string[];
   cliPath: string;
   args: string[];
   env: Record<string, string | undefined>;
   cwd: string;
   startTimeoutMs?: number;
 }): Promise<RelayProcess> {
-  const argv = [options.bun, options.cliPath, ...options.args];
+  const argv = [options.bun, ...(options.bunArgs ?? []), options.cliPath, ...options.args];
   const child: Subprocess<"ignore", "ignore", "pipe"> = Bun.spawn(argv, {
     cwd: options.cwd,
     env: options.env,
