@@ -57,29 +57,33 @@ const config = (() => {
 const settings = { cliMaxRetries: config.cliMaxRetries, agent: false, permissionMode: config.permissionMode, relayAddress: { host: "127.0.0.1", port: 1 } };
 const invocation = bareInvocationFor({ body: body as any, binary: fakeClaudeBin, cwd: workdir, env, settings });
 
-function makeBackend(log: Logger) {
-  return new ClaudeBackend({
-    claudeBin: config.claudeBin,
-    workdir: config.workdir,
-    idleTimeoutMs: config.idleTimeoutMs,
-    killGraceMs: config.killGraceMs,
-    maxConcurrent: config.maxConcurrent,
-    maxQueue: config.maxQueue,
-    defaultModel: config.defaultModel,
-    cliMaxRetries: config.cliMaxRetries,
-    agent: config.agent,
-    agentTools: config.agentTools,
-    permissionMode: config.permissionMode,
+/**
+ * Mirrors the wiring of startRelay() in src/cli.ts without listening. The backend options are the config's
+ * fields of the same names, so this keeps working as options are added there.
+ */
+function makeBackend(log: Logger, metrics?: RelayMetrics) {
+  const options = {
+    ...config,
     relayAddress: { host: config.host, port: 1 },
     env,
     log,
-  });
+    toolRounds: (metrics as { toolRoundObserver?: () => unknown } | undefined)?.toolRoundObserver?.(),
+  };
+  return new ClaudeBackend(options as unknown as ConstructorParameters<typeof ClaudeBackend>[0]);
+}
+
+async function startBackend(backend: ClaudeBackend) {
+  const started = backend as unknown as { start?: () => Promise<unknown>; probe?: () => Promise<unknown> };
+  await (started.start ? started.start() : started.probe?.());
 }
 
 async function makeApp(log: Logger) {
-  const backend = makeBackend(log);
-  await backend.probe();
-  const metrics = new RelayMetrics({ active: () => backend.load().active, queued: () => backend.load().queued, processes: () => backend.load().processes });
+  let backend: ClaudeBackend | undefined;
+  // Every live gauge reads the backend's load, whatever gauges the metrics have.
+  const live = new Proxy({}, { get: (_, key) => () => (backend?.load() as Record<string, number> | undefined)?.[String(key)] ?? 0 });
+  const metrics = new RelayMetrics(live as ConstructorParameters<typeof RelayMetrics>[0]);
+  backend = makeBackend(log, metrics);
+  await startBackend(backend);
   const app = createApp({ config, backend, metrics, log, version: "bench", startedAt: new Date(), disableIdleTimeout: () => {} });
   return { app, backend };
 }
@@ -87,7 +91,7 @@ async function makeApp(log: Logger) {
 // One info line per request is what the relay logs by default; encode it as the relay would, then drop it.
 const encodingLogger = createLogger({ level: "info", write: () => {} });
 const backendOnly = makeBackend(silentLogger);
-await backendOnly.probe();
+await startBackend(backendOnly);
 const logged = await makeApp(encodingLogger);
 const silent = await makeApp(silentLogger);
 const registry = new ClaudeProcessRegistry();
