@@ -35,6 +35,7 @@ const targets = { addedMedianMs: 2, throughputRatioAt8: 0.8 };
 interface Options {
   requests: number;
   warmup: number;
+  globalWarmup: number;
   rounds: number;
   concurrency: number[];
   json?: string;
@@ -52,11 +53,13 @@ interface Options {
 function usage(message?: string): never {
   if (message) process.stderr.write(`bench: ${message}\n`);
   process.stderr.write(
-    "usage: bun bench/run.ts [--requests N] [--warmup N] [--rounds N] [--concurrency 1,8,32] [--json out.json]\n" +
+    "usage: bun bench/run.ts [--requests N] [--warmup N] [--global-warmup N] [--rounds N] [--concurrency 1,8,32] [--json out.json]\n" +
       "                        [--results bench/RESULTS.md | --no-results] [--relay-log-level info] [--rss-interval 20]\n" +
       "                        [--max-other-load 0.6] [--max-retries 5] [--relay-max-concurrent N] [--relay-cpu-prof DIR]\n" +
       "  --requests N   requests per mode at concurrency 1 (default 300); a level C >= 4 gets N*C/4\n" +
       "  --warmup N     warm-up requests per mode before each level (default 30; at least 2*C)\n" +
+      "  --global-warmup N  requests per mode at c=8 before anything is measured, so the JIT of the relay and of\n" +
+      "                 this process reaches its steady state (default 1500; the relay's CPU per request halves over them)\n" +
       "  --rounds N     interleaved rounds per level; the requests are split between them (default 5)\n" +
       "  --max-other-load CORES  a round during which other work used more CPU than this is run again (default 0.6)\n" +
       "  --max-retries N         how often a disturbed round is run again before it is kept and flagged (default 5)\n",
@@ -68,6 +71,7 @@ function parseOptions(argv: string[]): Options {
   const options: Options = {
     requests: 300,
     warmup: 30,
+    globalWarmup: 1500,
     rounds: 5,
     concurrency: [1, 8, 32],
     results: join(projectRoot, "bench", "RESULTS.md"),
@@ -87,6 +91,7 @@ function parseOptions(argv: string[]): Options {
     switch (flag) {
       case "--requests": options.requests = positive(flag, value); i++; break;
       case "--warmup": options.warmup = positive(flag, value, 0); i++; break;
+      case "--global-warmup": options.globalWarmup = positive(flag, value, 0); i++; break;
       case "--rounds": options.rounds = positive(flag, value); i++; break;
       case "--concurrency":
         if (!value) usage("--concurrency needs a list such as 1,8,32");
@@ -130,6 +135,8 @@ interface Sample {
   /** Bare only: start to the `result` line (before stdin is closed and the exit awaited). */
   resultMs?: number;
   ttfbMs?: number;
+  /** Bare only: how long the synchronous Bun.spawn() call blocked. */
+  spawnMs?: number;
 }
 
 interface Phase {
@@ -159,6 +166,7 @@ function toSample(sample: BareSample | RelaySample): Sample {
     firstTokenMs: sample.firstTokenMs,
     resultMs: "resultMs" in sample ? sample.resultMs : undefined,
     ttfbMs: "ttfbMs" in sample ? sample.ttfbMs : undefined,
+    spawnMs: "spawnMs" in sample ? sample.spawnMs : undefined,
   };
 }
 
@@ -235,6 +243,11 @@ function levelNumbers(level: LevelResult) {
     perRoundRps: { bare: bare.phases.map((p) => p.rps), relay: relay.phases.map((p) => p.rps), stream: stream.phases.map((p) => p.rps) },
     failures: { bare: bare.failures, relay: relay.failures, stream: stream.failures },
     cpu: { bare: cpuPerRequest(bare), relay: cpuPerRequest(relay), stream: cpuPerRequest(stream) },
+    spawn: summarize(values(bare, (s) => s.spawnMs)),
+    /** Fraction of the bare phases' wall time spent inside Bun.spawn() (summed over workers). */
+    spawnShare: values(bare, (s) => s.spawnMs).reduce((sum, value) => sum + value, 0) / bare.phases.reduce((sum, phase) => sum + phase.wallMs, 0),
+    relayTtfb: summarize(values(relay, (s) => s.ttfbMs)),
+    streamTtfb: summarize(values(stream, (s) => s.ttfbMs)),
   };
 }
 
@@ -266,7 +279,21 @@ function renderMarkdown(input: {
   options: Options;
   relayArgs: string[];
   levels: LevelResult[];
-  memory: { idleRss: number; peakHwm: number; peakRssSampled: number; peakTree: number; peakTreeProcesses: number; samples: number; intervalMs: number; concurrency: number; requests: number };
+  memory: {
+    idleRss: number;
+    peakHwm: number;
+    peakRssSampled: number;
+    peakTree: number;
+    peakTreePss: number;
+    peakTreeProcesses: number;
+    peakCliProcesses: number;
+    samples: number;
+    intervalMs: number;
+    concurrency: number;
+    requests: number;
+    maxConcurrent: number;
+    relayRequests: number;
+  };
   relayLogCounts: Record<string, number>;
   relayProblems: string[];
 }): string {
@@ -285,7 +312,7 @@ function renderMarkdown(input: {
   lines.push(
     `Fake CLI: \`test/support/fake-claude.sh\` (dash; about 4 ms per run on its own). ` +
       `Requests per mode: ${levels.map((l) => `${requestsAt(options, l.concurrency)} at c=${l.concurrency}`).join(", ")}, ` +
-      `in ${options.rounds} interleaved rounds (mode order rotating), after ${levels.map((l) => warmupAt(options, l.concurrency)).join("/")} warm-up requests per mode. ` +
+      `in ${options.rounds} interleaved rounds (mode order rotating), after ${options.globalWarmup} warm-up requests per mode at c=8 (the relay's JIT needs them: its CPU per request halves over the first ~2000 requests) and ${levels.map((l) => warmupAt(options, l.concurrency)).join("/")} more per mode before each level. ` +
       `A round during which other work on the machine used more than ${options.maxOtherLoad} cores was thrown away and run again ` +
       `(${levels.map((l) => `${l.discardedRounds} at c=${l.concurrency}`).join(", ")}` +
       `${levels.some((l) => l.disturbedRounds) ? `; kept although disturbed after ${options.maxRetries} retries: ${levels.map((l) => `${l.disturbedRounds} at c=${l.concurrency}`).join(", ")}` : ""}). ` +
@@ -354,6 +381,13 @@ function renderMarkdown(input: {
   lines.push("");
   lines.push("CPU times come from /proc in 10 ms clock ticks, summed over each phase (hundreds of requests), so the per-request figures are good to about ±0.1 ms.");
   lines.push("");
+  lines.push(
+    "The synchronous `Bun.spawn()` call blocks the event loop until the child has exec'd (vfork semantics), longer when the cores are busy; " +
+      "measured in the bare spawner (the relay makes the same call): " +
+      numbers.map((n) => `c=${n.c} p50 ${fixed(n.spawn.median)} / p90 ${fixed(n.spawn.p90)} ms, ${fixed(n.spawnShare * 100, 0)}% of the phase`).join("; ") +
+      ".",
+  );
+  lines.push("");
 
   lines.push("### Failures");
   lines.push("");
@@ -374,14 +408,20 @@ function renderMarkdown(input: {
 
   lines.push("### Memory");
   lines.push("");
-  lines.push("| relay RSS after start | relay peak RSS (VmHWM) | peak RSS relay + CLI processes (sampled) |");
-  lines.push("|---:|---:|---:|");
-  lines.push(`| ${mb(memory.idleRss)} | ${mb(memory.peakHwm)} | ${mb(memory.peakTree)} (${memory.peakTreeProcesses} processes) |`);
+  lines.push("| relay RSS after start | **relay peak RSS (VmHWM)** | peak relay + CLI processes, RSS sum | same, PSS sum | peak live CLI processes |");
+  lines.push("|---:|---:|---:|---:|---:|");
+  lines.push(
+    `| ${mb(memory.idleRss)} | **${mb(memory.peakHwm)}** | ${mb(memory.peakTree)} (${memory.peakTreeProcesses} processes) | ${mb(memory.peakTreePss)} | ${memory.peakCliProcesses} |`,
+  );
   lines.push("");
   lines.push(
-    `VmHWM is the kernel's exact peak for the relay process over the whole run. The tree total sums the resident pages of the relay and all its descendants (the fake CLI is \`sh\` plus a \`cat\`), ` +
-      `sampled every ${memory.intervalMs} ms (${memory.samples} samples) in an untimed extra phase of ${memory.requests} non-streaming and ${memory.requests} streaming requests at c=${memory.concurrency}; ` +
-      "sampling can miss short peaks, and shared pages are counted once per process. The real CLI is far larger: the `--max-concurrent` help text puts it at about 250 MB per process.",
+    `VmHWM is the kernel's exact peak for the relay process over the whole run (${memory.relayRequests} requests to the relay, warm-ups included). ` +
+      "The process-tree figures cover the relay and all its descendants (the fake CLI is `sh` with a `sed` and a `cat`); " +
+      `they are sampled every ${memory.intervalMs} ms (${memory.samples} samples) in an untimed extra phase of ${memory.requests} non-streaming and ${memory.requests} streaming requests at c=${memory.concurrency}, ` +
+      "because reading /proc for every process costs CPU that would otherwise be charged to the timed phases; sampling can miss short peaks. " +
+      "The RSS sum counts shared pages (libc, the shell) once per process; the PSS sum splits them. " +
+      `"Live CLI processes" counts the relay's direct children: the relay answers at the \`result\` line and reaps the process afterwards, so up to about twice the client concurrency can be alive at once (the slot is freed at the exit, so \`--max-concurrent\`, here ${memory.maxConcurrent}, bounds it). ` +
+      "The real CLI is far larger than the fake: the `--max-concurrent` help text puts it at about 250 MB per process.",
   );
   lines.push("");
 
@@ -467,13 +507,24 @@ async function main(): Promise<void> {
       settings: { cliMaxRetries: 1, agent: false, permissionMode: "default", relayAddress: { host: "127.0.0.1", port } },
     });
 
+    let relayRequestsSent = 0;
     const run: Record<Mode, () => Promise<Sample>> = {
       bare: async () => toSample(await bareRequest(invocation)),
-      relay: async () => toSample(await relayRequest(relayUrl, body, false)),
-      "relay-stream": async () => toSample(await relayRequest(relayUrl, body, true)),
+      relay: async () => (relayRequestsSent++, toSample(await relayRequest(relayUrl, body, false))),
+      "relay-stream": async () => (relayRequestsSent++, toSample(await relayRequest(relayUrl, body, true))),
     };
     const sampler = new TreeRssSampler(relay.pid, options.rssIntervalMs);
 
+
+    if (options.globalWarmup > 0) {
+      process.stderr.write(`bench: global warm-up: ${options.globalWarmup} requests per mode at c=8\n`);
+      for (const mode of modes) {
+        const { samples } = await closedLoop(options.globalWarmup, 8, run[mode]);
+        const failed = samples.filter((sample) => !sample.ok);
+        if (failed.length) process.stderr.write(`bench: global warm-up ${mode}: ${failed.length} failed, e.g. ${failed[0].error}\n`);
+        if (mode !== "bare") await waitForRelayIdle(relayUrl);
+      }
+    }
 
     const levels: LevelResult[] = [];
     for (const c of options.concurrency) {
@@ -554,11 +605,15 @@ async function main(): Promise<void> {
       peakHwm: memory?.hwm ?? Number.NaN,
       peakRssSampled: sampler.peakRssBytes,
       peakTree: sampler.peakTreeBytes,
+      peakTreePss: sampler.peakTreePssBytes,
       peakTreeProcesses: sampler.peakTreeProcesses,
+      peakCliProcesses: sampler.peakChildren,
       samples: sampler.samples,
       intervalMs: options.rssIntervalMs,
       concurrency: memoryConcurrency,
       requests: memoryRequests,
+      maxConcurrent,
+      relayRequests: relayRequestsSent,
     };
     const markdown = renderMarkdown({
       command,

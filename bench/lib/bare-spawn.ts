@@ -46,6 +46,8 @@ export interface BareSample {
   resultMs: number;
   /** Start to the process exit: the per-request wall time of the baseline. */
   totalMs: number;
+  /** How long the synchronous Bun.spawn() call blocked the event loop. */
+  spawnMs: number;
   text: string;
 }
 
@@ -64,6 +66,7 @@ export async function bareRequest(invocation: BareInvocation): Promise<BareSampl
     stderr: "pipe",
     detached: true,
   });
+  const spawnMs = performance.now() - start;
   // The relay keeps a stderr tail; drain it the same way so the pipe never fills.
   const stderr = (async () => {
     for await (const _chunk of child.stderr) {
@@ -108,5 +111,5 @@ export async function bareRequest(invocation: BareInvocation): Promise<BareSampl
   await stderr;
   const totalMs = performance.now() - start;
   const ok = sawResult && code === 0;
-  return { ok, error: ok ? undefined : `exit ${code}, result ${sawResult}`, firstTokenMs, resultMs, totalMs, text };
+  return { ok, error: ok ? undefined : `exit ${code}, result ${sawResult}`, firstTokenMs, resultMs, totalMs, spawnMs, text };
 }

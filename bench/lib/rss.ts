@@ -22,8 +22,25 @@ export async function processMemory(pid: number): Promise<{ hwm: number; rss: nu
   return { hwm: kb("VmHWM"), rss: kb("VmRSS") };
 }
 
-/** RSS in bytes of pid and all its descendants, and how many processes that was. */
-export async function treeRss(rootPid: number): Promise<{ bytes: number; processes: number }> {
+export interface TreeMemory {
+  /** Sum of the resident set sizes: shared pages (libc, the shell binary) count once per process. */
+  bytes: number;
+  /** Sum of the proportional set sizes: shared pages split between the processes sharing them. */
+  pssBytes: number;
+  /** The root and all its descendants. */
+  processes: number;
+  /** Direct children of the root: for the relay, the live CLI processes (each the leader of its group). */
+  children: number;
+}
+
+async function pss(pid: number): Promise<number> {
+  const rollup = await readText(`/proc/${pid}/smaps_rollup`);
+  const kb = rollup && /^Pss:\s+(\d+) kB/m.exec(rollup)?.[1];
+  return kb ? Number(kb) * 1024 : 0;
+}
+
+/** Memory of pid and all its descendants. */
+export async function treeRss(rootPid: number): Promise<TreeMemory> {
   const entries = (await readdir("/proc")).filter((name) => /^\d+$/.test(name));
   const parents = new Map<number, number>();
   const resident = new Map<number, number>();
@@ -44,22 +61,25 @@ export async function treeRss(rootPid: number): Promise<{ bytes: number; process
     children.get(parent)!.push(pid);
   }
   let bytes = 0;
-  let processes = 0;
+  const members: number[] = [];
   const stack = [rootPid];
   while (stack.length > 0) {
     const pid = stack.pop()!;
     if (!resident.has(pid)) continue;
     bytes += resident.get(pid)!;
-    processes++;
+    members.push(pid);
     stack.push(...(children.get(pid) ?? []));
   }
-  return { bytes, processes };
+  const pssBytes = (await Promise.all(members.map(pss))).reduce((sum, value) => sum + value, 0);
+  return { bytes, pssBytes, processes: members.length, children: (children.get(rootPid) ?? []).filter((pid) => resident.has(pid)).length };
 }
 
 /** Samples the tree RSS of a process every intervalMs while enabled; keeps the peaks. */
 export class TreeRssSampler {
   peakTreeBytes = 0;
+  peakTreePssBytes = 0;
   peakTreeProcesses = 0;
+  peakChildren = 0;
   peakRssBytes = 0;
   samples = 0;
   private timer: Timer | undefined;
@@ -85,6 +105,8 @@ export class TreeRssSampler {
       this.samples++;
       if (tree.bytes > this.peakTreeBytes) this.peakTreeBytes = tree.bytes;
       if (tree.processes > this.peakTreeProcesses) this.peakTreeProcesses = tree.processes;
+      if (tree.pssBytes > this.peakTreePssBytes) this.peakTreePssBytes = tree.pssBytes;
+      if (tree.children > this.peakChildren) this.peakChildren = tree.children;
       if (own && own.rss > this.peakRssBytes) this.peakRssBytes = own.rss;
     } finally {
       this.busy = false;
