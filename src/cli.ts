@@ -33,13 +33,23 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   const { config, env = process.env } = options;
   const log = options.log ?? createLogger({ level: config.logLevel });
   const startedAt = new Date();
-  const backend = new ClaudeBackend({
+  let backend: ClaudeBackend | undefined;
+  const metrics = new RelayMetrics({
+    active: () => backend?.load().active ?? 0,
+    queued: () => backend?.load().queued ?? 0,
+    processes: () => backend?.load().processes ?? 0,
+    held: () => backend?.load().held ?? 0,
+  });
+  backend = new ClaudeBackend({
     claudeBin: config.claudeBin,
     workdir: config.workdir,
     idleTimeoutMs: config.idleTimeoutMs,
     killGraceMs: config.killGraceMs,
     maxConcurrent: config.maxConcurrent,
     maxQueue: config.maxQueue,
+    maxHeldToolRounds: config.maxHeldToolRounds,
+    toolHoldTimeoutMs: config.toolHoldTimeoutMs,
+    toolRounds: metrics.toolRoundObserver(),
     defaultModel: config.defaultModel,
     cliMaxRetries: config.cliMaxRetries,
     agent: config.agent,
@@ -48,11 +58,6 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     relayAddress: { host: config.host, port: config.port },
     env,
     log,
-  });
-  const metrics = new RelayMetrics({
-    active: () => backend.load().active,
-    queued: () => backend.load().queued,
-    processes: () => backend.load().processes,
   });
   let server: ReturnType<typeof Bun.serve> | undefined;
   const app = createApp({

@@ -27,6 +27,10 @@ export interface RelayConfig {
   keepaliveIntervalMs: number;
   /** CLAUDE_CODE_MAX_RETRIES for the CLI (its own default is 10 retries over about 3 minutes). */
   cliMaxRetries: number;
+  /** How long a CLI process waits for the client's tool results before the round continues by replay instead. */
+  toolHoldTimeoutMs: number;
+  /** Processes waiting for tool results at most at once (the oldest is ended beyond this). */
+  maxHeldToolRounds: number;
   /** Agent mode: the CLI's own tools (Bash, Edit, Read, ...) are enabled. */
   agent: boolean;
   /** The CLI tools offered in agent mode; undefined = the CLI's default set. */
@@ -71,6 +75,8 @@ const optionSpecs: OptionSpec[] = [
   { key: "idleTimeoutMs", flag: "idle-timeout", kind: "duration", placeholder: "DURATION", defaultText: "120s", min: 1, help: "Fail a request when the CLI prints nothing for this long." },
   { key: "keepaliveIntervalMs", flag: "keepalive-interval", kind: "duration", placeholder: "DURATION", defaultText: "15s", min: 1, help: "Keepalive interval on quiet streams." },
   { key: "cliMaxRetries", flag: "cli-max-retries", kind: "integer", placeholder: "N", defaultText: "1", min: 0, help: "Retries the CLI makes on upstream errors (its own default is 10 over ~3 min)." },
+  { key: "toolHoldTimeoutMs", flag: "tool-hold-timeout", kind: "duration", placeholder: "DURATION", defaultText: "10m", min: 1, help: "How long a CLI waits for a client's tool results before the round falls back to replay." },
+  { key: "maxHeldToolRounds", flag: "max-held-tool-rounds", kind: "integer", placeholder: "N", defaultText: "8", min: 0, help: "CLI processes kept waiting for tool results at once (0: always replay)." },
   { key: "agent", flag: "agent", kind: "boolean", defaultText: "off", help: "Agent mode: enable the CLI's own tools (Bash, Edit, Read, ...). See README: Security." },
   { key: "agentTools", flag: "agent-tools", kind: "string", placeholder: "LIST", defaultText: "the CLI's default set", help: "Comma-separated CLI tools offered in agent mode, e.g. 'Read,Grep,Glob'." },
   { key: "permissionMode", flag: "permission-mode", kind: "string", placeholder: "MODE", defaultText: "default", choices: ["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"], help: "CLI permission mode in agent mode." },
@@ -189,6 +195,8 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     idleTimeoutMs: 120_000,
     keepaliveIntervalMs: 15_000,
     cliMaxRetries: 1,
+    toolHoldTimeoutMs: 600_000,
+    maxHeldToolRounds: 8,
     agent: false,
     permissionMode: "default",
     corsOrigins: ["localhost"],

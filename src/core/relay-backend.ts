@@ -29,6 +29,16 @@ export interface BackendHealth {
   details: Record<string, unknown>;
 }
 
+/** How a backend reports tool rounds (client tool calls answered in a later request). */
+export interface ToolRoundObserver {
+  /** A process was kept waiting for the client's tool results. */
+  held(): void;
+  /** A hold ended without a continuation. */
+  holdEnded(reason: string, heldMs: number): void;
+  /** A request continued a tool round: through the waiting process, or by replaying the conversation. */
+  continued(path: "hold" | "replay", heldMs?: number): void;
+}
+
 /** Something that turns a neutral request into a stream of neutral events. Backends only stream. */
 export interface RelayBackend {
   readonly name: string;
@@ -39,8 +49,8 @@ export interface RelayBackend {
   stream(request: RelayRequest, context: BackendContext): AsyncIterable<RelayEvent>;
   health(): BackendHealth;
   listModels(): Promise<RelayModel[]>;
-  /** Requests holding and waiting for a slot. */
-  load(): { active: number; queued: number; processes: number };
+  /** Requests holding and waiting for a slot, live processes, processes waiting for tool results. */
+  load(): { active: number; queued: number; processes: number; held: number };
   /** Refuses new work, lets running work end within the grace period, then ends every process. */
   shutdown(graceMs: number): Promise<void>;
 }

@@ -94,6 +94,15 @@ export type RelayToolChoice =
   | { type: "required" }
   | { type: "tool"; name: string };
 
+/** The answer must be JSON, optionally matching a JSON Schema. */
+export interface RelayResponseFormat {
+  type: "json";
+  /** JSON Schema the answer must match; absent means any JSON object. */
+  schema?: Record<string, unknown>;
+  /** The schema's name, where the client gave one. */
+  name?: string;
+}
+
 /** Extended thinking as the client asked for it. */
 export type RelayThinking =
   | { type: "enabled"; budgetTokens?: number }
@@ -133,6 +142,10 @@ export interface RelayRequest {
   tools?: RelayToolDefinition[];
   /** How the model may use `tools`. */
   toolChoice?: RelayToolChoice;
+  /** False when the model must make at most one tool call per turn. */
+  parallelToolCalls?: boolean;
+  /** Structured output: the answer is JSON (matching a schema when one is given). */
+  responseFormat?: RelayResponseFormat;
   /** The client asked for the 1M-token context window (Anthropic's context-1m beta). */
   longContext?: boolean;
   /** An end-user id for abuse tracking, if the client sent one. */

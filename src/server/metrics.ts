@@ -1,3 +1,5 @@
+import type { ToolRoundObserver } from "../core/relay-backend.ts";
+
 /**
  * A small Prometheus text-format registry (counters, gauges, histograms with labels) and the relay's metrics.
  * Hand-rolled because the exposition subset we need is tiny; the format rules followed are the ones
@@ -121,21 +123,49 @@ export class RelayMetrics {
   );
   readonly cliFailures = new Counter("agent_relay_cli_failures_total", "Requests the CLI failed, by reason.");
   readonly tokens = new Counter("agent_relay_tokens_total", "Tokens reported by the backend, by kind and model.");
+  readonly toolRoundsHeld = new Counter("agent_relay_tool_rounds_held_total", "Answers that ended with client tool calls while the CLI kept waiting.");
+  readonly toolRoundContinuations = new Counter("agent_relay_tool_round_continuations_total", "Requests that continued a tool round, by path (hold or replay).");
+  readonly toolRoundHoldsEnded = new Counter("agent_relay_tool_round_holds_ended_total", "Holds that ended without a continuation, by reason.");
+  readonly toolRoundHoldDuration = new Histogram(
+    "agent_relay_tool_round_hold_seconds",
+    "How long a CLI waited for the client's tool results, by outcome.",
+    [0.1, 0.5, 1, 5, 15, 60, 300, 600, 1800],
+  );
   private readonly metrics: Metric[];
 
-  constructor(live: { active: () => number; queued: () => number; processes: () => number }) {
+  constructor(live: { active: () => number; queued: () => number; processes: () => number; held: () => number }) {
     this.metrics = [
       this.requests,
       this.duration,
       this.timeToFirstToken,
       this.cliFailures,
       this.tokens,
+      this.toolRoundsHeld,
+      this.toolRoundContinuations,
+      this.toolRoundHoldsEnded,
+      this.toolRoundHoldDuration,
+      new Gauge("agent_relay_held_tool_rounds", "CLI processes waiting for client tool results.", live.held),
       new Gauge("agent_relay_active_requests", "Requests holding a CLI slot.", live.active),
       new Gauge("agent_relay_queued_requests", "Requests waiting for a CLI slot.", live.queued),
       new Gauge("agent_relay_cli_processes", "Live CLI processes.", live.processes),
       new Gauge("process_resident_memory_bytes", "Resident memory of the relay process.", () => process.memoryUsage().rss),
       new Gauge("process_start_time_seconds", "Start time of the relay, in seconds since the epoch.", () => Math.floor(startedAt / 1000)),
     ];
+  }
+
+  /** Tool-round events from a backend, recorded here. */
+  toolRoundObserver(): ToolRoundObserver {
+    return {
+      held: () => this.toolRoundsHeld.inc(),
+      holdEnded: (reason, heldMs) => {
+        this.toolRoundHoldsEnded.inc({ reason });
+        this.toolRoundHoldDuration.observe({ outcome: reason }, heldMs / 1000);
+      },
+      continued: (path, heldMs) => {
+        this.toolRoundContinuations.inc({ path });
+        if (heldMs !== undefined) this.toolRoundHoldDuration.observe({ outcome: "continued" }, heldMs / 1000);
+      },
+    };
   }
 
   /** Prometheus text exposition format 0.0.4. */

@@ -25,6 +25,8 @@ export type ScriptedReply =
       /** Thinking text streamed before the answer. */
       thinking?: string;
     }
+  /** Tool calls (streamed as input_json_delta fragments), optionally after some text; stop_reason tool_use. */
+  | { kind: "tool-use"; calls: Array<{ id: string; name: string; input: unknown }>; text?: string; usage?: UpstreamUsage; model?: string }
   | { kind: "error"; status: number; errorType: string; message: string; retryAfterSeconds?: number }
   /** Never sends headers; the request stays open until the client goes away. */
   | { kind: "hang" }
@@ -154,7 +156,7 @@ export function startFakeUpstream(): FakeUpstream {
 }
 
 function replyWith(reply: ScriptedReply, body: any, record: RecordedRequest, signal: AbortSignal): Response {
-  const model = (reply.kind === "text" && reply.model) || body?.model || "claude-test";
+  const model = ((reply.kind === "text" || reply.kind === "tool-use") && reply.model) || body?.model || "claude-test";
   switch (reply.kind) {
     case "error": {
       record.completed = true;
@@ -173,6 +175,8 @@ function replyWith(reply: ScriptedReply, body: any, record: RecordedRequest, sig
     case "stall":
     case "sse-error":
       return streamMessage(reply, model, record, signal);
+    case "tool-use":
+      return streamToolUse(reply, model, record);
     default: {
       const unreachable: never = reply;
       throw new Error(`unknown reply ${JSON.stringify(unreachable)}`);
@@ -195,7 +199,7 @@ function jsonMessage(reply: Extract<ScriptedReply, { kind: "text" }>, model: str
   });
 }
 
-function streamMessage(reply: Exclude<ScriptedReply, { kind: "error" | "hang" }>, model: string, record: RecordedRequest, signal: AbortSignal) {
+function streamMessage(reply: Exclude<ScriptedReply, { kind: "error" | "hang" | "tool-use" }>, model: string, record: RecordedRequest, signal: AbortSignal) {
   const usage = { ...defaultUsage, ...("usage" in reply ? reply.usage : undefined) };
   const id = `msg_fake_${++messageCounter}`;
   const stream = new ReadableStream<Uint8Array>({
@@ -259,4 +263,45 @@ function streamMessage(reply: Exclude<ScriptedReply, { kind: "error" | "hang" }>
   return new Response(stream, {
     headers: { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": `req_${id}` },
   });
+}
+
+function streamToolUse(reply: Extract<ScriptedReply, { kind: "tool-use" }>, model: string, record: RecordedRequest) {
+  const usage = { ...defaultUsage, ...reply.usage };
+  const frames: Uint8Array[] = [];
+  const send = (event: string, data: unknown) => frames.push(sseFrame(event, data));
+  send("message_start", {
+    type: "message_start",
+    message: {
+      id: `msg_fake_${++messageCounter}`,
+      type: "message",
+      role: "assistant",
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: usage.input_tokens, output_tokens: 1, cache_creation_input_tokens: usage.cache_creation_input_tokens ?? 0, cache_read_input_tokens: usage.cache_read_input_tokens ?? 0 },
+    },
+  });
+  let index = 0;
+  if (reply.text) {
+    send("content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } });
+    send("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: reply.text } });
+    send("content_block_stop", { type: "content_block_stop", index });
+    index++;
+  }
+  for (const call of reply.calls) {
+    send("content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: call.id, name: call.name, input: {} } });
+    const json = JSON.stringify(call.input);
+    // Split the arguments like the API does, so clients see several fragments.
+    const middle = Math.ceil(json.length / 2);
+    for (const fragment of [json.slice(0, middle), json.slice(middle)]) {
+      if (fragment) send("content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: fragment } });
+    }
+    send("content_block_stop", { type: "content_block_stop", index });
+    index++;
+  }
+  send("message_delta", { type: "message_delta", delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+  send("message_stop", { type: "message_stop" });
+  record.completed = true;
+  return new Response(new Blob(frames), { headers: { "content-type": "text/event-stream" } });
 }

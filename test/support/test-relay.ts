@@ -21,8 +21,11 @@ export interface TestRelay {
   home: string;
   /** Parsed log lines written so far. */
   logs: Array<Record<string, any>>;
-  /** Waits until no request holds a slot and no CLI process is left (so a test cannot see the last one's traffic). */
-  settle(): Promise<void>;
+  /**
+   * Waits until no request holds a slot and no CLI process is left (so a test cannot see the last one's
+   * traffic); with allowHeld, processes waiting for tool results may stay.
+   */
+  settle(options?: { allowHeld?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,11 +67,12 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
     upstream,
     home,
     logs,
-    async settle() {
+    async settle(settleOptions = {}) {
       const deadline = Date.now() + 5000;
       while (Date.now() < deadline) {
-        const health = (await (await fetch(`${relay.url}/health`)).json()) as { requests: { active: number }; cli_processes: number };
-        if (health.requests.active === 0 && health.cli_processes === 0) return;
+        const health = (await (await fetch(`${relay.url}/health`)).json()) as { requests: { active: number }; cli_processes: number; held_tool_rounds: number };
+        const allowed = settleOptions.allowHeld ? health.held_tool_rounds : 0;
+        if (health.requests.active === 0 && health.cli_processes === allowed) return;
         await Bun.sleep(10);
       }
       throw new Error("the relay did not settle within 5 s");

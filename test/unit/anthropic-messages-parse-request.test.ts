@@ -209,14 +209,16 @@ describe("parseAnthropicMessagesRequest: parameters", () => {
     expect(parse({ output_config: { effort: null } }).effort).toBeUndefined();
   });
 
-  test("output_config.format, tools, mcp_servers and container warn; empty tools and unknown fields do not", () => {
+  test("mcp_servers, container and server tools warn; client tools, empty tools and unknown fields do not", () => {
     expect(parse({ tools: [], some_future_field: 1, context_management: { edits: [] } }).warnings).toEqual([]);
     const parsed = parse({
-      tools: [{ name: "f", input_schema: { type: "object" } }],
+      tools: [{ name: "f", input_schema: { type: "object" } }, { type: "web_search_20250305", name: "web_search" }],
       mcp_servers: [{ type: "url", url: "https://x", name: "x" }],
       container: "c_1",
       output_config: { format: { type: "json_schema", schema: {} } },
     });
-    expect(parsed.warnings.map((warning) => warning.parameter).sort()).toEqual(["container", "mcp_servers", "output_config.format", "tools"]);
+    expect(parsed.warnings.map((warning) => warning.parameter).sort()).toEqual(["container", "mcp_servers", "tools.1"]);
+    expect(parsed.tools).toEqual([{ name: "f", description: undefined, inputSchema: { type: "object" } }]);
+    expect(parsed.responseFormat).toEqual({ type: "json", schema: {} });
   });
 });

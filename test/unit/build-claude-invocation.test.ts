@@ -156,8 +156,12 @@ describe("buildClaudeInvocation", () => {
     expect(invocation.warnings.map((warning) => warning.parameter)).toEqual(["seed", "model"]);
   });
 
-  test("client tools are reported as not honoured", () => {
-    expect(build({ tools: [{ name: "f", inputSchema: {} }] }).warnings.map((warning) => warning.parameter)).toContain("tools");
+  test("client tools are offered through the in-process MCP server and allowed without a prompt", () => {
+    const invocation = build({ tools: [{ name: "f", inputSchema: {} }] });
+    expect(invocation.warnings).toEqual([]);
+    expect(invocation.args.join(" ")).toContain("--allowedTools mcp__relay");
+    expect((invocation.initialize as any).request.sdkMcpServers).toEqual(["relay"]);
+    expect(invocation.offeredTools.map((tool) => tool.name)).toEqual(["f"]);
   });
 
   test("sampling parameters travel in CLAUDE_CODE_EXTRA_BODY, max tokens in CLAUDE_CODE_MAX_OUTPUT_TOKENS", () => {

@@ -277,12 +277,9 @@ describe("parseOpenAIChatRequest: parameters", () => {
       audio: { voice: "alloy", format: "wav" },
       prediction: { type: "content", content: "x" },
       web_search_options: {},
-      response_format: { type: "json_object" },
-      tools: [{ type: "function", function: { name: "f", parameters: {} } }],
-      functions: [{ name: "f", parameters: {} }],
     });
     expect(parsed.warnings.map((warning) => warning.parameter).sort()).toEqual(
-      ["audio", "frequency_penalty", "functions", "logit_bias", "logprobs", "modalities", "prediction", "presence_penalty", "response_format", "seed", "tools", "top_logprobs", "web_search_options"].sort(),
+      ["audio", "frequency_penalty", "logit_bias", "logprobs", "modalities", "prediction", "presence_penalty", "seed", "top_logprobs", "web_search_options"].sort(),
     );
   });
 

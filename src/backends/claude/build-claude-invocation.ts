@@ -4,8 +4,9 @@
  * (CLAUDE_CODE_EXTRA_BODY is merged into the upstream body; CLAUDE_CODE_MAX_OUTPUT_TOKENS sets max_tokens).
  */
 import { RelayError } from "../../core/relay-error.ts";
-import type { RelayMessage, RelayRequest, RelayWarning } from "../../core/relay-request.ts";
-import { mergeConsecutiveTurns, toClaudeContent, type ClaudeContentBlock } from "./to-claude-content.ts";
+import type { RelayMessage, RelayRequest, RelayToolDefinition, RelayWarning } from "../../core/relay-request.ts";
+import { ClientToolNames, clientToolServerName } from "./client-tool-names.ts";
+import { mergeConsecutiveTurns, toClaudeContent, type ClaudeContentBlock, type ToClaudeContentOptions } from "./to-claude-content.ts";
 
 export interface ClaudeInvocationSettings {
   /** Model used when the client names one the CLI cannot serve; undefined = the CLI's default. */
@@ -23,8 +24,22 @@ export interface ClaudeInvocationSettings {
 export interface ClaudeInvocation {
   args: string[];
   env: Record<string, string | undefined>;
-  /** Earlier turns, to be written to a session file and resumed. */
+  /**
+   * Turns for the session file. When the new turn carries tool results it is written here too (after the
+   * last assistant turn, which then anchors --resume-session-at): otherwise the CLI drops the assistant's
+   * unresolved tool calls on resume.
+   */
   history: RelayMessage[];
+  /** The new turn is also in `history`; resume at the last assistant turn. */
+  anchorAtLastAssistant: boolean;
+  /** The client's tools as the model sees them, when any are offered. */
+  toolNames?: ClientToolNames;
+  /** The tools the CLI's MCP bridge declares. */
+  offeredTools: RelayToolDefinition[];
+  /** The answer is the structured output. */
+  structuredOutput: boolean;
+  /** How the session file names client tools in earlier turns. */
+  contentOptions: ToClaudeContentOptions;
   /** The control request sent first on stdin. */
   initialize: Record<string, unknown>;
   /** The user turn sent on stdin that starts the model call. */
@@ -90,7 +105,11 @@ export function buildClaudeInvocation(
 ): ClaudeInvocation {
   const warnings: RelayWarning[] = [...request.warnings];
   const { history, turn } = splitConversation(request.messages);
-  const content = toClaudeContent(turn.content);
+  const offeredTools = toolsToOffer(request);
+  const toolNames = offeredTools.length > 0 ? new ClientToolNames(offeredTools) : undefined;
+  const contentOptions = { toolName: (name: string) => toolNames?.upstreamNameIfDeclared(name) ?? name };
+  const content = toClaudeContent(turn.content, contentOptions);
+  const anchorAtLastAssistant = history.length > 0 && turn.content.some((part) => part.type === "tool-result");
   if (content.length === 0) {
     throw new RelayError("invalid_request", "The last user message has no content.", { param: "messages" });
   }
@@ -115,11 +134,12 @@ export function buildClaudeInvocation(
     // Plain API behaviour: no built-in tools, and none of the user's MCP servers started for nothing.
     args.push("--tools", "", "--strict-mcp-config");
   }
-  if (request.tools?.length) {
-    warnings.push({ parameter: "tools", message: "client tools are not supported by this version of agent-relay; the model is offered none" });
-  }
+  // The client's tools run at the client: allowed without asking, the CLI holds each call until its result comes back.
+  if (toolNames) args.push("--allowedTools", `mcp__${clientToolServerName}`);
 
   const initialize: Record<string, unknown> = { subtype: "initialize" };
+  if (toolNames) initialize.sdkMcpServers = [clientToolServerName];
+  if (request.responseFormat) initialize.jsonSchema = request.responseFormat.schema ?? { type: "object" };
   if (settings.agent) {
     // Agent mode keeps Claude Code's own prompt (it explains the tools); the client's instructions follow it.
     if (request.system) initialize.appendSystemPrompt = request.system;
@@ -130,8 +150,13 @@ export function buildClaudeInvocation(
 
   return {
     args,
-    env: buildClaudeEnv(request, settings, baseEnv),
-    history,
+    env: buildClaudeEnv(request, settings, baseEnv, toolNames),
+    history: anchorAtLastAssistant ? [...history, turn] : history,
+    anchorAtLastAssistant,
+    toolNames,
+    offeredTools,
+    structuredOutput: request.responseFormat !== undefined,
+    contentOptions,
     initialize: { type: "control_request", request_id: "relay_init", request: initialize },
     userMessage: { type: "user", message: { role: "user", content }, parent_tool_use_id: null },
     model,
@@ -139,10 +164,37 @@ export function buildClaudeInvocation(
   };
 }
 
+/** The tools the model is offered: none for tool_choice none, unless the history has tool calls (the API needs their definitions then). */
+function toolsToOffer(request: RelayRequest): RelayToolDefinition[] {
+  const tools = request.tools ?? [];
+  if (tools.length === 0) return [];
+  if (request.toolChoice?.type !== "none") return tools;
+  const historyUsesTools = request.messages.some((message) => message.content.some((part) => part.type === "tool-call" || part.type === "tool-result"));
+  return historyUsesTools ? tools : [];
+}
+
+/** The Messages API tool_choice for the request, merged into the upstream body (the CLI has no flag for it). */
+function upstreamToolChoice(request: RelayRequest, toolNames: ClientToolNames | undefined): Record<string, unknown> | undefined {
+  if (!toolNames) return undefined;
+  const noParallel = request.parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
+  switch (request.toolChoice?.type) {
+    case undefined:
+    case "auto":
+      return request.parallelToolCalls === false ? { type: "auto", ...noParallel } : undefined;
+    case "none":
+      return { type: "none" };
+    case "required":
+      return { type: "any", ...noParallel };
+    case "tool":
+      return { type: "tool", name: toolNames.upstreamName(request.toolChoice.name), ...noParallel };
+  }
+}
+
 function buildClaudeEnv(
   request: RelayRequest,
   settings: ClaudeInvocationSettings,
   baseEnv: Record<string, string | undefined>,
+  toolNames: ClientToolNames | undefined,
 ): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...baseEnv };
   if (env.ANTHROPIC_BASE_URL && pointsAtRelay(env.ANTHROPIC_BASE_URL, settings.relayAddress)) delete env.ANTHROPIC_BASE_URL;
@@ -161,6 +213,8 @@ function buildClaudeEnv(
   if (request.topP !== undefined) extraBody.top_p = request.topP;
   if (request.topK !== undefined) extraBody.top_k = request.topK;
   if (request.stopSequences?.length) extraBody.stop_sequences = request.stopSequences;
+  const toolChoice = upstreamToolChoice(request, toolNames);
+  if (toolChoice) extraBody.tool_choice = toolChoice;
   if (Object.keys(extraBody).length > 0) env.CLAUDE_CODE_EXTRA_BODY = JSON.stringify(extraBody);
   if (request.maxOutputTokens !== undefined) env.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxOutputTokens);
 

@@ -40,6 +40,8 @@ export interface ClaudeResultMessage {
   usage?: ClaudeUsage;
   session_id?: string;
   num_turns?: number;
+  /** The validated structured output, when a JSON schema was set; absent if the model never produced it. */
+  structured_output?: unknown;
 }
 
 /** Anthropic streaming events, as the CLI forwards them inside `stream_event`. */

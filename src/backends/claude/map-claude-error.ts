@@ -11,6 +11,14 @@ export function mapClaudeResultError(result: ClaudeResultMessage, syntheticError
   const cliMessage = (result.result || result.errors?.join("; ") || "unknown error").slice(0, 2000);
   const detail = JSON.stringify({ subtype: result.subtype, status, terminal_reason: result.terminal_reason, result: cliMessage, errors: result.errors });
 
+  if (result.subtype === "error_max_structured_output_retries") {
+    return new RelayError("api_error", "The model did not produce output matching the requested JSON schema (the CLI tried 5 times).", {
+      status: 502,
+      code: "structured_output_failed",
+      retryable: true,
+      detail,
+    });
+  }
   const loginFailure = status === null && (syntheticError === "authentication_failed" || /not logged in|\/login|oauth token/i.test(cliMessage));
   if (status === 401 || status === 403 || loginFailure) {
     return new RelayError("backend_authentication", `Claude Code could not authenticate with its upstream: ${cliMessage}. ${loginHint}`, {

@@ -7,12 +7,17 @@
  *   `message_delta` in between;
  * - `max_tokens` is auto-continued up to 3 times with an injected user message, so the relay finishes the
  *   answer itself at the first `max_tokens` and asks for an interrupt;
- * - API errors arrive as a synthetic assistant message and a `result` with `is_error`.
+ * - API errors arrive as a synthetic assistant message and a `result` with `is_error`;
+ * - the client's tools are MCP tools named `mcp__relay__<name>`: their calls end the answer with
+ *   tool-calls while the CLI waits for the results (the run is then held);
+ * - structured output arrives as a call of the CLI's own StructuredOutput tool and, validated, in
+ *   `result.structured_output`; the model's prose around it is not part of the answer.
  */
 import { mapAnthropicStopReason } from "../../core/map-anthropic-stop-reason.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import { emptyUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
 import type { ClaudeAssistantMessage, ClaudeOutputMessage, ClaudeResultMessage, ClaudeStreamEvent, ClaudeUsage } from "./claude-messages.ts";
+import type { ClientToolNames } from "./client-tool-names.ts";
 import { mapClaudeResultError } from "./map-claude-error.ts";
 
 /** What the backend should do after a message: emit these events, maybe interrupt the CLI, maybe stop reading. */
@@ -22,15 +27,19 @@ export interface MapperStep {
   interrupt?: boolean;
   /** The answer is complete. */
   done?: boolean;
+  /** The answer ended with these client tool calls; the CLI waits for their results. */
+  hold?: { callIds: string[] };
 }
 
-type BlockKind = "text" | "reasoning" | "hidden";
+type BlockKind = "text" | "reasoning" | "tool" | "hidden";
 
 /** A content block of the current upstream message; `started` once its start event went out. */
 interface OpenBlock {
   kind: BlockKind;
   id: string;
   started: boolean;
+  /** For client tool calls: whether any argument JSON was streamed. */
+  hasInput?: boolean;
 }
 
 interface UpstreamMessage {
@@ -40,6 +49,8 @@ interface UpstreamMessage {
   stopReason?: string | null;
   stopSequence?: string | null;
   blocks: Map<number, OpenBlock>;
+  /** Ids of the client tool calls in this message. */
+  clientCalls: string[];
 }
 
 export interface ClaudeOutputMapperOptions {
@@ -47,6 +58,12 @@ export interface ClaudeOutputMapperOptions {
   requestedModel: string;
   /** Called for things worth a log line (retries, quirks). */
   onNotice?: (message: string, fields?: Record<string, unknown>) => void;
+  /** The client's tools, when the model was offered any. */
+  toolNames?: ClientToolNames;
+  /** The answer is the validated structured output, not the model's prose. */
+  structuredOutput?: boolean;
+  /** Usage of this CLI turn already reported in earlier responses (before a tool round); not counted again. */
+  reportedUsage?: RelayUsage;
 }
 
 export class ClaudeOutputMapper {
@@ -116,7 +133,7 @@ export class ClaudeOutputMapper {
           }
           this.options.onNotice?.("claude CLI restarted a failed upstream stream before any output");
         }
-        this.current = { id: event.message.id, model: event.message.model, blocks: new Map() };
+        this.current = { id: event.message.id, model: event.message.model, blocks: new Map(), clientCalls: [] };
         this.messageCount++;
         this.streamedMessageIds.add(event.message.id);
         addUsage(this.streamUsage, event.message.usage, { output: false });
@@ -129,8 +146,18 @@ export class ClaudeOutputMapper {
       case "content_block_start": {
         const message = this.current;
         if (!message) return { events };
+        const clientTool = event.content_block.type === "tool_use" ? this.options.toolNames?.clientName(event.content_block.name ?? "") : undefined;
+        if (clientTool && event.content_block.id) {
+          // Tool call ids are the upstream's own, so the client's results can be matched to the CLI's waiting calls.
+          const toolCallId = event.content_block.id;
+          message.blocks.set(event.index, { kind: "tool", id: toolCallId, started: true });
+          message.clientCalls.push(toolCallId);
+          this.emittedContent = true;
+          events.push({ type: "tool-input-start", id: toolCallId, toolName: clientTool });
+          return { events };
+        }
         const id = `${this.messageCount}:${event.index}`;
-        const kind = blockKind(event.content_block.type);
+        const kind = event.content_block.type === "text" && this.options.structuredOutput ? "hidden" : blockKind(event.content_block.type);
         const block: OpenBlock = { kind, id, started: false };
         message.blocks.set(event.index, block);
         // Blocks start with their first delta, so an attempt the CLI retries before any delta leaves no empty block behind.
@@ -145,6 +172,13 @@ export class ClaudeOutputMapper {
         const block = this.current?.blocks.get(event.index);
         if (!block || block.kind === "hidden") return { events };
         const { delta } = event;
+        if (block.kind === "tool") {
+          if (delta.type === "input_json_delta" && delta.partial_json) {
+            block.hasInput = true;
+            events.push({ type: "tool-input-delta", id: block.id, delta: delta.partial_json });
+          }
+          return { events };
+        }
         if (delta.type === "text_delta" && delta.text) events.push({ type: "text-delta", id: block.id, delta: delta.text });
         if (delta.type === "thinking_delta" && delta.thinking) events.push({ type: "reasoning-delta", id: block.id, delta: delta.thinking });
         if (delta.type === "signature_delta" && delta.signature) events.push({ type: "reasoning-signature", id: block.id, signature: delta.signature });
@@ -173,6 +207,12 @@ export class ClaudeOutputMapper {
           events.push(...this.closeOpenBlocks(), this.finishEvent({ ...this.streamUsage }));
           return { events, interrupt: true, done: true };
         }
+        if (event.delta.stop_reason === "tool_use" && this.current.clientCalls.length > 0) {
+          // The CLI now calls the client's tools over MCP and waits: this answer ends with the calls.
+          this.lastCompleted = this.current;
+          events.push(...this.closeOpenBlocks(), this.finishEvent({ ...this.streamUsage }));
+          return { events, done: true, hold: { callIds: [...this.current.clientCalls] } };
+        }
         return { events };
       }
       case "message_stop":
@@ -200,10 +240,10 @@ export class ClaudeOutputMapper {
       this.started = true;
       events.push({ type: "stream-start", id: message.id, model: message.model, usage: toRelayUsage(message.usage) });
     }
-    this.current = { id: message.id, model: message.model, stopReason: null, blocks: new Map() };
+    this.current = { id: message.id, model: message.model, stopReason: null, blocks: new Map(), clientCalls: [] };
     message.content.forEach((block, index) => {
       const id = `${this.messageCount}:${index}`;
-      if (block.type === "text" && block.text) {
+      if (block.type === "text" && block.text && !this.options.structuredOutput) {
         events.push({ type: "text-start", id }, { type: "text-delta", id, delta: block.text }, { type: "text-end", id });
       } else if (block.type === "thinking" || block.type === "redacted_thinking") {
         events.push({ type: "reasoning-start", id, redactedData: block.data });
@@ -219,18 +259,29 @@ export class ClaudeOutputMapper {
   private acceptResult(result: ClaudeResultMessage): MapperStep {
     if (result.is_error) throw mapClaudeResultError(result, this.syntheticError);
     const events: RelayEvent[] = [...this.closeOpenBlocks()];
+    const usage = subtractUsage(toRelayUsage(result.usage), this.options.reportedUsage);
     if (!this.started) {
       this.started = true;
-      events.push({ type: "stream-start", id: `msg_${result.session_id ?? crypto.randomUUID()}`, model: this.modelName(), usage: toRelayUsage(result.usage) });
+      events.push({ type: "stream-start", id: `msg_${result.session_id ?? crypto.randomUUID()}`, model: this.modelName(), usage });
     }
-    events.push(this.finishEvent(toRelayUsage(result.usage), result.stop_reason));
+    if (this.options.structuredOutput) {
+      // The CLI reports success without structured_output when the model answers in prose twice.
+      if (result.structured_output === undefined) {
+        throw new RelayError("api_error", "The model did not produce the requested structured output.", { status: 502, code: "structured_output_missing", retryable: true });
+      }
+      const id = `${this.messageCount}:structured`;
+      events.push({ type: "text-start", id }, { type: "text-delta", id, delta: JSON.stringify(result.structured_output) }, { type: "text-end", id });
+    }
+    events.push(this.finishEvent(usage, result.stop_reason));
     return { events, done: true };
   }
 
   private finishEvent(usage: RelayUsage, resultStopReason?: string | null): RelayEvent {
     this.finished = true;
     const last = this.lastCompleted ?? this.current;
-    const stopReason = last?.stopReason ?? resultStopReason ?? null;
+    let stopReason = last?.stopReason ?? resultStopReason ?? null;
+    // A turn that ended on a tool only the CLI saw (StructuredOutput, its own tools) ended for the client.
+    if (stopReason === "tool_use" && !last?.clientCalls.length) stopReason = "end_turn";
     return {
       type: "finish",
       finishReason: mapAnthropicStopReason(stopReason, last?.stopSequence),
@@ -259,7 +310,22 @@ function endEvents(block: OpenBlock): RelayEvent[] {
   if (!block.started) return [];
   if (block.kind === "text") return [{ type: "text-end", id: block.id }];
   if (block.kind === "reasoning") return [{ type: "reasoning-end", id: block.id }];
+  if (block.kind === "tool") {
+    // A call without arguments streams no JSON at all; its arguments are the empty object.
+    const empty: RelayEvent[] = block.hasInput ? [] : [{ type: "tool-input-delta", id: block.id, delta: "{}" }];
+    return [...empty, { type: "tool-input-end", id: block.id }];
+  }
   return [];
+}
+
+function subtractUsage(total: RelayUsage, reported: RelayUsage | undefined): RelayUsage {
+  if (!reported) return total;
+  return {
+    inputTokens: Math.max(0, total.inputTokens - reported.inputTokens),
+    outputTokens: Math.max(0, total.outputTokens - reported.outputTokens),
+    cacheCreationInputTokens: Math.max(0, total.cacheCreationInputTokens - reported.cacheCreationInputTokens),
+    cacheReadInputTokens: Math.max(0, total.cacheReadInputTokens - reported.cacheReadInputTokens),
+  };
 }
 
 function blockKind(type: string): BlockKind {

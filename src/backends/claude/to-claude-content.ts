@@ -3,17 +3,22 @@ import type { RelayContentPart, RelayMediaSource, RelayMessage } from "../../cor
 /** An Anthropic content block as the claude CLI reads it from stdin and from session files. */
 export type ClaudeContentBlock = Record<string, unknown> & { type: string };
 
+export interface ToClaudeContentOptions {
+  /** The name the model knows a client tool by (client tools are MCP tools for the CLI). */
+  toolName?: (clientName: string) => string;
+}
+
 /** Converts neutral content parts to the Anthropic blocks the CLI understands. Parts with nothing to say are dropped. */
-export function toClaudeContent(parts: RelayContentPart[]): ClaudeContentBlock[] {
+export function toClaudeContent(parts: RelayContentPart[], options: ToClaudeContentOptions = {}): ClaudeContentBlock[] {
   const blocks: ClaudeContentBlock[] = [];
   for (const part of parts) {
-    const block = toClaudeBlock(part);
+    const block = toClaudeBlock(part, options);
     if (block) blocks.push(block);
   }
   return blocks;
 }
 
-function toClaudeBlock(part: RelayContentPart): ClaudeContentBlock | undefined {
+function toClaudeBlock(part: RelayContentPart, options: ToClaudeContentOptions): ClaudeContentBlock | undefined {
   switch (part.type) {
     case "text":
       // The Messages API rejects empty text blocks.
@@ -27,7 +32,7 @@ function toClaudeBlock(part: RelayContentPart): ClaudeContentBlock | undefined {
       return block;
     }
     case "tool-call":
-      return { type: "tool_use", id: part.id, name: part.name, input: part.input ?? {} };
+      return { type: "tool_use", id: part.id, name: options.toolName?.(part.name) ?? part.name, input: part.input ?? {} };
     case "tool-result": {
       const content = toClaudeContent(part.content);
       return {

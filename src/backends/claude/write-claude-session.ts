@@ -7,11 +7,13 @@ import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { RelayMessage } from "../../core/relay-request.ts";
-import { toClaudeContent } from "./to-claude-content.ts";
+import { toClaudeContent, type ToClaudeContentOptions } from "./to-claude-content.ts";
 
 export interface ClaudeSessionFile {
   sessionId: string;
   path: string;
+  /** The uuid of the last assistant record, for --resume-session-at when turns follow it in the file. */
+  lastAssistantUuid?: string;
   /** Deletes the file; safe to call more than once. */
   remove(): Promise<void>;
 }
@@ -25,6 +27,8 @@ export interface WriteClaudeSessionOptions {
   env: Record<string, string | undefined>;
   /** Recorded in each line, as the CLI does. */
   cliVersion?: string;
+  /** Converts content for the CLI (client tool names). */
+  content?: ToClaudeContentOptions;
 }
 
 /** The folder the CLI keeps a working directory's sessions in: every non-alphanumeric character becomes '-'. */
@@ -39,11 +43,13 @@ export async function writeClaudeSession(options: WriteClaudeSessionOptions): Pr
   const path = join(directory, `${sessionId}.jsonl`);
   const startedAt = Date.now() - options.history.length * 1000;
   let parentUuid: string | null = null;
+  let lastAssistantUuid: string | undefined;
   const lines: string[] = [];
 
   options.history.forEach((message, index) => {
     const uuid = crypto.randomUUID();
-    const content = toClaudeContent(message.content);
+    const content = toClaudeContent(message.content, options.content);
+    if (message.role === "assistant") lastAssistantUuid = uuid;
     const record = {
       type: message.role,
       uuid,
@@ -79,6 +85,7 @@ export async function writeClaudeSession(options: WriteClaudeSessionOptions): Pr
   return {
     sessionId,
     path,
+    lastAssistantUuid,
     async remove() {
       if (removed) return;
       removed = true;

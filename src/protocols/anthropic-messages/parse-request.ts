@@ -1,6 +1,17 @@
 /** Anthropic Messages request -> neutral RelayRequest. */
 import { RelayError } from "../../core/relay-error.ts";
-import type { RelayContentPart, RelayDocumentPart, RelayImagePart, RelayMessage, RelayRequest, RelayTextPart, RelayThinking, RelayWarning } from "../../core/relay-request.ts";
+import type {
+  RelayContentPart,
+  RelayDocumentPart,
+  RelayImagePart,
+  RelayMessage,
+  RelayRequest,
+  RelayResponseFormat,
+  RelayTextPart,
+  RelayThinking,
+  RelayToolDefinition,
+  RelayWarning,
+} from "../../core/relay-request.ts";
 import type { AnthropicMessage, AnthropicMessagesRequest } from "./schema.ts";
 
 type Block = { type: string; [key: string]: any };
@@ -9,7 +20,6 @@ const efforts = new Set(["low", "medium", "high", "xhigh", "max"]);
 
 /** Parameters the Claude backend cannot carry; accepted, logged, not honoured. */
 const ignoredParameters: Record<string, string> = {
-  tools: "client tools are not supported by this version of agent-relay",
   mcp_servers: "request-level MCP servers are not supported",
   container: "code execution containers are not supported",
 };
@@ -20,9 +30,6 @@ export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest, be
   for (const [parameter, reason] of Object.entries(ignoredParameters)) {
     const value = (body as Record<string, unknown>)[parameter];
     if (value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0)) warnings.push({ parameter, message: reason });
-  }
-  if ((body.output_config as Record<string, unknown> | undefined)?.format) {
-    warnings.push({ parameter: "output_config.format", message: "structured output is not supported by this version of agent-relay" });
   }
 
   const systemTexts = systemText(body.system);
@@ -53,6 +60,8 @@ export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest, be
     userId: body.metadata?.user_id ?? undefined,
     longContext: betas.some((beta) => beta.startsWith("context-1m")) || undefined,
     warnings,
+    ...parseTools(body, warnings),
+    responseFormat: parseResponseFormat(body, warnings),
   };
 }
 
@@ -63,6 +72,47 @@ function textOfBlocks(blocks: Block[], param: string, warnings: RelayWarning[]):
     warnings.push({ parameter: `${param}.${index}.type`, message: `block type "${block.type}" cannot be carried here and was dropped` });
     return [];
   });
+}
+
+function parseTools(body: AnthropicMessagesRequest, warnings: RelayWarning[]): Pick<RelayRequest, "tools" | "toolChoice" | "parallelToolCalls"> {
+  const declared = (body as { tools?: Block[] }).tools ?? [];
+  const tools: RelayToolDefinition[] = [];
+  declared.forEach((tool, index) => {
+    // Server tools (web search, code execution, bash_2025..., text_editor_...) run at Anthropic, not at the client.
+    if (tool.type !== undefined && tool.type !== "custom") {
+      warnings.push({ parameter: `tools.${index}`, message: `server tool "${tool.name ?? tool.type}" (${tool.type}) is not available through the CLI and was dropped` });
+      return;
+    }
+    if (typeof tool.name !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) {
+      throw new RelayError("invalid_request", `tools.${index}.name must be 1-64 letters, digits, underscores or dashes.`, { param: `tools.${index}.name` });
+    }
+    tools.push({ name: tool.name, description: tool.description, inputSchema: tool.input_schema ?? { type: "object", properties: {} } });
+  });
+  if (tools.length === 0) return {};
+  const choice = (body as { tool_choice?: Block }).tool_choice;
+  const parallelToolCalls = choice?.disable_parallel_tool_use === true ? false : undefined;
+  switch (choice?.type) {
+    case undefined:
+    case "auto":
+      return { tools, toolChoice: choice ? { type: "auto" } : undefined, parallelToolCalls };
+    case "any":
+      return { tools, toolChoice: { type: "required" }, parallelToolCalls };
+    case "none":
+      return { tools, toolChoice: { type: "none" } };
+    case "tool":
+      return { tools, toolChoice: { type: "tool", name: String(choice?.name) }, parallelToolCalls };
+    default:
+      warnings.push({ parameter: "tool_choice.type", message: `tool choice "${choice?.type}" is not supported; using auto` });
+      return { tools };
+  }
+}
+
+function parseResponseFormat(body: AnthropicMessagesRequest, warnings: RelayWarning[]): RelayResponseFormat | undefined {
+  const format = (body.output_config as { format?: Block | null } | undefined)?.format;
+  if (!format) return undefined;
+  if (format.type === "json_schema" && format.schema && typeof format.schema === "object") return { type: "json", schema: format.schema };
+  warnings.push({ parameter: "output_config.format", message: `output format "${format.type}" is not supported; answering in text` });
+  return undefined;
 }
 
 function contentBlocks(content: AnthropicMessage["content"]): Block[] {

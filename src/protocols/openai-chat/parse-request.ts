@@ -1,6 +1,15 @@
 /** OpenAI Chat Completions request -> neutral RelayRequest. */
 import { RelayError } from "../../core/relay-error.ts";
-import type { RelayContentPart, RelayMessage, RelayRequest, RelayToolResultPart, RelayWarning } from "../../core/relay-request.ts";
+import type {
+  RelayContentPart,
+  RelayMessage,
+  RelayRequest,
+  RelayResponseFormat,
+  RelayToolChoice,
+  RelayToolDefinition,
+  RelayToolResultPart,
+  RelayWarning,
+} from "../../core/relay-request.ts";
 import { parseDataUrl } from "../../util/data-url.ts";
 import type { OpenAIChatMessage, OpenAIChatRequest } from "./schema.ts";
 
@@ -8,6 +17,8 @@ export interface ParsedOpenAIChatRequest {
   relayRequest: RelayRequest;
   /** stream_options.include_usage: send a final usage chunk. */
   includeUsage: boolean;
+  /** The client used the legacy `functions` API: answer with `function_call`, not `tool_calls`. */
+  legacyFunctions: boolean;
 }
 
 type Part = { type: string; [key: string]: any };
@@ -24,9 +35,6 @@ const ignoredParameters: Record<string, string> = {
   audio: "audio output is not supported",
   prediction: "predicted outputs are not supported",
   web_search_options: "web search is not offered in plain API mode",
-  response_format: "structured output is not supported by this version of agent-relay",
-  tools: "client tools are not supported by this version of agent-relay",
-  functions: "client tools are not supported by this version of agent-relay",
 };
 
 export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAIChatRequest {
@@ -36,8 +44,7 @@ export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAICha
   }
   for (const [parameter, reason] of Object.entries(ignoredParameters)) {
     const value = (body as Record<string, unknown>)[parameter];
-    const meaningful =
-      value !== undefined && value !== null && value !== false && value !== 0 && !(parameter === "response_format" && (value as Part).type === "text");
+    const meaningful = value !== undefined && value !== null && value !== false && value !== 0;
     if (meaningful && !(Array.isArray(value) && value.length === 0)) warnings.push({ parameter, message: reason });
   }
 
@@ -75,6 +82,7 @@ export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAICha
   const stopSequences = stops.filter((stop) => stop.trim() !== "");
   if (stopSequences.length < stops.length) warnings.push({ parameter: "stop", message: "whitespace-only stop sequences are not accepted by Claude and were dropped" });
 
+  const legacyFunctions = !body.tools?.length && Array.isArray(body.functions) && body.functions.length > 0;
   const relayRequest: RelayRequest = {
     model: body.model,
     system: systemTexts.length > 0 ? systemTexts.join("\n\n") : undefined,
@@ -87,8 +95,69 @@ export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAICha
     userId: body.user ?? undefined,
     warnings,
     ...reasoning(body.reasoning_effort ?? undefined, warnings),
+    ...tools(body, legacyFunctions, warnings),
+    responseFormat: responseFormat(body.response_format, warnings),
   };
-  return { relayRequest, includeUsage: body.stream === true && body.stream_options?.include_usage === true };
+  return { relayRequest, includeUsage: body.stream === true && body.stream_options?.include_usage === true, legacyFunctions };
+}
+
+function tools(body: OpenAIChatRequest, legacy: boolean, warnings: RelayWarning[]): Pick<RelayRequest, "tools" | "toolChoice" | "parallelToolCalls"> {
+  if (legacy) {
+    // The legacy API makes at most one call per turn.
+    return {
+      tools: (body.functions ?? []).map((fn, index) => toolDefinition(fn, `functions.${index}`)),
+      toolChoice: toolChoice(body.function_call, "function_call", warnings),
+      parallelToolCalls: false,
+    };
+  }
+  const definitions: RelayToolDefinition[] = [];
+  (body.tools ?? []).forEach((tool, index) => {
+    if (tool.type === "function" && tool.function) definitions.push(toolDefinition(tool.function, `tools.${index}.function`));
+    else warnings.push({ parameter: `tools.${index}.type`, message: `tool type "${tool.type}" is not supported and was dropped` });
+  });
+  if (definitions.length === 0) return {};
+  return {
+    tools: definitions,
+    toolChoice: toolChoice(body.tool_choice, "tool_choice", warnings),
+    parallelToolCalls: body.parallel_tool_calls ?? undefined,
+  };
+}
+
+function toolDefinition(fn: { name: string; description?: string; parameters?: Record<string, unknown> }, param: string): RelayToolDefinition {
+  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(fn.name)) {
+    throw new RelayError("invalid_request", `${param}.name must be 1-64 letters, digits, underscores or dashes.`, { param: `${param}.name` });
+  }
+  return {
+    name: fn.name,
+    description: fn.description,
+    inputSchema: fn.parameters && Object.keys(fn.parameters).length > 0 ? fn.parameters : { type: "object", properties: {} },
+  };
+}
+
+function toolChoice(choice: unknown, param: string, warnings: RelayWarning[]): RelayToolChoice | undefined {
+  if (choice === undefined || choice === null || choice === "auto") return choice === "auto" ? { type: "auto" } : undefined;
+  if (choice === "none") return { type: "none" };
+  if (choice === "required") return { type: "required" };
+  const object = choice as { type?: string; function?: { name?: string }; name?: string };
+  const name = object.function?.name ?? object.name;
+  if ((object.type === "function" || param === "function_call") && typeof name === "string") return { type: "tool", name };
+  warnings.push({ parameter: param, message: `tool choice ${JSON.stringify(choice)} is not supported; using auto` });
+  return { type: "auto" };
+}
+
+function responseFormat(format: unknown, warnings: RelayWarning[]): RelayResponseFormat | undefined {
+  const value = format as { type?: string; json_schema?: { name?: string; schema?: Record<string, unknown> } } | null | undefined;
+  if (!value || value.type === "text") return undefined;
+  if (value.type === "json_object") return { type: "json" };
+  if (value.type === "json_schema") {
+    const schema = value.json_schema?.schema;
+    if (!schema || typeof schema !== "object") {
+      throw new RelayError("invalid_request", "response_format.json_schema.schema is required.", { param: "response_format.json_schema.schema" });
+    }
+    return { type: "json", schema, name: value.json_schema?.name };
+  }
+  warnings.push({ parameter: "response_format.type", message: `response format "${value.type}" is not supported; answering in text` });
+  return undefined;
 }
 
 function reasoning(effort: string | undefined, warnings: RelayWarning[]): Pick<RelayRequest, "thinking" | "effort"> {

@@ -12,11 +12,14 @@ export interface OpenAIChatStreamOptions {
   /** The model named in chunks until the backend reports the real one. */
   model: string;
   includeUsage: boolean;
+  /** Answer tool calls in the legacy `function_call` shape. */
+  legacyFunctions?: boolean;
 }
 
 export async function* renderOpenAIChatStream(events: AsyncIterable<RelayEvent>, options: OpenAIChatStreamOptions): AsyncGenerator<SseFrame> {
   let model = options.model;
   let sentRole = false;
+  const toolIndexes = new Map<string, number>();
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
     data: {
       id: options.id,
@@ -49,10 +52,32 @@ export async function* renderOpenAIChatStream(events: AsyncIterable<RelayEvent>,
           yield* roleChunk();
           yield chunk({ reasoning_content: event.delta });
           break;
+        case "tool-input-start": {
+          yield* roleChunk();
+          const index = toolIndexes.size;
+          toolIndexes.set(event.id, index);
+          if (options.legacyFunctions) {
+            if (index === 0) yield chunk({ function_call: { name: event.toolName, arguments: "" } });
+          } else {
+            yield chunk({ tool_calls: [{ index, id: event.id, type: "function", function: { name: event.toolName, arguments: "" } }] });
+          }
+          break;
+        }
+        case "tool-input-delta": {
+          const index = toolIndexes.get(event.id);
+          if (index === undefined) break;
+          if (options.legacyFunctions) {
+            if (index === 0) yield chunk({ function_call: { arguments: event.delta } });
+          } else {
+            yield chunk({ tool_calls: [{ index, function: { arguments: event.delta } }] });
+          }
+          break;
+        }
         case "finish":
           model = event.model || model;
           yield* roleChunk();
-          yield chunk({}, mapOpenAIFinishReason(event.finishReason));
+          const finishReason = mapOpenAIFinishReason(event.finishReason);
+          yield chunk({}, options.legacyFunctions && finishReason === "tool_calls" ? "function_call" : finishReason);
           if (options.includeUsage) {
             yield {
               data: { id: options.id, object: "chat.completion.chunk", created: options.created, model, system_fingerprint: null, choices: [], usage: renderOpenAIUsage(event.usage) },

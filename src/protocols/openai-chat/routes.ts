@@ -14,12 +14,12 @@ import { openAIChatRequestSchema, type OpenAIChatRequest } from "./schema.ts";
 export function openAIChatRoutes(dependencies: AppDependencies) {
   const handle = async ({ body, request }: { body: OpenAIChatRequest; request: Request }) => {
     const context = getRequestContext(request, dependencies.log);
-    const { relayRequest, includeUsage } = parseOpenAIChatRequest(body);
+    const { relayRequest, includeUsage, legacyFunctions } = parseOpenAIChatRequest(body);
     const id = `chatcmpl-${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
     const created = Math.floor(Date.now() / 1000);
     const renderer: ProtocolRenderer = {
-      renderResponse: (response) => renderOpenAIChatResponse(response, { id, created }),
-      renderStream: (events) => renderOpenAIChatStream(events, { id, created, model: relayRequest.model, includeUsage }),
+      renderResponse: (response) => renderOpenAIChatResponse(response, { id, created, legacyFunctions }),
+      renderStream: (events) => renderOpenAIChatStream(events, { id, created, model: relayRequest.model, includeUsage, legacyFunctions }),
       renderError: renderOpenAIError,
       keepaliveFrame: { comment: "keepalive" },
     };

@@ -35,6 +35,28 @@ export const openAIChatRequestSchema = t.Object(
     n: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()], { error: "n must be an integer >= 1" })),
     stop: t.Optional(t.Union([t.String(), t.Array(t.String()), t.Null()], { error: "stop must be a string or an array of strings" })),
     reasoning_effort: t.Optional(t.Union([t.String(), t.Null()])),
+    tools: t.Optional(
+      t.Union([
+        t.Array(
+          t.Object(
+            {
+              type: t.String(),
+              function: t.Optional(t.Object({ name: t.String(), description: t.Optional(t.String()), parameters: t.Optional(t.Record(t.String(), t.Unknown())) }, open)),
+            },
+            open,
+          ),
+          { error: "tools must be an array of {type: \"function\", function: {name, description, parameters}}" },
+        ),
+        t.Null(),
+      ]),
+    ),
+    functions: t.Optional(
+      t.Union([t.Array(t.Object({ name: t.String(), description: t.Optional(t.String()), parameters: t.Optional(t.Record(t.String(), t.Unknown())) }, open)), t.Null()]),
+    ),
+    parallel_tool_calls: t.Optional(t.Union([t.Boolean(), t.Null()])),
+    tool_choice: t.Optional(t.Unknown()),
+    function_call: t.Optional(t.Unknown()),
+    response_format: t.Optional(t.Union([t.Object({ type: t.String() }, open), t.Null()], { error: "response_format must be an object with a type" })),
     user: t.Optional(t.Union([t.String(), t.Null()])),
   },
   open,
