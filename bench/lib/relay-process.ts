@@ -1,6 +1,7 @@
 /**
  * Runs the relay as its own process (`bun src/cli.ts ...`), so its RSS is its own and not the benchmark's,
- * reads its JSON log lines from stderr, and learns the URL from the "agent-relay listening" line.
+ * and reads its JSON log lines from stderr. The URL comes from the "agent-relay listening" line, or, when
+ * the log level hides that line, from a free port chosen here and polled on /health.
  */
 import type { Subprocess } from "bun";
 
@@ -66,6 +67,20 @@ export async function startRelayProcess(options: {
     }
   })();
 
+  // --port 0 is resolved from the log line; any other port is polled, in case the log level hides the line.
+  const portIndex = options.args.indexOf("--port");
+  const fixedPort = portIndex >= 0 ? Number(options.args[portIndex + 1]) : 0;
+  if (fixedPort > 0) {
+    const hostIndex = options.args.indexOf("--host");
+    const host = hostIndex >= 0 ? options.args[hostIndex + 1] : "127.0.0.1";
+    void (async () => {
+      while (child.exitCode === null) {
+        const up = await fetch(`http://${host}:${fixedPort}/health`).then((response) => response.ok, () => false);
+        if (up) return resolveUrl(`http://${host}:${fixedPort}`);
+        await Bun.sleep(20);
+      }
+    })();
+  }
   const timeoutMs = options.startTimeoutMs ?? 15_000;
   let timer: Timer | undefined;
   const url = await Promise.race([
@@ -99,4 +114,12 @@ export async function startRelayProcess(options: {
       return code;
     },
   };
+}
+
+/** A TCP port that was free a moment ago (for relays whose log level hides the line with the URL). */
+export function freePort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
 }
