@@ -308,6 +308,81 @@ describe("continuation without a waiting CLI", () => {
   });
 });
 
+describe("rich content in tool results", () => {
+  test("a PDF in a tool result reaches the model as a document (by replay: MCP cannot carry documents)", async () => {
+    const pdfBase64 = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF\n").toString("base64");
+    relay.upstream.enqueue({ kind: "tool-use", calls: [{ id: "toolu_pdf", name: "mcp__relay__get_weather", input: { city: "Oslo" } }] }, { kind: "text", chunks: ["Read the report."] });
+    const first = await anthropic.messages.create({ model: "sonnet", max_tokens: 50, tools: [anthropicWeatherTool], messages: [{ role: "user", content: "Oslo report?" }] });
+    const second = await anthropic.messages.create({
+      model: "sonnet",
+      max_tokens: 50,
+      tools: [anthropicWeatherTool],
+      messages: [
+        { role: "user", content: "Oslo report?" },
+        { role: "assistant", content: first.content },
+        {
+          role: "user",
+          content: [{ type: "tool_result", tool_use_id: "toolu_pdf", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: pdfBase64 } } as any] }],
+        },
+      ],
+    });
+    expect(second.content).toMatchObject([{ type: "text", text: "Read the report." }]);
+    const result = conversationSeenUpstream(relay.upstream.messageRequests()[1].body).at(-1).content[0];
+    expect(result).toMatchObject({ type: "tool_result", tool_use_id: "toolu_pdf", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: pdfBase64 } }] });
+    expect(relay.logs.some((line) => line.msg === "tool round continues by replay" && /MCP cannot carry/.test(line.reason))).toBe(true);
+  });
+
+  test("image URLs in a user turn and in a tool result reach the model as URL images", async () => {
+    relay.upstream.enqueue({ kind: "tool-use", calls: [{ id: "toolu_url", name: "mcp__relay__get_weather", input: { city: "Oslo" } }] }, { kind: "text", chunks: ["Two pictures."] });
+    const messages: OpenAI.ChatCompletionMessageParam[] = [
+      { role: "user", content: [{ type: "text", text: "Compare" }, { type: "image_url", image_url: { url: "https://example.com/a.png" } }] },
+    ];
+    const first = await openai.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool] });
+    messages.push(first.choices[0].message, {
+      role: "tool",
+      tool_call_id: "toolu_url",
+      content: [{ type: "text", text: "satellite:" }, { type: "image_url", image_url: { url: "https://example.com/b.png" } }] as any,
+    });
+    const second = await openai.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool] });
+    expect(second.choices[0].message.content).toBe("Two pictures.");
+    const seen = conversationSeenUpstream(relay.upstream.messageRequests()[1].body);
+    expect(seen[0].content).toContainEqual({ type: "image", source: { type: "url", url: "https://example.com/a.png" } });
+    expect(seen.at(-1).content[0].content).toContainEqual({ type: "image", source: { type: "url", url: "https://example.com/b.png" } });
+  });
+});
+
+describe("agent mode with client tools", () => {
+  test("the model gets the CLI's tools and the client's; the client sees only calls of its own tools", async () => {
+    const agent = await startTestRelay({ args: ["--agent", "--agent-tools", "Read"], upstream: relay.upstream });
+    try {
+      relay.upstream.enqueue(
+        {
+          kind: "tool-use",
+          calls: [
+            { id: "toolu_cli_read", name: "Read", input: { file_path: "/etc/hostname" } },
+            { id: "toolu_client", name: "mcp__relay__get_weather", input: { city: "Oslo" } },
+          ],
+        },
+        { kind: "text", chunks: ["Done."] },
+      );
+      const client = new OpenAI({ baseURL: `${agent.url}/v1`, apiKey: "x", maxRetries: 0 });
+      const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Read and check weather" }];
+      const first = await client.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool] });
+      expect(relay.upstream.messageRequests()[0].body.tools.map((tool: { name: string }) => tool.name).sort()).toEqual(["Read", "mcp__relay__get_weather"]);
+      expect(first.choices[0].message.tool_calls!.map((call) => [call.id, call.function.name])).toEqual([["toolu_client", "get_weather"]]);
+
+      messages.push(first.choices[0].message, { role: "tool", tool_call_id: "toolu_client", content: "sunny" });
+      const second = await client.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool] });
+      expect(second.choices[0].message.content).toBe("Done.");
+      // The CLI ran its own Read tool itself; the model got both results in one turn.
+      const results = conversationSeenUpstream(relay.upstream.messageRequests()[1].body).at(-1).content;
+      expect(results.map((block: any) => block.tool_use_id).sort()).toEqual(["toolu_cli_read", "toolu_client"]);
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
 describe("structured output", () => {
   const personSchema = { type: "object", properties: { name: { type: "string" }, age: { type: "integer" } }, required: ["name", "age"], additionalProperties: false };
 
