@@ -282,6 +282,7 @@ function renderMarkdown(input: {
   memory: {
     idleRss: number;
     peakHwm: number;
+    endRss: number;
     peakRssSampled: number;
     peakTree: number;
     peakTreePss: number;
@@ -413,10 +414,10 @@ function renderMarkdown(input: {
 
   lines.push("### Memory");
   lines.push("");
-  lines.push("| relay RSS after start | **relay peak RSS (VmHWM)** | peak relay + CLI processes, RSS sum | same, PSS sum | peak live CLI processes |");
-  lines.push("|---:|---:|---:|---:|---:|");
+  lines.push("| relay RSS after start | **relay peak RSS (VmHWM)** | relay RSS at the end | peak relay + CLI processes, RSS sum | same, PSS sum | peak live CLI processes |");
+  lines.push("|---:|---:|---:|---:|---:|---:|");
   lines.push(
-    `| ${mb(memory.idleRss)} | **${mb(memory.peakHwm)}** | ${mb(memory.peakTree)} (${memory.peakTreeProcesses} processes) | ${mb(memory.peakTreePss)} | ${memory.peakCliProcesses} |`,
+    `| ${mb(memory.idleRss)} | **${mb(memory.peakHwm)}** | ${mb(memory.endRss)} | ${mb(memory.peakTree)} (${memory.peakTreeProcesses} processes) | ${mb(memory.peakTreePss)} | ${memory.peakCliProcesses} |`,
   );
   lines.push("");
   lines.push(
@@ -609,6 +610,7 @@ async function main(): Promise<void> {
     const memoryReport = {
       idleRss,
       peakHwm: memory?.hwm ?? Number.NaN,
+      endRss: memory?.rss ?? Number.NaN,
       peakRssSampled: sampler.peakRssBytes,
       peakTree: sampler.peakTreeBytes,
       peakTreePss: sampler.peakTreePssBytes,
