@@ -6,6 +6,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
+import { isAlive } from "../support/processes.ts";
 
 let relay: TestRelay;
 
@@ -18,14 +19,6 @@ beforeEach(async () => {
   relay.upstream.reset();
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function startedPids(): number[] {
   return relay.logs.filter((line) => line.msg === "claude CLI started").map((line) => line.pid as number);

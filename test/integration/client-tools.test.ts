@@ -7,6 +7,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
+import { isAlive, waitForExit } from "../support/processes.ts";
 
 let relay: TestRelay;
 let openai: OpenAI;
@@ -265,7 +266,7 @@ describe("continuation without a waiting CLI", () => {
       const pid = short.logs.find((line) => line.msg === "claude CLI started")!.pid;
       await Bun.sleep(1200);
       expect(short.logs.find((line) => line.msg === "tool round hold ended")).toMatchObject({ reason: "expired" });
-      expect(() => process.kill(pid, 0)).toThrow();
+      expect(isAlive(pid)).toBe(false);
       // Interrupted, not closed: closing stdin would make the CLI call the upstream once more.
       expect(relay.upstream.messageRequests()).toHaveLength(1);
 
@@ -299,9 +300,7 @@ describe("continuation without a waiting CLI", () => {
       // aborted
     }
     await relay.upstream.messageRequests()[1].aborted;
-    const deadline = Date.now() + 3000;
-    while (Date.now() < deadline && isAlive(pid)) await Bun.sleep(20);
-    expect(isAlive(pid)).toBe(false);
+    expect(await waitForExit(pid)).toBe(true);
 
     const retry = await openai.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool] });
     expect(retry.choices[0].message.content).toBe("Riga: fog.");
@@ -369,7 +368,7 @@ describe("agent mode with client tools", () => {
       const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Read and check weather" }];
       const first = await client.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool] });
       expect(relay.upstream.messageRequests()[0].body.tools.map((tool: { name: string }) => tool.name).sort()).toEqual(["Read", "mcp__relay__get_weather"]);
-      expect(first.choices[0].message.tool_calls!.map((call) => [call.id, call.function.name])).toEqual([["toolu_client", "get_weather"]]);
+      expect(first.choices[0].message.tool_calls!.map((call) => [call.id, call.type === "function" ? call.function.name : call.type])).toEqual([["toolu_client", "get_weather"]]);
 
       messages.push(first.choices[0].message, { role: "tool", tool_call_id: "toolu_client", content: "sunny" });
       const second = await client.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool] });
@@ -436,11 +435,3 @@ describe("structured output", () => {
   });
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

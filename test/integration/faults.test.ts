@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { fakeClaudeBin, startTestRelay, type TestRelay } from "../support/test-relay.ts";
+import { isAlive } from "../support/processes.ts";
 
 let relay: TestRelay;
 let openai: OpenAI;
@@ -34,14 +35,6 @@ const askStreaming = async (text: string) => {
   return content;
 };
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Fake CLI processes still alive (each writes its pid to a file; a killed one cannot remove it). */
 async function noFakeClaudeLeft() {

@@ -6,6 +6,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { fakeClaudeBin, startTestRelay, type TestRelay } from "../support/test-relay.ts";
+import { isAlive } from "../support/processes.ts";
 
 let relay: TestRelay;
 
@@ -247,14 +248,7 @@ describe("shutdown", () => {
     await stopping.close();
     expect(Date.now() - startedAt).toBeLessThan(3000);
     await running;
-    const alive = pids().filter((pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const alive = pids().filter(isAlive);
     expect(alive).toEqual([]);
   });
 });
