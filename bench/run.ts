@@ -13,7 +13,7 @@
  * The modes are interleaved in rounds (the order rotates every round) so that drift on a shared machine
  * shows up as spread between rounds rather than as a difference between modes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, relative, resolve } from "node:path";
 import { bareInvocationFor, bareRequest, type BareSample } from "./lib/bare-spawn.ts";
@@ -48,6 +48,10 @@ interface Options {
   relayMaxConcurrent?: number;
   /** Directory for a CPU profile of the relay process (bun --cpu-prof --cpu-prof-md). */
   relayCpuProf?: string;
+  /** Benchmark the relay as committed at this revision rather than the working tree. */
+  atCommit?: string;
+  /** Set by --at-commit for the copy it runs: the revision being measured. */
+  commitLabel?: string;
 }
 
 function usage(message?: string): never {
@@ -61,6 +65,8 @@ function usage(message?: string): never {
       "  --global-warmup N  requests per mode at c=8 before anything is measured, so the JIT of the relay and of\n" +
       "                 this process reaches its steady state (default 1500; the relay's CPU per request halves over them)\n" +
       "  --rounds N     interleaved rounds per level; the requests are split between them (default 5)\n" +
+      "  --at-commit REV  measure the relay (src/) as committed at REV, in a temporary copy, with this bench/;\n" +
+      "                 results still go to this checkout's bench/RESULTS.md\n" +
       "  --max-other-load CORES  a round during which other work used more CPU than this is run again (default 0.3)\n" +
       "  --max-retries N         how often a disturbed round is run again before it is kept and flagged (default 8)\n",
   );
@@ -98,8 +104,10 @@ function parseOptions(argv: string[]): Options {
         options.concurrency = value.split(",").map((part) => positive(flag, part.trim()));
         i++;
         break;
-      case "--json": if (!value) usage("--json needs a path"); options.json = value; i++; break;
-      case "--results": if (!value) usage("--results needs a path"); options.results = value; i++; break;
+      case "--json": if (!value) usage("--json needs a path"); options.json = resolve(value); i++; break;
+      case "--results": if (!value) usage("--results needs a path"); options.results = resolve(value); i++; break;
+      case "--at-commit": if (!value) usage("--at-commit needs a revision"); options.atCommit = value; i++; break;
+      case "--commit-label": if (!value) usage("--commit-label needs a value"); options.commitLabel = value; i++; break;
       case "--no-results": options.results = undefined; break;
       case "--relay-log-level": if (!value) usage("--relay-log-level needs a level"); options.logLevel = value; i++; break;
       case "--rss-interval": options.rssIntervalMs = positive(flag, value, 10); i++; break;
@@ -449,8 +457,9 @@ function renderMarkdown(input: {
 
 // ---------------------------------------------------------------------------------------------- main
 
-async function machineInfo(): Promise<Machine> {
+async function machineInfo(options: Options): Promise<Machine> {
   const cpus = os.cpus();
+  const labelled = options.commitLabel?.split("|")[0];
   const git = (args: string[]) => Bun.spawnSync(["git", ...args], { cwd: projectRoot }).stdout.toString().trim();
   const dirty = git(["status", "--porcelain", "src"]) !== "";
   return {
@@ -462,15 +471,56 @@ async function machineInfo(): Promise<Machine> {
     memoryGb: Math.round(os.totalmem() / 1024 ** 3),
     bun: `${Bun.version} (${Bun.revision.slice(0, 9)})`,
     loadBefore: os.loadavg().map((value) => value.toFixed(2)).join(" "),
-    commit: `${git(["rev-parse", "--short", "HEAD"])}${dirty ? " (src/ with uncommitted changes)" : ""}`,
+    commit: labelled
+      ? `${labelled} (as committed, measured in a clean copy with --at-commit)`
+      : `${git(["rev-parse", "--short", "HEAD"])}${dirty ? " (src/ with uncommitted changes)" : ""}`,
   };
+}
+
+/**
+ * --at-commit: copies the tree at REV to a temporary directory (git archive, so the checkout and its
+ * repository are left alone), puts this bench/ and node_modules in it, and runs the benchmark there.
+ */
+async function runAtCommit(options: Options, argv: string[]): Promise<number> {
+  const git = (args: string[]) => {
+    const result = Bun.spawnSync(["git", ...args], { cwd: projectRoot, stderr: "pipe" });
+    if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr.toString().trim()}`);
+    return result.stdout.toString().trim();
+  };
+  const revision = git(["rev-parse", "--short", `${options.atCommit}^{commit}`]);
+  const copy = mkdtempSync(join(os.tmpdir(), `agent-relay-bench-${revision}-`));
+  try {
+    await Bun.$`git -C ${projectRoot} archive ${revision} | tar -x -C ${copy}`.quiet();
+    rmSync(join(copy, "bench"), { recursive: true, force: true });
+    await Bun.$`cp -R ${join(projectRoot, "bench")} ${join(copy, "bench")}`.quiet();
+    symlinkSync(join(projectRoot, "node_modules"), join(copy, "node_modules"));
+    const rest: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+      if (argv[i] === "--at-commit") i++;
+      else if (argv[i] === "--json" || argv[i] === "--results" || argv[i] === "--relay-cpu-prof") {
+        rest.push(argv[i], resolve(argv[i + 1]));
+        i++;
+      } else rest.push(argv[i]);
+    }
+    if (!rest.includes("--results") && !rest.includes("--no-results")) rest.push("--results", join(projectRoot, "bench", "RESULTS.md"));
+    const displayed = `node_modules/.bin/bun bench/run.ts ${argv.join(" ")}`.trim();
+    process.stderr.write(`bench: measuring ${revision} in ${copy}\n`);
+    const child = Bun.spawn([process.execPath, join(copy, "bench", "run.ts"), ...rest, "--commit-label", `${revision}|${displayed}`], {
+      cwd: copy,
+      stdio: ["inherit", "inherit", "inherit"],
+    });
+    return await child.exited;
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.atCommit) process.exit(await runAtCommit(options, process.argv.slice(2)));
   if (process.platform !== "linux") throw new Error("the benchmark reads /proc for memory and runs on Linux only");
-  const command = `node_modules/.bin/bun bench/run.ts ${process.argv.slice(2).join(" ")}`.trim();
-  const machine = await machineInfo();
+  const command = options.commitLabel?.split("|").slice(1).join("|") || `node_modules/.bin/bun bench/run.ts ${process.argv.slice(2).join(" ")}`.trim();
+  const machine = await machineInfo(options);
   const home = mkdtempSync(join(os.tmpdir(), "agent-relay-bench-"));
   const dataDir = join(home, "relay-data");
   const workdir = join(dataDir, "workspace");
