@@ -95,6 +95,8 @@ export function createApp(dependencies: AppDependencies) {
       backend: { name: backend.name, ...backendHealth.details },
       requests: { active: load.active, queued: load.queued },
       cli_processes: load.processes,
+      warm_processes: load.warm,
+      live_conversations: load.live,
       held_tool_rounds: load.held,
       agent_mode: config.agent,
     };
