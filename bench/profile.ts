@@ -150,7 +150,7 @@ const layers: Layer[] = [
     run: async () => {
       const start = performance.now();
       const { relayRequest } = parseOpenAIChatRequest(body as any);
-      const response = await foldRelayEvents(backendOnly.stream(relayRequest, { signal: new AbortController().signal, requestId: "bench", log: silentLogger }));
+      const response = await foldRelayEvents(backendOnly.stream(relayRequest, { signal: new AbortController().signal, requestId: "bench", log: silentLogger, clientKey: "bench" }));
       if (!JSON.stringify(response).includes("Hello from the fake CLI")) throw new Error("wrong answer");
       return performance.now() - start;
     },

@@ -29,8 +29,16 @@ export interface RelayConfig {
   cliMaxRetries: number;
   /** How long a CLI process waits for the client's tool results before the round continues by replay instead. */
   toolHoldTimeoutMs: number;
-  /** Processes waiting for tool results at most at once (the oldest is ended beyond this). */
-  maxHeldToolRounds: number;
+  /** Conversations kept live at most: processes waiting for tool results or for the next turn. */
+  maxLiveConversations: number;
+  /** How long a process waits for its conversation's next turn (0: not kept). */
+  conversationIdleTimeoutMs: number;
+  /** Processes started ahead of time for new conversations (0: off). */
+  warmProcesses: number;
+  /** A warm process unused this long is ended. */
+  warmIdleTimeoutMs: number;
+  /** CLI processes at most, of every kind; idle ones are ended to stay below. */
+  maxProcesses: number;
   /** Agent mode: the CLI's own tools (Bash, Edit, Read, ...) are enabled. */
   agent: boolean;
   /** The CLI tools offered in agent mode; undefined = the CLI's default set. */
@@ -75,8 +83,12 @@ const optionSpecs: OptionSpec[] = [
   { key: "idleTimeoutMs", flag: "idle-timeout", kind: "duration", placeholder: "DURATION", defaultText: "120s", min: 1, help: "Fail a request when the CLI prints nothing for this long." },
   { key: "keepaliveIntervalMs", flag: "keepalive-interval", kind: "duration", placeholder: "DURATION", defaultText: "15s", min: 1, help: "Keepalive interval on quiet streams." },
   { key: "cliMaxRetries", flag: "cli-max-retries", kind: "integer", placeholder: "N", defaultText: "1", min: 0, help: "Retries the CLI makes on upstream errors (its own default is 10 over ~3 min)." },
+  { key: "warmProcesses", flag: "warm-processes", kind: "integer", placeholder: "N", defaultText: "2", min: 0, help: "CLI processes started ahead of time for new conversations (0: off)." },
+  { key: "warmIdleTimeoutMs", flag: "warm-idle-timeout", kind: "duration", placeholder: "DURATION", defaultText: "10m", min: 1, help: "A warm process unused this long is ended." },
+  { key: "maxLiveConversations", flag: "max-live-conversations", kind: "integer", placeholder: "N", defaultText: "8", min: 0, help: "Conversations whose CLI is kept for the next request (0: always replay)." },
+  { key: "conversationIdleTimeoutMs", flag: "conversation-idle-timeout", kind: "duration", placeholder: "DURATION", defaultText: "5m", min: 0, help: "How long a CLI waits for its conversation's next turn (0: not kept)." },
   { key: "toolHoldTimeoutMs", flag: "tool-hold-timeout", kind: "duration", placeholder: "DURATION", defaultText: "10m", min: 1, help: "How long a CLI waits for a client's tool results before the round falls back to replay." },
-  { key: "maxHeldToolRounds", flag: "max-held-tool-rounds", kind: "integer", placeholder: "N", defaultText: "8", min: 0, help: "CLI processes kept waiting for tool results at once (0: always replay)." },
+  { key: "maxProcesses", flag: "max-processes", kind: "integer", placeholder: "N", defaultText: "16", min: 1, help: "CLI processes at most, running, warm and live (each about 250 MB)." },
   { key: "agent", flag: "agent", kind: "boolean", defaultText: "off", help: "Agent mode: enable the CLI's own tools (Bash, Edit, Read, ...). See README: Security." },
   { key: "agentTools", flag: "agent-tools", kind: "string", placeholder: "LIST", defaultText: "the CLI's default set", help: "Comma-separated CLI tools offered in agent mode, e.g. 'Read,Grep,Glob'." },
   { key: "permissionMode", flag: "permission-mode", kind: "string", placeholder: "MODE", defaultText: "default", choices: ["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"], help: "CLI permission mode in agent mode." },
@@ -196,7 +208,11 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     keepaliveIntervalMs: 15_000,
     cliMaxRetries: 1,
     toolHoldTimeoutMs: 600_000,
-    maxHeldToolRounds: 8,
+    maxLiveConversations: 8,
+    conversationIdleTimeoutMs: 300_000,
+    warmProcesses: 2,
+    warmIdleTimeoutMs: 600_000,
+    maxProcesses: 16,
     agent: false,
     permissionMode: "default",
     corsOrigins: ["localhost"],
@@ -212,6 +228,9 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
       `refusing to listen on ${config.host} without a key: the relay drives an agent with your Claude login. ` +
         `Set --api-key (or ${environmentName("api-key")}), or listen on 127.0.0.1.`,
     );
+  }
+  if (config.maxProcesses < config.maxConcurrent) {
+    throw new ConfigError(`--max-processes (${config.maxProcesses}) must be at least --max-concurrent (${config.maxConcurrent})`);
   }
   if (config.permissionMode !== "default" && !config.agent) {
     throw new ConfigError("--permission-mode only applies in agent mode (--agent)");

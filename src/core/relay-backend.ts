@@ -8,6 +8,8 @@ export interface BackendContext {
   signal: AbortSignal;
   requestId: string;
   log: Logger;
+  /** Identifies the client (a hash of its credentials and user id): a process never serves two clients. */
+  clientKey: string;
 }
 
 /** A model a backend can serve. */
@@ -29,14 +31,31 @@ export interface BackendHealth {
   details: Record<string, unknown>;
 }
 
-/** How a backend reports tool rounds (client tool calls answered in a later request). */
-export interface ToolRoundObserver {
-  /** A process was kept waiting for the client's tool results. */
-  held(): void;
-  /** A hold ended without a continuation. */
-  holdEnded(reason: string, heldMs: number): void;
-  /** A request continued a tool round: through the waiting process, or by replaying the conversation. */
-  continued(path: "hold" | "replay", heldMs?: number): void;
+/** How a backend that runs agent processes reports its warm pool, live conversations and start-up times. */
+export interface ProcessBackendObserver {
+  pool: {
+    /** A request took a warm process. */
+    hit(): void;
+    /** A request found no warm process for its settings (or could not use one). */
+    miss(reason: "empty" | "history" | "off"): void;
+    /** A warm process was started. */
+    spawned(): void;
+    /** A warm process was ended. */
+    evicted(reason: "idle" | "room" | "exited" | "shutdown"): void;
+  };
+  conversations: {
+    /** A process was kept waiting for the client's tool results. */
+    held(): void;
+    /**
+     * A request continued a conversation: through the process waiting for its tool results (hold), the idle
+     * process of its previous turn (live), or by replaying it into a new process (replay).
+     */
+    continued(path: "hold" | "live" | "replay", keptMs?: number): void;
+    /** A kept process was ended without a continuation. */
+    ended(kind: "tools" | "idle", reason: string, keptMs: number): void;
+  };
+  /** A turn started in a process found this way, this long after the request arrived. */
+  turnStarted(source: "live" | "warm" | "cold", seconds: number): void;
 }
 
 /** Something that turns a neutral request into a stream of neutral events. Backends only stream. */
@@ -49,8 +68,8 @@ export interface RelayBackend {
   stream(request: RelayRequest, context: BackendContext): AsyncIterable<RelayEvent>;
   health(): BackendHealth;
   listModels(): Promise<RelayModel[]>;
-  /** Requests holding and waiting for a slot, live processes, processes waiting for tool results. */
-  load(): { active: number; queued: number; processes: number; held: number };
+  /** Requests holding and waiting for a slot; live processes: all, waiting for tool results, kept live, warm. */
+  load(): { active: number; queued: number; processes: number; held: number; live: number; warm: number };
   /** Refuses new work, lets running work end within the grace period, then ends every process. */
   shutdown(graceMs: number): Promise<void>;
 }

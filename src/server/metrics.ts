@@ -1,4 +1,4 @@
-import type { ToolRoundObserver } from "../core/relay-backend.ts";
+import type { ProcessBackendObserver } from "../core/relay-backend.ts";
 
 /**
  * A small Prometheus text-format registry (counters, gauges, histograms with labels) and the relay's metrics.
@@ -124,16 +124,27 @@ export class RelayMetrics {
   readonly cliFailures = new Counter("agent_relay_cli_failures_total", "Requests the CLI failed, by reason.");
   readonly tokens = new Counter("agent_relay_tokens_total", "Tokens reported by the backend, by kind and model.");
   readonly toolRoundsHeld = new Counter("agent_relay_tool_rounds_held_total", "Answers that ended with client tool calls while the CLI kept waiting.");
-  readonly toolRoundContinuations = new Counter("agent_relay_tool_round_continuations_total", "Requests that continued a tool round, by path (hold or replay).");
-  readonly toolRoundHoldsEnded = new Counter("agent_relay_tool_round_holds_ended_total", "Holds that ended without a continuation, by reason.");
-  readonly toolRoundHoldDuration = new Histogram(
-    "agent_relay_tool_round_hold_seconds",
-    "How long a CLI waited for the client's tool results, by outcome.",
+  readonly continuations = new Counter(
+    "agent_relay_conversation_continuations_total",
+    "Requests that continued a conversation, by path: hold (tool results to a waiting CLI), live (next turn to an idle CLI), replay.",
+  );
+  readonly liveEnded = new Counter("agent_relay_live_conversations_ended_total", "Kept CLI processes ended without a continuation, by kind (tools, idle) and reason.");
+  readonly keptDuration = new Histogram(
+    "agent_relay_live_conversation_kept_seconds",
+    "How long a CLI was kept for its conversation, by kind and outcome.",
     [0.1, 0.5, 1, 5, 15, 60, 300, 600, 1800],
+  );
+  readonly poolRequests = new Counter("agent_relay_warm_pool_requests_total", "New conversations by warm-pool result: hit, or miss with a reason.");
+  readonly poolSpawns = new Counter("agent_relay_warm_pool_spawns_total", "Warm processes started.");
+  readonly poolEvictions = new Counter("agent_relay_warm_pool_evictions_total", "Warm processes ended unused, by reason.");
+  readonly turnStart = new Histogram(
+    "agent_relay_cli_turn_start_seconds",
+    "Time from request arrival to the CLI starting the turn, by how the process was found (cold, warm, live).",
+    [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   );
   private readonly metrics: Metric[];
 
-  constructor(live: { active: () => number; queued: () => number; processes: () => number; held: () => number }) {
+  constructor(live: { active: () => number; queued: () => number; processes: () => number; held: () => number; live: () => number; warm: () => number }) {
     this.metrics = [
       this.requests,
       this.duration,
@@ -141,10 +152,16 @@ export class RelayMetrics {
       this.cliFailures,
       this.tokens,
       this.toolRoundsHeld,
-      this.toolRoundContinuations,
-      this.toolRoundHoldsEnded,
-      this.toolRoundHoldDuration,
+      this.continuations,
+      this.liveEnded,
+      this.keptDuration,
+      this.poolRequests,
+      this.poolSpawns,
+      this.poolEvictions,
+      this.turnStart,
       new Gauge("agent_relay_held_tool_rounds", "CLI processes waiting for client tool results.", live.held),
+      new Gauge("agent_relay_live_conversations", "CLI processes kept for their conversation (waiting for tool results or the next turn).", live.live),
+      new Gauge("agent_relay_warm_processes", "Warm CLI processes ready for new conversations.", live.warm),
       new Gauge("agent_relay_active_requests", "Requests holding a CLI slot.", live.active),
       new Gauge("agent_relay_queued_requests", "Requests waiting for a CLI slot.", live.queued),
       new Gauge("agent_relay_cli_processes", "Live CLI processes.", live.processes),
@@ -153,18 +170,27 @@ export class RelayMetrics {
     ];
   }
 
-  /** Tool-round events from a backend, recorded here. */
-  toolRoundObserver(): ToolRoundObserver {
+  /** A backend's pool, conversation and start-up events, recorded here. */
+  processBackendObserver(): ProcessBackendObserver {
     return {
-      held: () => this.toolRoundsHeld.inc(),
-      holdEnded: (reason, heldMs) => {
-        this.toolRoundHoldsEnded.inc({ reason });
-        this.toolRoundHoldDuration.observe({ outcome: reason }, heldMs / 1000);
+      pool: {
+        hit: () => this.poolRequests.inc({ result: "hit" }),
+        miss: (reason) => this.poolRequests.inc({ result: `miss_${reason}` }),
+        spawned: () => this.poolSpawns.inc(),
+        evicted: (reason) => this.poolEvictions.inc({ reason }),
       },
-      continued: (path, heldMs) => {
-        this.toolRoundContinuations.inc({ path });
-        if (heldMs !== undefined) this.toolRoundHoldDuration.observe({ outcome: "continued" }, heldMs / 1000);
+      conversations: {
+        held: () => this.toolRoundsHeld.inc(),
+        continued: (path, keptMs) => {
+          this.continuations.inc({ path });
+          if (keptMs !== undefined) this.keptDuration.observe({ kind: path === "hold" ? "tools" : "idle", outcome: "continued" }, keptMs / 1000);
+        },
+        ended: (kind, reason, keptMs) => {
+          this.liveEnded.inc({ kind, reason });
+          this.keptDuration.observe({ kind, outcome: reason }, keptMs / 1000);
+        },
       },
+      turnStarted: (source, seconds) => this.turnStart.observe({ source }, seconds),
     };
   }
 

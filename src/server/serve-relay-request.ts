@@ -58,7 +58,8 @@ export async function serveRelayRequest(
   scope.request.signal.addEventListener("abort", onClientGone, { once: true });
 
   const outcome = new RequestOutcome(scope, relayRequest, dependencies.metrics);
-  const events = outcome.observe(dependencies.backend.stream(relayRequest, { signal: abort.signal, requestId: scope.requestId, log: scope.log }));
+  const clientKey = clientKeyOf(scope.request, relayRequest);
+  const events = outcome.observe(dependencies.backend.stream(relayRequest, { signal: abort.signal, requestId: scope.requestId, log: scope.log, clientKey }));
   const iterator = events[Symbol.asyncIterator]();
 
   if (!relayRequest.stream) {
@@ -120,6 +121,12 @@ export async function serveRelayRequest(
     headers: { "x-request-id": scope.requestId },
     onCancel: onClientGone,
   });
+}
+
+/** Who is asking: a hash of the credentials the client presented and the end-user id it named. */
+function clientKeyOf(request: Request, relayRequest: RelayRequest): string {
+  const credential = request.headers.get("authorization") ?? request.headers.get("x-api-key") ?? "";
+  return new Bun.CryptoHasher("sha256").update(credential).update("\u0000").update(relayRequest.userId ?? "").digest("hex");
 }
 
 function errorResponse(error: RelayError, renderer: ProtocolRenderer, scope: RequestScope, outcome: RequestOutcome, signal: AbortSignal): Response {

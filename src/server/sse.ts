@@ -29,40 +29,45 @@ export interface SseResponseOptions {
 export function createSseResponse(options: SseResponseOptions): Response {
   const iterator = options.frames[Symbol.asyncIterator]();
   const keepalive = encodeSseFrame(options.keepaliveFrame);
-  let pending: Promise<IteratorResult<SseFrame>> | undefined;
   let finished = false;
+  let lastWriteAt = Date.now();
+  let keepaliveTimer: Timer | undefined;
+  const finish = () => {
+    finished = true;
+    clearInterval(keepaliveTimer);
+  };
 
   const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      // One timer per stream (not one per frame): it only writes when nothing else was written for a whole interval.
+      keepaliveTimer = setInterval(() => {
+        if (finished || Date.now() - lastWriteAt < options.keepaliveIntervalMs) return;
+        lastWriteAt = Date.now();
+        controller.enqueue(keepalive);
+      }, options.keepaliveIntervalMs);
+    },
     async pull(controller) {
-      pending ??= iterator.next();
-      let timer: Timer | undefined;
-      const quiet = new Promise<"quiet">((resolve) => (timer = setTimeout(() => resolve("quiet"), options.keepaliveIntervalMs)));
       try {
-        const next = await Promise.race([pending, quiet]);
-        if (next === "quiet") {
-          controller.enqueue(keepalive);
-          return;
-        }
-        pending = undefined;
+        const next = await iterator.next();
+        if (finished) return;
         if (next.done) {
-          finished = true;
+          finish();
           controller.close();
           return;
         }
+        lastWriteAt = Date.now();
         controller.enqueue(encodeSseFrame(next.value));
       } catch {
         // A renderer that failed to render its own error: end the stream rather than hang it.
-        finished = true;
+        if (finished) return;
+        finish();
         controller.close();
-      } finally {
-        clearTimeout(timer);
       }
     },
     cancel() {
       if (finished) return;
-      finished = true;
+      finish();
       options.onCancel?.();
-      pending?.catch(() => {});
       // Not awaited: a generator suspended in an await only returns once that await settles.
       iterator.return?.()?.catch(() => {});
     },

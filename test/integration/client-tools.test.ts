@@ -87,7 +87,7 @@ describe("OpenAI tools", () => {
       { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_paris_1", content: [{ type: "text", text: "sunny, 24C" }] }] },
     ]);
     const metrics = await (await fetch(`${relay.url}/metrics`)).text();
-    expect(metrics).toContain('agent_relay_tool_round_continuations_total{path="hold"} 1');
+    expect(metrics).toContain('agent_relay_conversation_continuations_total{path="hold"} 1');
   });
 
   test("parallel calls stream as tool_calls deltas with indexes, ids and argument fragments, and come back together", async () => {
@@ -242,7 +242,7 @@ describe("continuation without a waiting CLI", () => {
     const held = await conversation(relay);
 
     // No process may be held: every continuation replays the conversation into a new CLI.
-    const replaying = await startTestRelay({ args: ["--max-held-tool-rounds", "0"] });
+    const replaying = await startTestRelay({ args: ["--max-live-conversations", "0"] });
     try {
       const replayed = await conversation(replaying);
       expect(replayed.answer).toBe(held.answer!);
@@ -274,8 +274,8 @@ describe("continuation without a waiting CLI", () => {
       const second = await client.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool] });
       expect(second.choices[0].message.content).toBe("Late but fine.");
       const metrics = await (await fetch(`${short.url}/metrics`)).text();
-      expect(metrics).toContain('agent_relay_tool_round_holds_ended_total{reason="expired"} 1');
-      expect(metrics).toContain('agent_relay_tool_round_continuations_total{path="replay"} 1');
+      expect(metrics).toContain('agent_relay_live_conversations_ended_total{kind="tools",reason="expired"} 1');
+      expect(metrics).toContain('agent_relay_conversation_continuations_total{path="replay"} 1');
     } finally {
       await short.close();
     }

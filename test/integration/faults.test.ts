@@ -19,7 +19,8 @@ const pidDirectory = mkdtempSync(join(tmpdir(), "fake-claude-pids-"));
 beforeAll(async () => {
   relay = await startTestRelay({
     claudeBin: fakeClaudeBin,
-    args: ["--idle-timeout", "1s", "--kill-grace", "300ms"],
+    // No warm or kept processes: every fake CLI alive after a request would be a leak.
+    args: ["--idle-timeout", "1s", "--kill-grace", "300ms", "--warm-processes", "0", "--conversation-idle-timeout", "0"],
     env: { FAKE_CLAUDE_PID_DIR: pidDirectory },
   });
   openai = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "x", maxRetries: 0 });

@@ -70,9 +70,17 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
     async settle(settleOptions = {}) {
       const deadline = Date.now() + 5000;
       while (Date.now() < deadline) {
-        const health = (await (await fetch(`${relay.url}/health`)).json()) as { requests: { active: number }; cli_processes: number; held_tool_rounds: number };
-        const allowed = settleOptions.allowHeld ? health.held_tool_rounds : 0;
-        if (health.requests.active === 0 && health.cli_processes === allowed) return;
+        const health = (await (await fetch(`${relay.url}/health`)).json()) as {
+          requests: { active: number };
+          cli_processes: number;
+          warm_processes: number;
+          live_conversations: number;
+          held_tool_rounds: number;
+        };
+        // Warm processes and idle live conversations may stay; processes waiting for tool results only when allowed.
+        const kept = health.warm_processes + health.live_conversations - (settleOptions.allowHeld ? 0 : health.held_tool_rounds);
+        const heldOk = settleOptions.allowHeld || health.held_tool_rounds === 0;
+        if (health.requests.active === 0 && heldOk && health.cli_processes === kept) return;
         await Bun.sleep(10);
       }
       throw new Error("the relay did not settle within 5 s");

@@ -1,24 +1,27 @@
 /**
- * The claude CLI as a relay backend. A request either continues a tool round through the CLI process that is
- * still waiting for the client's results, or starts a new process: history through a resumed session file,
- * the new turn and the system prompt over stdin, the answer read from stream-json stdout.
+ * The claude CLI as a relay backend. A request is served, fastest first:
+ * 1. by a live conversation: the CLI process that answered the previous turn of exactly this conversation,
+ *    still waiting for the client's tool results or idle between turns; only the new turn is sent to it;
+ * 2. for a new conversation, by a warm process started ahead of time and configured late (`initialize`);
+ * 3. otherwise by a process started now, with earlier turns replayed from a session file (`--resume`).
+ * The answer is read from stream-json stdout, whichever way the process was found.
  */
 import { mkdir } from "node:fs/promises";
 import { conversationFingerprint, requestSettingsKey } from "../../core/conversation-fingerprint.ts";
-import type { BackendContext, BackendHealth, RelayBackend, RelayModel, ToolRoundObserver } from "../../core/relay-backend.ts";
+import type { BackendContext, BackendHealth, ProcessBackendObserver, RelayBackend, RelayModel } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import { emptyUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
-import type { RelayContentPart, RelayRequest } from "../../core/relay-request.ts";
+import type { RelayContentPart, RelayMessage, RelayRequest } from "../../core/relay-request.ts";
 import { ConcurrencyLimiter } from "../../server/concurrency-limiter.ts";
 import type { Logger } from "../../util/logger.ts";
-import { buildClaudeInvocation, splitConversation, type ClaudeInvocationSettings } from "./build-claude-invocation.ts";
+import { buildClaudeInvocation, splitConversation, type ClaudeInvocation, type ClaudeInvocationSettings } from "./build-claude-invocation.ts";
 import { claudeMissingMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
 import { ClaudeRun } from "./claude-run.ts";
 import { ClientToolBridge, toMcpToolResult, type McpToolResult } from "./client-tool-bridge.ts";
-import type { ClientToolNames } from "./client-tool-names.ts";
-import { HeldToolRounds, type HeldToolRound, type HoldEndReason } from "./held-tool-rounds.ts";
+import { LiveConversations, type LiveConversation, type LiveEndReason } from "./live-conversations.ts";
 import { ClaudeOutputMapper } from "./map-claude-output.ts";
 import { listClaudeModels, probeClaudeBinary, type ClaudeBinaryStatus } from "./probe-claude.ts";
+import { WarmPool, type SpawnSpec } from "./warm-pool.ts";
 import { removeStaleClaudeSessions, writeClaudeSession, type ClaudeSessionFile } from "./write-claude-session.ts";
 
 export interface ClaudeBackendOptions extends ClaudeInvocationSettings {
@@ -28,14 +31,22 @@ export interface ClaudeBackendOptions extends ClaudeInvocationSettings {
   killGraceMs: number;
   maxConcurrent: number;
   maxQueue: number;
-  /** Processes kept waiting for client tool results at most at once. */
-  maxHeldToolRounds: number;
+  /** CLI processes at most, of every kind (running, warm, live); idle ones are ended to stay below. */
+  maxProcesses: number;
+  /** Warm processes kept ready (0: off). */
+  warmProcesses: number;
+  /** A warm process unused this long is ended. */
+  warmIdleTimeoutMs: number;
+  /** Conversations kept live at most (waiting for tool results or idle between turns; 0: off). */
+  maxLiveConversations: number;
   /** How long a process waits for the client's tool results. */
   toolHoldTimeoutMs: number;
+  /** How long a process waits for the next turn of its conversation (0: not at all). */
+  conversationIdleTimeoutMs: number;
   /** The environment the CLI inherits (the relay's own, normally). */
   env: Record<string, string | undefined>;
   log: Logger;
-  toolRounds?: ToolRoundObserver;
+  observer?: ProcessBackendObserver;
 }
 
 /** Models offered when the CLI cannot be asked. */
@@ -55,19 +66,27 @@ interface RunResources {
   session?: ClaudeSessionFile;
 }
 
-/** What one response serves from a run. */
-interface ResponsePlan {
+/** One answer to produce from a run. */
+interface Turn {
   run: ClaudeRun;
   request: RelayRequest;
-  toolNames?: ClientToolNames;
-  structuredOutput: boolean;
+  invocation: ClaudeInvocation;
+  /** Identifies the client and the settings; part of every conversation fingerprint. */
+  conversationKey: string;
+  /** When the request arrived, for the start-up metric. */
+  startedAt: number;
+  /** How the process was found. */
+  source: "live" | "warm" | "cold";
+  /** Whether the turn goes to the process as a user message (not when tool results answer waiting calls). */
+  sendUserMessage: boolean;
 }
 
 export class ClaudeBackend implements RelayBackend {
   readonly name = "claude-cli";
   readonly processes = new ClaudeProcessRegistry();
   private readonly limiter: ConcurrencyLimiter;
-  private readonly held: HeldToolRounds;
+  private readonly live: LiveConversations;
+  private readonly pool: WarmPool;
   private readonly resources = new WeakMap<ClaudeRun, RunResources>();
   private binary: ClaudeBinaryStatus = {};
   private probing: Promise<ClaudeBinaryStatus> | undefined;
@@ -76,10 +95,19 @@ export class ClaudeBackend implements RelayBackend {
 
   constructor(private readonly options: ClaudeBackendOptions) {
     this.limiter = new ConcurrencyLimiter({ maxActive: options.maxConcurrent, maxQueued: options.maxQueue });
-    this.held = new HeldToolRounds({
-      maxHeld: options.maxHeldToolRounds,
-      holdTimeoutMs: options.toolHoldTimeoutMs,
-      onEnd: (round, reason) => this.endHold(round, reason),
+    this.live = new LiveConversations({
+      maxLive: options.maxLiveConversations,
+      toolHoldTimeoutMs: options.toolHoldTimeoutMs,
+      idleTimeoutMs: options.conversationIdleTimeoutMs,
+      onEnd: (conversation, reason) => this.endLiveConversation(conversation, reason),
+    });
+    this.pool = new WarmPool({
+      size: options.warmProcesses,
+      idleTimeoutMs: options.warmIdleTimeoutMs,
+      spawn: (spec) => ClaudeProcess.spawn(spec, this.processes),
+      hasRoom: () => this.processes.size < options.maxProcesses,
+      observer: options.observer?.pool,
+      log: options.log,
     });
   }
 
@@ -87,6 +115,7 @@ export class ClaudeBackend implements RelayBackend {
   async start(): Promise<void> {
     const removed = await removeStaleClaudeSessions({ cwd: this.options.workdir, env: this.options.env, olderThanMs: 10 * 60_000 }).catch(() => 0);
     if (removed > 0) this.options.log.info("removed stale session files", { count: removed });
+    await mkdir(this.options.workdir, { recursive: true });
     await this.probe();
   }
 
@@ -120,7 +149,14 @@ export class ClaudeBackend implements RelayBackend {
   }
 
   load() {
-    return { active: this.limiter.active, queued: this.limiter.queued, processes: this.processes.size, held: this.held.size };
+    return {
+      active: this.limiter.active,
+      queued: this.limiter.queued,
+      processes: this.processes.size,
+      held: this.live.waitingForTools,
+      live: this.live.size,
+      warm: this.pool.size,
+    };
   }
 
   async listModels(): Promise<RelayModel[]> {
@@ -128,7 +164,6 @@ export class ClaudeBackend implements RelayBackend {
     const binary = await this.binaryPath().catch(() => undefined);
     if (!binary) return fallbackModels;
     try {
-      await mkdir(this.options.workdir, { recursive: true });
       const list = await listClaudeModels({ binary, env: this.options.env, cwd: this.options.workdir });
       if (list.length === 0) return fallbackModels;
       this.models = { list, at: Date.now() };
@@ -140,17 +175,34 @@ export class ClaudeBackend implements RelayBackend {
   }
 
   async *stream(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
-    const continuation = this.takeHeldRound(request, context);
-    if (continuation) {
-      yield* this.continueHeldRound(continuation.round, continuation.results, request, context);
-      return;
+    const startedAt = performance.now();
+    const binary = await this.binaryPath();
+    const invocation = buildClaudeInvocation(request, this.options, this.options.env);
+    for (const warning of invocation.warnings) context.log.warn("request parameter not honoured", { ...warning });
+    const conversationKey = `${context.clientKey}\u0000${requestSettingsKey(request)}`;
+    const { history, turn } = splitConversation(request.messages);
+    const live = this.live.take(conversationFingerprint(conversationKey, history));
+    const toolResults = turn.content.flatMap((part) => (part.type === "tool-result" ? [part] : []));
+
+    if (live) {
+      const continued = this.continueLiveConversation(live, turn.content, context);
+      if (continued) {
+        const sendUserMessage = live.callIds.length === 0;
+        yield* this.respond({ run: live.run, request, invocation, conversationKey, startedAt, source: "live", sendUserMessage }, context);
+        return;
+      }
+    } else if (toolResults.length > 0) {
+      this.live.supersede(toolResults.map((part) => part.toolCallId));
+      context.log.info("tool round continues by replay", { reason: "no process is waiting for these tool calls", tool_call_ids: toolResults.map((part) => part.toolCallId) });
+      this.options.observer?.conversations.continued("replay");
     }
-    yield* this.startRun(request, context);
+    yield* this.startRun({ binary, request, invocation, conversationKey, startedAt }, context);
   }
 
   async shutdown(graceMs: number): Promise<void> {
     this.limiter.close();
-    this.held.endAll("shutdown");
+    this.pool.close();
+    this.live.endAll("shutdown");
     const deadline = Date.now() + graceMs;
     while (this.limiter.active > 0 && Date.now() < deadline) await Bun.sleep(50);
     await this.processes.stopAll(this.options.killGraceMs);
@@ -158,63 +210,57 @@ export class ClaudeBackend implements RelayBackend {
   }
 
   /**
-   * The held process this request continues, when its last turn answers exactly the calls that process waits
-   * for, adds nothing MCP cannot carry, and the settings and earlier turns are the ones the process has seen.
+   * Sends the new turn to a live conversation's process: tool results to the calls it waits for, or a new
+   * user turn to an idle one. False (and the conversation is ended) when the turn cannot be carried that way.
    */
-  private takeHeldRound(request: RelayRequest, context: BackendContext): { round: HeldToolRound; results: Map<string, McpToolResult> } | undefined {
-    let split: ReturnType<typeof splitConversation>;
-    try {
-      split = splitConversation(request.messages);
-    } catch {
-      return undefined;
-    }
-    const toolResults = split.turn.content.flatMap((part) => (part.type === "tool-result" ? [part] : []));
-    if (toolResults.length === 0) return undefined;
-    const callIds = toolResults.map((part) => part.toolCallId);
-    const replay = (why: string) => {
-      context.log.info("tool round continues by replay", { reason: why, tool_call_ids: callIds });
-      this.options.toolRounds?.continued("replay");
-      return undefined;
+  private continueLiveConversation(conversation: LiveConversation, turn: RelayContentPart[], context: BackendContext): boolean {
+    const { run } = conversation;
+    const waitingFor = conversation.callIds;
+    const heldMs = Date.now() - conversation.since;
+    const fallBack = (reason: string) => {
+      context.log.info(waitingFor.length > 0 ? "tool round continues by replay" : "conversation continues by replay", { reason, pid: run.process.pid });
+      this.options.observer?.conversations.continued("replay");
+      this.endLiveConversation(conversation, "superseded");
+      return false;
     };
-    const onlyResults = split.turn.content.every((part) => part.type === "tool-result" || (part.type === "text" && part.text.trim() === ""));
+    run.useLogger(context.log);
+    if (waitingFor.length === 0) {
+      if (turn.some((part) => part.type === "tool-result")) return fallBack("the turn answers tool calls the process does not wait for");
+      context.log.info("conversation continues in its live process", { pid: run.process.pid, idle_ms: heldMs });
+      this.options.observer?.conversations.continued("live", heldMs);
+      return true;
+    }
     const results = new Map<string, McpToolResult>();
-    for (const part of toolResults) {
-      const result = toMcpToolResult(part);
-      if (result) results.set(part.toolCallId, result);
+    for (const part of turn) {
+      if (part.type === "tool-result") {
+        const result = toMcpToolResult(part);
+        if (!result) return fallBack("a tool result holds content MCP cannot carry");
+        results.set(part.toolCallId, result);
+      } else if (!(part.type === "text" && part.text.trim() === "")) {
+        return fallBack("the turn adds more than tool results");
+      }
     }
-    if (!onlyResults || results.size < toolResults.length) {
-      this.held.supersede(callIds);
-      return replay(onlyResults ? "a tool result holds content MCP cannot carry" : "the turn adds more than tool results");
-    }
-    const round = this.held.take(callIds);
-    if (!round) return replay("no process is waiting for these tool calls");
-    if (round.fingerprint !== conversationFingerprint(requestSettingsKey(request), split.history) || round.run.outputEnded) {
-      this.endHold(round, "superseded");
-      return replay("the settings or earlier turns differ from the waiting process's");
-    }
-    return { round, results };
+    if (results.size !== waitingFor.length || !waitingFor.every((id) => results.has(id))) return fallBack("the tool results do not answer the waiting calls");
+    context.log.info("tool round continues through the waiting process", { pid: run.process.pid, held_ms: heldMs, tool_call_ids: waitingFor });
+    this.options.observer?.conversations.continued("hold", heldMs);
+    run.answerToolCalls(results);
+    return true;
   }
 
-  private async *continueHeldRound(round: HeldToolRound, results: Map<string, McpToolResult>, request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
-    const heldMs = Date.now() - round.heldAt;
-    this.options.toolRounds?.continued("hold", heldMs);
-    context.log.info("tool round continues through the waiting process", { pid: round.run.process.pid, held_ms: heldMs, tool_call_ids: round.callIds });
-    round.run.useLogger(context.log);
-    round.run.answerToolCalls(results);
-    const invocation = buildClaudeInvocation(request, this.options, this.options.env);
-    yield* this.respond({ run: round.run, request, toolNames: invocation.toolNames, structuredOutput: invocation.structuredOutput }, context);
-  }
-
-  private async *startRun(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
-    const binary = await this.binaryPath();
-    const invocation = buildClaudeInvocation(request, this.options, this.options.env);
-    for (const warning of invocation.warnings) context.log.warn("request parameter not honoured", { ...warning });
+  private async *startRun(
+    start: { binary: string; request: RelayRequest; invocation: ClaudeInvocation; conversationKey: string; startedAt: number },
+    context: BackendContext,
+  ): AsyncGenerator<RelayEvent> {
+    const { invocation } = start;
     const resources: RunResources = { releaseSlot: await this.limiter.acquire(context.signal) };
+    const spec: SpawnSpec = { binary: start.binary, args: invocation.args, env: invocation.env, cwd: this.options.workdir };
     let run: ClaudeRun | undefined;
+    let source: Turn["source"] = "cold";
     try {
-      await mkdir(this.options.workdir, { recursive: true });
-      const args = [...invocation.args];
+      let child: ClaudeProcess | undefined;
       if (invocation.history.length > 0) {
+        // The CLI reads --resume history at start-up, so a conversation it has not seen needs a new process.
+        this.pool.noteUse(spec);
         resources.session = await writeClaudeSession({
           history: invocation.history,
           cwd: this.options.workdir,
@@ -222,16 +268,29 @@ export class ClaudeBackend implements RelayBackend {
           cliVersion: this.binary.version,
           content: invocation.contentOptions,
         });
-        args.push("--resume", resources.session.sessionId);
+        const args = [...invocation.args, "--resume", resources.session.sessionId];
         if (invocation.anchorAtLastAssistant && resources.session.lastAssistantUuid) args.push("--resume-session-at", resources.session.lastAssistantUuid);
+        this.makeRoom();
+        child = ClaudeProcess.spawn({ ...spec, args }, this.processes);
+      } else {
+        child = this.pool.take(spec);
+        if (child) source = "warm";
+        else {
+          this.makeRoom();
+          child = ClaudeProcess.spawn(spec, this.processes);
+        }
       }
-      const child = ClaudeProcess.spawn({ binary, args, env: invocation.env, cwd: this.options.workdir }, this.processes);
       const bridge = invocation.toolNames ? new ClientToolBridge(invocation.offeredTools, invocation.toolNames) : undefined;
       run = new ClaudeRun({ process: child, bridge, log: context.log });
       this.resources.set(run, resources);
-      context.log.debug("claude CLI started", { pid: child.pid, model: invocation.model ?? "default", history_turns: invocation.history.length, client_tools: invocation.offeredTools.length });
+      context.log.debug("claude CLI started", {
+        pid: child.pid,
+        source,
+        model: invocation.model ?? "default",
+        history_turns: invocation.history.length,
+        client_tools: invocation.offeredTools.length,
+      });
       run.send(invocation.initialize);
-      run.send(invocation.userMessage);
     } catch (error) {
       if (run) this.endRun(run, false, context.log);
       else {
@@ -240,27 +299,37 @@ export class ClaudeBackend implements RelayBackend {
       }
       throw error;
     }
-    yield* this.respond({ run, request, toolNames: invocation.toolNames, structuredOutput: invocation.structuredOutput }, context);
+    yield* this.respond(
+      { run, request: start.request, invocation, conversationKey: start.conversationKey, startedAt: start.startedAt, source, sendUserMessage: true },
+      context,
+    );
   }
 
-  /** Streams one answer from a run; the run then ends, or is held when the answer ends with client tool calls. */
-  private async *respond(plan: ResponsePlan, context: BackendContext): AsyncGenerator<RelayEvent> {
-    const { run, request } = plan;
+  /**
+   * Sends the turn and streams one answer; the run then ends, or is kept live: waiting for tool results when
+   * the answer ends with client tool calls, idle until the next turn otherwise.
+   */
+  private async *respond(turn: Turn, context: BackendContext): AsyncGenerator<RelayEvent> {
+    const { run, request, invocation } = turn;
     const resources = this.resources.get(run);
     const answer = new AnswerRecorder();
     const mapper = new ClaudeOutputMapper({
       requestedModel: request.model,
-      toolNames: plan.toolNames,
-      structuredOutput: plan.structuredOutput,
+      toolNames: invocation.toolNames,
+      structuredOutput: invocation.structuredOutput,
       reportedUsage: run.reportedUsage,
       onNotice: (message, fields) => context.log.info(message, { pid: run.process.pid, ...fields }),
     });
+    if (turn.sendUserMessage) run.send(invocation.userMessage);
     let settled = false;
+    let started = false;
     try {
       for await (const message of run.messages({ signal: context.signal, idleTimeoutMs: this.options.idleTimeoutMs })) {
-        if (resources?.session && message.type === "system" && message.subtype === "init") {
+        if (!started && message.type === "system" && message.subtype === "init") {
+          started = true;
+          this.options.observer?.turnStarted(turn.source, (performance.now() - turn.startedAt) / 1000);
           // The CLI has loaded the history by the time a turn starts; the file is not needed any more.
-          await resources.session.remove();
+          await resources?.session?.remove();
         }
         const step = mapper.accept(message);
         if (step.interrupt) run.process.interrupt();
@@ -268,8 +337,7 @@ export class ClaudeBackend implements RelayBackend {
         // Settle before handing out the last events: a consumer may stop pulling after `finish`.
         if (step.done) {
           settled = true;
-          if (step.hold) this.holdRound(run, request, answer, step.hold.callIds, context.log);
-          else this.endRun(run, !step.interrupt, context.log);
+          this.settleTurn(turn, answer, step.hold?.callIds ?? [], step.interrupt === true, context.log);
         }
         for (const event of step.events) yield event;
         if (step.done) return;
@@ -288,29 +356,60 @@ export class ClaudeBackend implements RelayBackend {
     }
   }
 
-  /** Keeps the process waiting for the client's tool results; its slot is free for other requests meanwhile. */
-  private holdRound(run: ClaudeRun, request: RelayRequest, answer: AnswerRecorder, callIds: string[], log: Logger): void {
-    run.reportedUsage = addUsage(run.reportedUsage, answer.usage);
-    const fingerprint = conversationFingerprint(requestSettingsKey(request), [...request.messages, { role: "assistant", content: answer.content() }]);
+  /** After an answer: keep the process for its conversation's next request, or end it. */
+  private settleTurn(turn: Turn, answer: AnswerRecorder, callIds: string[], interrupted: boolean, log: Logger): void {
+    const { run, request, invocation } = turn;
+    if (interrupted) {
+      // Interrupted after max_tokens: the CLI's own transcript now differs from what the client received.
+      this.endRun(run, false, log);
+      return;
+    }
+    const waiting = callIds.length > 0;
+    run.reportedUsage = waiting ? addUsage(run.reportedUsage, answer.usage) : undefined;
+    // Structured output's tool call is in the CLI's transcript but not in the client's: the next turn would differ.
+    const keepIdle = !waiting && this.options.conversationIdleTimeoutMs > 0 && !invocation.structuredOutput;
+    if (!waiting && !keepIdle) {
+      this.endRun(run, true, log);
+      return;
+    }
+    const fingerprint = conversationFingerprint(turn.conversationKey, [...request.messages, { role: "assistant", content: answer.content() } satisfies RelayMessage]);
     const resources = this.resources.get(run);
     resources?.releaseSlot?.();
     if (resources) resources.releaseSlot = undefined;
-    this.held.hold({ run, callIds, fingerprint, heldAt: Date.now() });
-    this.options.toolRounds?.held();
-    log.info("holding the CLI for the client's tool results", { pid: run.process.pid, tool_call_ids: callIds, hold_timeout_ms: this.options.toolHoldTimeoutMs });
+    if (!this.live.keep({ run, fingerprint, callIds, since: Date.now() })) {
+      this.endRun(run, !waiting, log);
+      return;
+    }
+    if (waiting) {
+      this.options.observer?.conversations.held();
+      log.info("holding the CLI for the client's tool results", { pid: run.process.pid, tool_call_ids: callIds, hold_timeout_ms: this.options.toolHoldTimeoutMs });
+    } else {
+      log.debug("keeping the CLI for the conversation's next turn", { pid: run.process.pid, idle_timeout_ms: this.options.conversationIdleTimeoutMs });
+    }
+    this.makeRoom();
   }
 
-  private endHold(round: HeldToolRound, reason: HoldEndReason): void {
-    const heldMs = Date.now() - round.heldAt;
-    this.options.toolRounds?.holdEnded(reason, heldMs);
-    this.options.log.info("tool round hold ended", { pid: round.run.process.pid, reason, held_ms: heldMs, tool_call_ids: round.callIds });
-    this.endRun(round.run, false, this.options.log);
+  private endLiveConversation(conversation: LiveConversation, reason: LiveEndReason): void {
+    const heldMs = Date.now() - conversation.since;
+    const waiting = conversation.callIds.length > 0;
+    this.options.observer?.conversations.ended(waiting ? "tools" : "idle", reason, heldMs);
+    const message = waiting ? "tool round hold ended" : "live conversation ended";
+    if (reason !== "superseded" || waiting) this.options.log.info(message, { pid: conversation.run.process.pid, reason, held_ms: heldMs, tool_call_ids: conversation.callIds });
+    // A CLI waiting for tool results is interrupted: closing its stdin would make it call the upstream once more.
+    this.endRun(conversation.run, !waiting, this.options.log);
+  }
+
+  /** Ends idle processes (warm first, then the oldest idle conversation) while the process cap is exceeded. */
+  private makeRoom(): void {
+    while (this.processes.size >= this.options.maxProcesses) {
+      if (!this.pool.evictOne() && !this.live.evictOldest()) return;
+    }
   }
 
   /**
    * Ends a run off the response path: a finished CLI gets stdin closed and exits by itself; anything else
-   * (disconnect, error, max_tokens, an abandoned hold) is interrupted and then killed. The slot is freed only
-   * once the process is gone, so the concurrency limit counts real processes.
+   * (disconnect, error, max_tokens, an abandoned tool round) is interrupted and then killed. The slot is freed
+   * only once the process is gone, so the concurrency limit counts real processes.
    */
   private endRun(run: ClaudeRun, completed: boolean, log: Logger): void {
     const resources = this.resources.get(run);
@@ -344,7 +443,7 @@ export class ClaudeBackend implements RelayBackend {
   }
 }
 
-/** The assistant turn a response produced (for the hold fingerprint) and its usage. */
+/** The assistant turn a response produced (for the conversation fingerprint) and its usage. */
 class AnswerRecorder {
   usage: RelayUsage = { ...emptyUsage };
   private text = "";

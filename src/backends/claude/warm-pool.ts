@@ -1,0 +1,179 @@
+/**
+ * CLI processes started ahead of time, so a new conversation does not wait for the CLI to boot (0.5 s to
+ * several seconds). A process is started with everything that must be fixed at spawn time (model, tools,
+ * working directory, environment-level parameters) and configured late, with `initialize`, when a request
+ * takes it. Each process serves one conversation only: it is taken out of the pool for good.
+ *
+ * Sizing: at most `size` warm processes in all, spread over the spawn settings used most recently; a
+ * process unused for `idleTimeoutMs` is ended; after each use the pool refills in the background, while the
+ * global process cap allows.
+ */
+import { createHash } from "node:crypto";
+import type { Logger } from "../../util/logger.ts";
+import type { ClaudeProcess } from "./claude-process.ts";
+
+/** Everything a CLI process is started with. */
+export interface SpawnSpec {
+  binary: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** How the pool reports what it does. */
+export interface WarmPoolObserver {
+  hit(): void;
+  miss(reason: "empty" | "history" | "off"): void;
+  spawned(): void;
+  evicted(reason: "idle" | "room" | "exited" | "shutdown"): void;
+}
+
+export interface WarmPoolOptions {
+  /** Warm processes kept at most, over all spawn settings; 0 turns the pool off. */
+  size: number;
+  /** A warm process unused this long is ended. */
+  idleTimeoutMs: number;
+  /** Starts a process (registered with the backend for shutdown). */
+  spawn(spec: SpawnSpec): ClaudeProcess;
+  /** Whether another process may start now without exceeding the global cap. */
+  hasRoom(): boolean;
+  observer?: WarmPoolObserver;
+  log: Logger;
+}
+
+interface WarmProcess {
+  process: ClaudeProcess;
+  key: string;
+  timer: Timer;
+}
+
+/** A stable key for spawn settings. */
+export function spawnKey(spec: SpawnSpec): string {
+  const env = Object.entries(spec.env)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash("sha256").update(JSON.stringify([spec.binary, spec.args, spec.cwd, env])).digest("hex");
+}
+
+export class WarmPool {
+  private readonly warm: WarmProcess[] = [];
+  /** Spawn settings by key, most recently used last. */
+  private readonly recent = new Map<string, { spec: SpawnSpec; usedAt: number }>();
+  private refillScheduled = false;
+  private closed = false;
+
+  constructor(private readonly options: WarmPoolOptions) {}
+
+  /** Warm processes ready to be taken. */
+  get size(): number {
+    return this.warm.length;
+  }
+
+  /** A warm process started with exactly these settings, or undefined. Records the use and refills in the background. */
+  take(spec: SpawnSpec): ClaudeProcess | undefined {
+    if (this.options.size <= 0) {
+      this.options.observer?.miss("off");
+      return undefined;
+    }
+    const key = spawnKey(spec);
+    this.recent.delete(key);
+    this.recent.set(key, { spec, usedAt: Date.now() });
+    this.scheduleRefill();
+    const index = this.warm.findIndex((entry) => entry.key === key && entry.process.running);
+    if (index < 0) {
+      this.options.observer?.miss("empty");
+      return undefined;
+    }
+    const [entry] = this.warm.splice(index, 1);
+    clearTimeout(entry.timer);
+    this.options.observer?.hit();
+    return entry.process;
+  }
+
+  /** Records that settings were used by a request the pool could not serve (one with history). */
+  noteUse(spec: SpawnSpec): void {
+    if (this.options.size <= 0) return;
+    const key = spawnKey(spec);
+    this.recent.delete(key);
+    this.recent.set(key, { spec, usedAt: Date.now() });
+    this.options.observer?.miss("history");
+    this.scheduleRefill();
+  }
+
+  /** Ends the warm process unused longest, to make room; false if there is none. */
+  evictOne(): boolean {
+    const entry = this.warm.shift();
+    if (!entry) return false;
+    this.end(entry, "room");
+    return true;
+  }
+
+  /** Ends every warm process and starts no more. */
+  close(): void {
+    this.closed = true;
+    for (const entry of this.warm.splice(0)) this.end(entry, "shutdown");
+  }
+
+  private scheduleRefill(): void {
+    if (this.refillScheduled || this.closed) return;
+    this.refillScheduled = true;
+    // After the response path: spawning costs a few milliseconds of the event loop.
+    setTimeout(() => {
+      this.refillScheduled = false;
+      this.refill();
+    }, 0);
+  }
+
+  /** One warm process per recently used setting, most recent first, `size` in all. */
+  private refill(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    const keys = [...this.recent.entries()]
+      .filter(([, use]) => now - use.usedAt < this.options.idleTimeoutMs)
+      .reverse();
+    if (keys.length === 0) return;
+    const wanted = new Map<string, number>();
+    for (let index = 0; index < this.options.size; index++) {
+      const [key] = keys[index % keys.length];
+      wanted.set(key, (wanted.get(key) ?? 0) + 1);
+    }
+    for (const [key, count] of wanted) {
+      let have = this.warm.filter((entry) => entry.key === key).length;
+      while (have < count && this.warm.length < this.options.size && this.options.hasRoom()) {
+        this.spawn(key, this.recent.get(key)!.spec);
+        have++;
+      }
+    }
+  }
+
+  private spawn(key: string, spec: SpawnSpec): void {
+    let process: ClaudeProcess;
+    try {
+      process = this.options.spawn(spec);
+    } catch (error) {
+      this.options.log.warn("could not start a warm CLI process", { error: String(error) });
+      return;
+    }
+    const entry: WarmProcess = { process, key, timer: setTimeout(() => this.end(entry, "idle"), this.options.idleTimeoutMs) };
+    this.warm.push(entry);
+    this.options.observer?.spawned();
+    void process.exited.then(() => {
+      // A warm process that dies while idle leaves the pool (and is replaced on the next use).
+      const index = this.warm.indexOf(entry);
+      if (index < 0) return;
+      this.warm.splice(index, 1);
+      clearTimeout(entry.timer);
+      this.options.observer?.evicted("exited");
+      this.options.log.warn("a warm CLI process exited while idle", { pid: process.pid, stderr: process.stderrTail.slice(-300) });
+    });
+  }
+
+  private end(entry: WarmProcess, reason: "idle" | "room" | "shutdown"): void {
+    const index = this.warm.indexOf(entry);
+    if (index >= 0) this.warm.splice(index, 1);
+    clearTimeout(entry.timer);
+    this.options.observer?.evicted(reason);
+    // Nothing was sent to it: closing stdin ends it at once.
+    void entry.process.finish(1000);
+  }
+}
