@@ -39,6 +39,10 @@ export interface RelayConfig {
   warmIdleTimeoutMs: number;
   /** CLI processes at most, of every kind; idle ones are ended to stay below. */
   maxProcesses: number;
+  /** Stored Responses API responses kept at most (the oldest are removed first). */
+  responsesMaxStored: number;
+  /** Stored Responses API responses older than this are removed. */
+  responsesMaxAgeMs: number;
   /** Agent mode: the CLI's own tools (Bash, Edit, Read, ...) are enabled. */
   agent: boolean;
   /** The CLI tools offered in agent mode; undefined = the CLI's default set. */
@@ -89,6 +93,8 @@ const optionSpecs: OptionSpec[] = [
   { key: "conversationIdleTimeoutMs", flag: "conversation-idle-timeout", kind: "duration", placeholder: "DURATION", defaultText: "5m", min: 0, help: "How long a CLI waits for its conversation's next turn (0: not kept)." },
   { key: "toolHoldTimeoutMs", flag: "tool-hold-timeout", kind: "duration", placeholder: "DURATION", defaultText: "10m", min: 1, help: "How long a CLI waits for a client's tool results before the round falls back to replay." },
   { key: "maxProcesses", flag: "max-processes", kind: "integer", placeholder: "N", defaultText: "16", min: 1, help: "CLI processes at most, running, warm and live (each about 250 MB)." },
+  { key: "responsesMaxStored", flag: "responses-max-stored", kind: "integer", placeholder: "N", defaultText: "10000", min: 0, help: "Responses API responses kept for previous_response_id and GET (0: none)." },
+  { key: "responsesMaxAgeMs", flag: "responses-max-age", kind: "duration", placeholder: "DURATION", defaultText: "720h (30 days)", min: 1, help: "Stored responses older than this are removed." },
   { key: "agent", flag: "agent", kind: "boolean", defaultText: "off", help: "Agent mode: enable the CLI's own tools (Bash, Edit, Read, ...). See README: Security." },
   { key: "agentTools", flag: "agent-tools", kind: "string", placeholder: "LIST", defaultText: "the CLI's default set", help: "Comma-separated CLI tools offered in agent mode, e.g. 'Read,Grep,Glob'." },
   { key: "permissionMode", flag: "permission-mode", kind: "string", placeholder: "MODE", defaultText: "default", choices: ["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"], help: "CLI permission mode in agent mode." },
@@ -213,6 +219,8 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     warmProcesses: 2,
     warmIdleTimeoutMs: 600_000,
     maxProcesses: 16,
+    responsesMaxStored: 10_000,
+    responsesMaxAgeMs: 30 * 24 * 3_600_000,
     agent: false,
     permissionMode: "default",
     corsOrigins: ["localhost"],
