@@ -1,0 +1,125 @@
+/**
+ * POST /v1/responses, GET and DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items (also without /v1).
+ * A stored response keeps the conversation so far, so `previous_response_id` continues it after a restart.
+ */
+import { Elysia } from "elysia";
+import { RelayError, relayErrorHeaders } from "../../core/relay-error.ts";
+import type { AppDependencies } from "../../server/app-dependencies.ts";
+import { describeRequestError } from "../../server/describe-request-error.ts";
+import { getRequestContext } from "../../server/request-context.ts";
+import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
+import type { ResponseStore } from "../../store/response-store.ts";
+import type { Logger } from "../../util/logger.ts";
+import { pageOpenAIResponsesInputItems } from "./page-input-items.ts";
+import { parseOpenAIResponsesOutputItems, type OpenAIResponsesItem } from "./parse-input-items.ts";
+import { parseOpenAIResponsesRequest, type ParsedOpenAIResponsesRequest } from "./parse-request.ts";
+import { renderOpenAIResponsesError } from "./render-error.ts";
+import { echoOpenAIResponsesParameters, renderOpenAIResponsesResponse, type OpenAIResponsesObject, type OpenAIResponsesRenderContext } from "./render-response.ts";
+import { renderOpenAIResponsesStream } from "./render-stream.ts";
+import {
+  openAIResponsesInputItemsQuerySchema,
+  openAIResponsesRequestSchema,
+  type OpenAIResponsesInputItemsQuery,
+  type OpenAIResponsesRequest,
+} from "./schema.ts";
+
+export interface OpenAIResponsesDependencies extends AppDependencies {
+  responseStore: ResponseStore;
+}
+
+export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies) {
+  const store = dependencies.responseStore;
+
+  const handleCreate = async ({ body, request }: { body: OpenAIResponsesRequest; request: Request }) => {
+    const context = getRequestContext(request, dependencies.log);
+    const previousId = body.previous_response_id ?? undefined;
+    const previous = previousId === undefined ? undefined : store.get(previousId);
+    if (previousId !== undefined && !previous) {
+      throw new RelayError("invalid_request", `Previous response with id '${previousId}' not found.`, { param: "previous_response_id", code: "previous_response_not_found" });
+    }
+    const parsed = parseOpenAIResponsesRequest(body, previous?.conversation);
+    const renderContext: OpenAIResponsesRenderContext = {
+      id: `resp_${crypto.randomUUID().replaceAll("-", "")}`,
+      createdAt: Math.floor(Date.now() / 1000),
+      model: body.model,
+      parameters: echoOpenAIResponsesParameters(body),
+    };
+    const persist = (response: OpenAIResponsesObject) => storeResponse(store, parsed, response, context.log);
+    const renderer: ProtocolRenderer = {
+      renderResponse: (response) => {
+        const rendered = renderOpenAIResponsesResponse(response, renderContext);
+        persist(rendered);
+        return rendered;
+      },
+      renderStream: (events) => renderOpenAIResponsesStream(events, { ...renderContext, onFinished: persist }),
+      renderError: renderOpenAIResponsesError,
+      keepaliveFrame: { comment: "keepalive" },
+    };
+    if (previousId !== undefined) context.log.debug("continuing a stored response", { previous_response_id: previousId, turns: previous!.conversation.messages.length });
+    return serveRelayRequest({ ...context, request, route: "/v1/responses" }, parsed.relayRequest, renderer, {
+      ...dependencies,
+      keepaliveIntervalMs: dependencies.config.keepaliveIntervalMs,
+    });
+  };
+
+  const storedOrNotFound = (id: string) => {
+    const stored = store.get(id);
+    if (!stored) throw new RelayError("not_found", `Response with id '${id}' not found.`, { param: "response_id" });
+    return stored;
+  };
+
+  const handleRetrieve = ({ params, query }: { params: { id: string }; query: Record<string, string | undefined> }) => {
+    if (query.stream === "true") {
+      throw new RelayError("invalid_request", "Streaming a stored response again is not supported; retrieve it without stream.", { param: "stream" });
+    }
+    return storedOrNotFound(params.id).response;
+  };
+
+  const handleDelete = ({ params }: { params: { id: string } }) => {
+    storedOrNotFound(params.id);
+    store.delete(params.id);
+    return { id: params.id, object: "response.deleted", deleted: true };
+  };
+
+  const handleInputItems = ({ params, query }: { params: { id: string }; query: OpenAIResponsesInputItemsQuery }) =>
+    pageOpenAIResponsesInputItems(storedOrNotFound(params.id).inputItems as OpenAIResponsesItem[], query);
+
+  return new Elysia({ name: "openai-responses" })
+    .onError(({ code, error, request }) => {
+      const relayError = describeRequestError(code, error);
+      if (relayError.status >= 500) getRequestContext(request, dependencies.log).log.error("request failed", { error: relayError.detail ?? relayError.message });
+      const { status, body } = renderOpenAIResponsesError(relayError);
+      return Response.json(body, { status, headers: relayErrorHeaders(relayError) });
+    })
+    .post("/v1/responses", handleCreate, { body: openAIResponsesRequestSchema })
+    .post("/responses", handleCreate, { body: openAIResponsesRequestSchema })
+    .get("/v1/responses/:id", handleRetrieve)
+    .get("/responses/:id", handleRetrieve)
+    .delete("/v1/responses/:id", handleDelete)
+    .delete("/responses/:id", handleDelete)
+    .get("/v1/responses/:id/input_items", handleInputItems, { query: openAIResponsesInputItemsQuerySchema })
+    .get("/responses/:id/input_items", handleInputItems, { query: openAIResponsesInputItemsQuerySchema });
+}
+
+/**
+ * Stores a finished response with the conversation through its output. Called before the client sees the
+ * response end, so a request that names it as previous_response_id right away finds it. A store that fails
+ * is logged, not turned into a failed answer: the client already has its response.
+ */
+function storeResponse(store: ResponseStore, parsed: ParsedOpenAIResponsesRequest, response: OpenAIResponsesObject, log: Logger): void {
+  if (!parsed.store) return;
+  try {
+    store.save({
+      id: response.id,
+      createdAt: Date.now(),
+      response,
+      inputItems: parsed.inputItems,
+      conversation: {
+        systemTexts: parsed.conversation.systemTexts,
+        messages: [...parsed.conversation.messages, ...parseOpenAIResponsesOutputItems(response.output)],
+      },
+    });
+  } catch (error) {
+    log.error("could not store the response", { response_id: response.id, error: String(error) });
+  }
+}
