@@ -1,5 +1,6 @@
 import type { RelayConfig } from "../config.ts";
 import type { RelayBackend } from "../core/relay-backend.ts";
+import type { ResponseStore } from "../store/response-store.ts";
 import type { Logger } from "../util/logger.ts";
 import type { RelayMetrics } from "./metrics.ts";
 
@@ -11,6 +12,8 @@ export interface AppDependencies {
   log: Logger;
   version: string;
   startedAt: Date;
+  /** Stored Responses API responses; without one, the app keeps them in memory for its lifetime. */
+  responseStore?: ResponseStore;
   /** Lifts Bun's idle timeout for one request (set once the server is listening). */
   disableIdleTimeout(request: Request): void;
 }
