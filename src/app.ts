@@ -10,10 +10,12 @@ import type { RelayModel } from "./core/relay-backend.ts";
 import { anthropicMessagesRoutes } from "./protocols/anthropic-messages/routes.ts";
 import { renderAnthropicError } from "./protocols/anthropic-messages/render-error.ts";
 import { openAIChatRoutes } from "./protocols/openai-chat/routes.ts";
+import { openAIResponsesRoutes } from "./protocols/openai-responses/routes.ts";
 import { renderOpenAIError } from "./protocols/openai-chat/render-error.ts";
 import type { AppDependencies } from "./server/app-dependencies.ts";
 import { describeRequestError } from "./server/describe-request-error.ts";
 import { getRequestContext, requestIdFrom, setRequestContext, wasServedAsRelayRequest } from "./server/request-context.ts";
+import { ResponseStore } from "./store/response-store.ts";
 
 /** True for requests from Anthropic-format clients (they send anthropic-version, and use /messages paths). */
 function speaksAnthropic(request: Request): boolean {
@@ -76,6 +78,8 @@ function withFullIds(models: RelayModel[]): RelayModel[] {
 export function createApp(dependencies: AppDependencies) {
   const { config, backend, metrics, log } = dependencies;
   const guardHost = !config.apiKey && isLoopbackHost(config.host);
+  const responseStore =
+    dependencies.responseStore ?? ResponseStore.open({ path: ":memory:", maxResponses: config.responsesMaxStored, maxAgeMs: config.responsesMaxAgeMs });
 
   const listModels = async (request: Request) => {
     const models = withFullIds(await backend.listModels());
@@ -107,7 +111,7 @@ export function createApp(dependencies: AppDependencies) {
       cors({
         origin: corsOrigin(config.corsOrigins),
         credentials: false,
-        methods: ["GET", "HEAD", "POST", "OPTIONS"],
+        methods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
         allowedHeaders: ["content-type", "authorization", "x-api-key", "anthropic-version", "anthropic-beta", "x-request-id", "openai-organization", "openai-project"],
         exposeHeaders: ["x-request-id", "request-id", "retry-after"],
         maxAge: 600,
@@ -156,6 +160,7 @@ export function createApp(dependencies: AppDependencies) {
     .get("/v1/models", ({ request }) => listModels(request))
     .get("/models", ({ request }) => listModels(request))
     .use(openAIChatRoutes(dependencies))
+    .use(openAIResponsesRoutes({ ...dependencies, responseStore }))
     .use(anthropicMessagesRoutes(dependencies));
 }
 
