@@ -2,10 +2,13 @@
 /**
  * The command-line entry: the only file that reads argv and the environment and calls listen.
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { createApp } from "./app.ts";
 import { ClaudeBackend } from "./backends/claude/claude-backend.ts";
 import { ConfigError, helpText, parseCommand, type RelayConfig } from "./config.ts";
 import { RelayMetrics } from "./server/metrics.ts";
+import { ResponseStore } from "./store/response-store.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 import { version } from "./version.ts";
 
@@ -65,6 +68,12 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     env,
     log,
   });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const responseStore = ResponseStore.open({
+    path: join(config.dataDir, "responses.sqlite"),
+    maxResponses: config.responsesMaxStored,
+    maxAgeMs: config.responsesMaxAgeMs,
+  });
   let server: ReturnType<typeof Bun.serve> | undefined;
   const app = createApp({
     config,
@@ -73,6 +82,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     log,
     version,
     startedAt,
+    responseStore,
     disableIdleTimeout: (request) => server?.timeout(request, 0),
   });
   await backend.start();
@@ -101,6 +111,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       await backend.shutdown(config.shutdownGraceMs);
       await Promise.race([closing, Bun.sleep(1000)]);
       await server!.stop(true);
+      responseStore.close();
       log.info("stopped");
     })());
   return { url, port, shutdown, forceStop: () => backend.killAll() };
