@@ -19,6 +19,8 @@ export interface RunningRelay {
   shutdown(): Promise<void>;
   /** Kills every CLI process group at once. */
   forceStop(): void;
+  /** Process ids of the CLI processes alive now. */
+  processIds(): number[];
 }
 
 export interface StartRelayOptions {
@@ -114,7 +116,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       responseStore.close();
       log.info("stopped");
     })());
-  return { url, port, shutdown, forceStop: () => backend.killAll() };
+  return { url, port, shutdown, forceStop: () => backend.killAll(), processIds: () => backend.processes.pids() };
 }
 
 async function main(): Promise<void> {

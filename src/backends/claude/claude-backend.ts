@@ -270,13 +270,13 @@ export class ClaudeBackend implements RelayBackend {
         });
         const args = [...invocation.args, "--resume", resources.session.sessionId];
         if (invocation.anchorAtLastAssistant && resources.session.lastAssistantUuid) args.push("--resume-session-at", resources.session.lastAssistantUuid);
-        this.makeRoom();
+        await this.makeRoom();
         child = ClaudeProcess.spawn({ ...spec, args }, this.processes);
       } else {
         child = this.pool.take(spec);
         if (child) source = "warm";
         else {
-          this.makeRoom();
+          await this.makeRoom();
           child = ClaudeProcess.spawn(spec, this.processes);
         }
       }
@@ -386,7 +386,6 @@ export class ClaudeBackend implements RelayBackend {
     } else {
       log.debug("keeping the CLI for the conversation's next turn", { pid: run.process.pid, idle_timeout_ms: this.options.conversationIdleTimeoutMs });
     }
-    this.makeRoom();
   }
 
   private endLiveConversation(conversation: LiveConversation, reason: LiveEndReason): void {
@@ -399,11 +398,18 @@ export class ClaudeBackend implements RelayBackend {
     this.endRun(conversation.run, !waiting, this.options.log);
   }
 
-  /** Ends idle processes (warm first, then the oldest idle conversation) while the process cap is exceeded. */
-  private makeRoom(): void {
-    while (this.processes.size >= this.options.maxProcesses) {
-      if (!this.pool.evictOne() && !this.live.evictOldest()) return;
+  /**
+   * Before a new process starts: ends idle processes (warm first, then the oldest live conversation) until
+   * one more fits under the process cap, and waits for them to be gone, so memory stays under the cap.
+   */
+  private async makeRoom(): Promise<void> {
+    const leaving: ClaudeProcess[] = [];
+    while (this.processes.size - leaving.length >= this.options.maxProcesses) {
+      const victim = this.pool.evictOne() ?? this.live.evictOldest()?.run.process;
+      if (!victim) break;
+      leaving.push(victim);
     }
+    await Promise.all(leaving.map((victim) => Promise.race([victim.exited, Bun.sleep(this.options.killGraceMs + 1000)])));
   }
 
   /**

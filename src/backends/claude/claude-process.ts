@@ -41,6 +41,11 @@ export class ClaudeProcessRegistry {
     return this.live.size;
   }
 
+  /** Process ids of the live CLI processes. */
+  pids(): number[] {
+    return [...this.live].map((child) => child.pid);
+  }
+
   killAll(): void {
     for (const child of this.live) child.kill();
   }

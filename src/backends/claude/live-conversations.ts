@@ -72,13 +72,13 @@ export class LiveConversations {
     }
   }
 
-  /** Ends the oldest conversation, idle ones before those waiting for tool results; false if none is kept. */
-  evictOldest(): boolean {
+  /** Ends the oldest conversation, idle ones before those waiting for tool results; returns it, or undefined. */
+  evictOldest(): LiveConversation | undefined {
     const all = [...this.live.keys()];
     const victim = all.find((conversation) => conversation.callIds.length === 0) ?? all[0];
-    if (!victim) return false;
+    if (!victim) return undefined;
     this.end(victim, "evicted");
-    return true;
+    return victim;
   }
 
   endAll(reason: LiveEndReason): void {

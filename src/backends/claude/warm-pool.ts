@@ -100,12 +100,12 @@ export class WarmPool {
     this.scheduleRefill();
   }
 
-  /** Ends the warm process unused longest, to make room; false if there is none. */
-  evictOne(): boolean {
+  /** Ends the warm process unused longest, to make room; returns it (it exits shortly), or undefined. */
+  evictOne(): ClaudeProcess | undefined {
     const entry = this.warm.shift();
-    if (!entry) return false;
+    if (!entry) return undefined;
     this.end(entry, "room");
-    return true;
+    return entry.process;
   }
 
   /** Ends every warm process and starts no more. */

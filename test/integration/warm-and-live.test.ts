@@ -1,0 +1,222 @@
+/**
+ * Warm processes and live conversations with the real claude CLI against the fake upstream: a new
+ * conversation takes a process started ahead of time, the next turn goes to the process that answered the
+ * previous one, and nothing else changes for the client.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { isAlive, waitForExit } from "../support/processes.ts";
+import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
+
+let relay: TestRelay | undefined;
+afterEach(async () => {
+  await relay?.close();
+  relay = undefined;
+});
+
+interface Health {
+  cli_processes: number;
+  warm_processes: number;
+  live_conversations: number;
+}
+
+const health = async (target: TestRelay) => (await (await fetch(`${target.url}/health`)).json()) as Health;
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await Bun.sleep(25);
+  }
+  throw new Error("condition not met in time");
+}
+
+/** The processes the relay started for requests, in order, with how each was found. */
+const started = (target: TestRelay) =>
+  target.logs.filter((line) => line.msg === "claude CLI started").map((line) => ({ pid: line.pid as number, source: line.source as string }));
+
+const chat = (target: TestRelay, messages: OpenAI.ChatCompletionMessageParam[], apiKey = "client-a") =>
+  new OpenAI({ baseURL: `${target.url}/v1`, apiKey, maxRetries: 0 }).chat.completions.create({ model: "sonnet", messages });
+
+describe("warm processes", () => {
+  test("a new conversation takes a warm process; the pool refills after each use", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "1"] });
+    await chat(relay, [{ role: "user", content: "first conversation" }]);
+    await waitFor(async () => (await health(relay!)).warm_processes === 1);
+
+    relay.upstream.enqueue({ kind: "text", chunks: ["Warm answer."] });
+    const answer = await chat(relay, [
+      { role: "system", content: "Answer warmly." },
+      { role: "user", content: "second conversation" },
+    ]);
+    expect(answer.choices[0].message.content).toBe("Warm answer.");
+    expect(started(relay).map((process) => process.source)).toEqual(["cold", "warm"]);
+    // The warm process got this request's system prompt late, through initialize.
+    expect(relay.upstream.messageRequests().at(-1)!.body.system.at(-1).text).toBe("Answer warmly.");
+    await waitFor(async () => (await health(relay!)).warm_processes === 1);
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    expect(metrics).toContain('agent_relay_warm_pool_requests_total{result="hit"} 1');
+    expect(metrics).toMatch(/agent_relay_cli_turn_start_seconds_count\{source="warm"\} 1/);
+  });
+
+  test("warm processes are started with the request's spawn settings: a different model does not take one", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "1"] });
+    await chat(relay, [{ role: "user", content: "with sonnet" }]);
+    await waitFor(async () => (await health(relay!)).warm_processes === 1);
+    await new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "client-a", maxRetries: 0 }).chat.completions.create({
+      model: "haiku",
+      messages: [{ role: "user", content: "with haiku" }],
+    });
+    expect(started(relay).map((process) => process.source)).toEqual(["cold", "cold"]);
+    expect(relay.upstream.messageRequests().at(-1)!.body.model).toBe("claude-haiku-4-5-20251001");
+  });
+
+  test("a warm process that dies while idle leaves the pool; requests still succeed", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "1"] });
+    await chat(relay, [{ role: "user", content: "prime the pool" }]);
+    await waitFor(async () => (await health(relay!)).warm_processes === 1);
+    const known = new Set(started(relay).map((process) => process.pid));
+    const warmPid = relay.relay.processIds().find((pid) => !known.has(pid) && !isLiveConversationPid(relay!, pid));
+    expect(warmPid).toBeDefined();
+    process.kill(-warmPid!, "SIGKILL");
+    expect(await waitForExit(warmPid!)).toBe(true);
+    await waitFor(async () => relay!.logs.some((line) => line.msg === "a warm CLI process exited while idle"));
+
+    relay.upstream.enqueue({ kind: "text", chunks: ["Still fine."] });
+    const answer = await chat(relay, [{ role: "user", content: "after the crash" }]);
+    expect(answer.choices[0].message.content).toBe("Still fine.");
+    expect(started(relay).at(-1)!.pid).not.toBe(warmPid);
+  });
+
+  test("idle warm processes are ended after the warm idle timeout", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "1", "--warm-idle-timeout", "1500ms", "--conversation-idle-timeout", "0"] });
+    await chat(relay, [{ role: "user", content: "once" }]);
+    await waitFor(async () => (await health(relay!)).warm_processes === 1);
+    await waitFor(async () => (await health(relay!)).cli_processes === 0, 6000);
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('agent_relay_warm_pool_evictions_total{reason="idle"} 1');
+  });
+});
+
+function isLiveConversationPid(target: TestRelay, pid: number): boolean {
+  return started(target).some((process) => process.pid === pid);
+}
+
+describe("live conversations", () => {
+  test("the next turn goes to the process that answered the previous one, with only the new turn sent", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "0"] });
+    relay.upstream.enqueue({ kind: "text", chunks: ["Nice to meet you, Ada."] }, { kind: "text", chunks: ["Your name is Ada."], usage: { input_tokens: 40, output_tokens: 5 } });
+    const messages: OpenAI.ChatCompletionMessageParam[] = [
+      { role: "system", content: "Remember names." },
+      { role: "user", content: "I am Ada." },
+    ];
+    const first = await chat(relay, messages);
+    messages.push(first.choices[0].message, { role: "user", content: "What is my name?" });
+    const second = await chat(relay, messages);
+
+    expect(second.choices[0].message.content).toBe("Your name is Ada.");
+    // The turn's own usage, not the process's running total.
+    expect(second.usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 5 });
+    const processes = started(relay);
+    expect(processes).toHaveLength(1);
+    expect(relay.logs.some((line) => line.msg === "conversation continues in its live process")).toBe(true);
+    const [, continued] = relay.upstream.messageRequests();
+    const turns = continued.body.messages.map((message: any) =>
+      message.content.filter((block: any) => block.type === "text" && !block.text.startsWith("<system-reminder>")).map((block: any) => block.text).join(""),
+    );
+    expect(turns).toEqual(["I am Ada.", "Nice to meet you, Ada.", "What is my name?"]);
+    expect(continued.body.system.at(-1).text).toBe("Remember names.");
+  });
+
+  test("the live path and the replay path send the model the same conversation", async () => {
+    const conversation = async (args: string[]) => {
+      const target = await startTestRelay({ args: ["--warm-processes", "0", ...args] });
+      try {
+        target.upstream.enqueue({ kind: "text", chunks: ["Paris."] }, { kind: "text", chunks: ["About 2.1 million."] });
+        const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Capital of France?" }];
+        const first = await chat(target, messages);
+        messages.push(first.choices[0].message, { role: "user", content: "Population?" });
+        const second = await chat(target, messages);
+        const body = target.upstream.messageRequests()[1].body;
+        return {
+          answer: second.choices[0].message.content,
+          processes: started(target).length,
+          messages: body.messages.map((message: any) => ({ role: message.role, content: message.content.map(({ cache_control, ...block }: any) => block) })),
+        };
+      } finally {
+        await target.close();
+      }
+    };
+    const live = await conversation([]);
+    const replayed = await conversation(["--conversation-idle-timeout", "0"]);
+    expect([live.processes, replayed.processes]).toEqual([1, 2]);
+    expect(replayed.answer).toBe(live.answer!);
+    expect(replayed.messages).toEqual(live.messages);
+  });
+
+  test("a history that differs from the live process's falls back to replay in a new process", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "0"] });
+    relay.upstream.enqueue({ kind: "text", chunks: ["Blue."] }, { kind: "text", chunks: ["Noted."] });
+    const first = await chat(relay, [{ role: "user", content: "Favourite colour?" }]);
+    const livePid = started(relay)[0].pid;
+    await chat(relay, [
+      { role: "user", content: "Favourite colour?" },
+      { role: "assistant", content: `${first.choices[0].message.content} (edited by the client)` },
+      { role: "user", content: "Why?" },
+    ]);
+    expect(started(relay)).toHaveLength(2);
+    expect(started(relay)[1].pid).not.toBe(livePid);
+    const replayed = relay.upstream.messageRequests()[1].body.messages[1].content[0].text;
+    expect(replayed).toBe("Blue. (edited by the client)");
+    // The live process stays with its own conversation; its client can still continue it.
+    expect(isAlive(livePid)).toBe(true);
+  });
+
+  test("a process never serves two clients: the same history from another API key starts its own process", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "0"] });
+    relay.upstream.enqueue({ kind: "text", chunks: ["Hello."] });
+    const first = await chat(relay, [{ role: "user", content: "Hi" }], "client-a");
+    const history: OpenAI.ChatCompletionMessageParam[] = [
+      { role: "user", content: "Hi" },
+      first.choices[0].message,
+      { role: "user", content: "And now?" },
+    ];
+    await chat(relay, history, "client-b");
+    expect(started(relay)).toHaveLength(2);
+    await chat(relay, history, "client-a");
+    expect(started(relay)).toHaveLength(2);
+  });
+
+  test("idle live conversations end after the conversation idle timeout", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "800ms"] });
+    await chat(relay, [{ role: "user", content: "short-lived" }]);
+    const pid = started(relay)[0].pid;
+    expect((await health(relay)).live_conversations).toBe(1);
+    expect(await waitForExit(pid, 4000)).toBe(true);
+    expect((await health(relay)).live_conversations).toBe(0);
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('agent_relay_live_conversations_ended_total{kind="idle",reason="expired"} 1');
+  });
+});
+
+describe("memory cap", () => {
+  test("the process cap holds: warm and idle processes are ended to make room, requests never fail for it", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "2", "--max-processes", "2", "--max-concurrent", "1"] });
+    let peak = 0;
+    const sampling = (async () => {
+      while (relay) {
+        peak = Math.max(peak, relay.relay.processIds().length);
+        await Bun.sleep(5);
+      }
+    })();
+    for (const text of ["one", "two", "three", "four"]) {
+      const answer = await chat(relay, [{ role: "user", content: `conversation ${text}` }]);
+      expect(answer.choices[0].message.content).toBe("Hello from fake upstream!");
+    }
+    await Bun.sleep(300);
+    const current = await health(relay);
+    expect(current.cli_processes).toBeLessThanOrEqual(2);
+    expect(peak).toBeLessThanOrEqual(2);
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    expect(metrics).toMatch(/agent_relay_(warm_pool_evictions_total\{reason="room"\}|live_conversations_ended_total\{kind="idle",reason="evicted"\}) [1-9]/);
+    void sampling;
+  });
+});
