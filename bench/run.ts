@@ -540,7 +540,12 @@ async function main(): Promise<void> {
     "--data-dir", dataDir,
     "--workdir", workdir,
     "--max-concurrent", String(maxConcurrent),
+    "--max-processes", String(maxConcurrent * 2),
     "--max-queue", "1024",
+    // This benchmark measures the spawn-per-request path against spawning directly: no warm processes, no
+    // kept conversations (bench/warm.ts measures those against a cold `claude -p`).
+    "--warm-processes", "0",
+    "--conversation-idle-timeout", "0",
     "--log-level", options.logLevel,
   ];
   const displayArgs = relayArgs.map((arg) => (arg.startsWith(home) ? arg.replace(home, "$TMP") : arg.startsWith(projectRoot) ? relative(projectRoot, arg) : arg));
