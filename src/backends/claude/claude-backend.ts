@@ -187,6 +187,15 @@ export class ClaudeBackend implements RelayBackend {
     if (live) {
       const continued = this.continueLiveConversation(live, turn.content, context);
       if (continued) {
+        // A continued process works like a new one: it takes a slot until its answer is done.
+        const resources = this.resources.get(live.run);
+        try {
+          const releaseSlot = await this.limiter.acquire(context.signal);
+          if (resources) resources.releaseSlot = releaseSlot;
+        } catch (error) {
+          this.endRun(live.run, false, context.log);
+          throw error;
+        }
         const sendUserMessage = live.callIds.length === 0;
         yield* this.respond({ run: live.run, request, invocation, conversationKey, startedAt, source: "live", sendUserMessage }, context);
         return;
