@@ -9,6 +9,7 @@ import type { Logger } from "../../util/logger.ts";
 import type { ClaudeOutputMessage } from "./claude-messages.ts";
 import type { ClaudeProcess } from "./claude-process.ts";
 import type { ClientToolBridge, McpToolResult } from "./client-tool-bridge.ts";
+import { clientToolServerName } from "./client-tool-names.ts";
 
 export interface ClaudeRunOptions {
   process: ClaudeProcess;
@@ -157,13 +158,13 @@ export class ClaudeRun {
 
   private answerControlRequest(message: Extract<ClaudeOutputMessage, { type: "control_request" }>): void {
     const { request } = message;
-    if (request.subtype === "mcp_message" && this.bridge && request.server_name === "relay") {
+    if (request.subtype === "mcp_message" && this.bridge && request.server_name === clientToolServerName) {
       for (const response of this.bridge.handle(message.request_id, request.message as never)) this.process.send(response);
       return;
     }
     if (request.subtype === "can_use_tool") {
       // Only asked for tools not already allowed; the client's own tools are allowed by --allowedTools.
-      const allowed = typeof request.tool_name === "string" && request.tool_name.startsWith("mcp__relay__");
+      const allowed = typeof request.tool_name === "string" && request.tool_name.startsWith(`mcp__${clientToolServerName}__`);
       this.process.send({
         type: "control_response",
         response: {
