@@ -5,7 +5,8 @@ import { encodeReasoningEncryptedContent } from "../../src/protocols/openai-resp
 import type { OpenAIResponsesRequest } from "../../src/protocols/openai-responses/schema.ts";
 import type { StoredConversation } from "../../src/store/response-store.ts";
 
-const parse = (body: Partial<OpenAIResponsesRequest> & Record<string, unknown>, previous?: StoredConversation) =>
+/** Bodies are written as clients send them; the schema's static type does not list the open fields. */
+const parse = (body: Record<string, unknown>, previous?: StoredConversation) =>
   parseOpenAIResponsesRequest({ model: "sonnet", input: "hi", ...body } as OpenAIResponsesRequest, previous);
 
 /** The RelayError a parse throws (fails the test if it does not throw one). */

@@ -135,7 +135,7 @@ describe("reasoning encrypted_content", () => {
 
 describe("pageOpenAIResponsesInputItems", () => {
   const items = ["a", "b", "c", "d"].map((id) => ({ id, type: "message" }));
-  const ids = (page: { data: Array<{ id?: unknown }> }) => page.data.map((item) => item.id);
+  const ids = (page: { data: Array<Record<string, unknown>> }) => page.data.map((item) => item.id);
 
   test("newest first by default, 20 per page", () => {
     const page = pageOpenAIResponsesInputItems(items, {});
