@@ -11,7 +11,7 @@ import { isAlive } from "../support/processes.ts";
 let relay: TestRelay;
 
 beforeAll(async () => {
-  relay = await startTestRelay({ args: ["--kill-grace", "1s"] });
+  relay = await startTestRelay({ args: ["--kill-grace", "6s"] });
 });
 afterAll(() => relay.close());
 beforeEach(async () => {
@@ -65,7 +65,7 @@ describe("client disconnects", () => {
     const pid = startedPids().at(-1)!;
     const closedAt = await expectEverythingStopped(pid);
     // Interrupt first: the upstream request is closed well before the kill grace period.
-    expect(closedAt - abortedAt).toBeLessThan(900);
+    expect(closedAt - abortedAt).toBeLessThan(3000);
     const cancelled = relay.logs.find((line) => line.msg === "request cancelled by client");
     expect(cancelled?.status).toBe("499");
   });
