@@ -411,3 +411,34 @@ describe("errors", () => {
     expect(raised).toBeInstanceOf(OpenAI.APIError);
   });
 });
+
+describe("reasoning", () => {
+  test("thinking arrives as a reasoning item with encrypted_content; a stateless client sending it back continues by replay", async () => {
+    // No process is kept between turns: the second turn is replayed from what the client sends.
+    const replaying = await startTestRelay({ args: ["--max-live-conversations", "0"], upstream: relay.upstream });
+    try {
+      relay.upstream.enqueue({ kind: "text", thinking: "The user wants a number.", chunks: ["42."] }, { kind: "text", chunks: ["Still 42."] });
+      const stateless = new OpenAI({ baseURL: `${replaying.url}/v1`, apiKey: "x", maxRetries: 0 });
+      const input: OpenAI.Responses.ResponseInput = [{ role: "user", content: "Pick a number." }];
+      const stream = stateless.responses.stream({ model: "sonnet", input, reasoning: { effort: "high" }, store: false, include: ["reasoning.encrypted_content"] });
+      const reasoningDeltas: string[] = [];
+      stream.on("response.reasoning_text.delta", (event) => reasoningDeltas.push(event.delta));
+      const first = await stream.finalResponse();
+      expect(reasoningDeltas.join("")).toBe("The user wants a number.");
+      const reasoning = first.output[0] as OpenAI.Responses.ResponseReasoningItem;
+      expect(reasoning).toMatchObject({ type: "reasoning", status: "completed", content: [{ type: "reasoning_text", text: "The user wants a number." }] });
+      expect(reasoning.encrypted_content).toEqual(expect.any(String));
+      expect(first.output_text).toBe("42.");
+      expect(relay.upstream.messageRequests()[0].body.thinking).toEqual({ type: "adaptive" });
+
+      input.push(...(first.output as OpenAI.Responses.ResponseInputItem[]), { role: "user", content: "Again?" });
+      const second = await stateless.responses.create({ model: "sonnet", input, reasoning: { effort: "high" }, store: false });
+      expect(second.output_text).toBe("Still 42.");
+      // Like the Messages API, the CLI sends the model no thinking of earlier, finished turns.
+      expect(seenUpstream(1).map((message: { role: string }) => message.role)).toEqual(["user", "assistant", "user"]);
+      expect(seenUpstream(1)[1].content.at(-1)).toEqual({ type: "text", text: "42." });
+    } finally {
+      await replaying.close();
+    }
+  });
+});
