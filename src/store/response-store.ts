@@ -78,7 +78,7 @@ export class ResponseStore {
       "INSERT OR REPLACE INTO responses (id, created_at, response_json, input_items_json, conversation_json) VALUES (?, ?, ?, ?, ?)",
     );
     this.select = database.prepare<ResponseRow, [string]>("SELECT * FROM responses WHERE id = ?");
-    this.remove = database.prepare<void, [string]>("DELETE FROM responses WHERE id = ?");
+    this.remove = database.prepare<void, [string, number]>("DELETE FROM responses WHERE id = ? AND created_at >= ?");
     this.pruneOlderThan = database.prepare<void, [number]>("DELETE FROM responses WHERE created_at < ?");
     this.pruneBeyondCount = database.prepare<void, [number]>(
       "DELETE FROM responses WHERE id IN (SELECT id FROM responses ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
@@ -130,11 +130,9 @@ export class ResponseStore {
     };
   }
 
-  /** Deletes a stored response; false when there was none. */
+  /** Deletes a stored response; false when there was none (an expired one counts as none). */
   delete(id: string): boolean {
-    if (!this.get(id)) return false;
-    this.remove.run(id);
-    return true;
+    return this.remove.run(id, this.now() - this.options.maxAgeMs).changes > 0;
   }
 
   /** How many responses are stored (expired ones not yet pruned included). */

@@ -55,7 +55,7 @@ export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies)
       renderError: renderOpenAIResponsesError,
       keepaliveFrame: { comment: "keepalive" },
     };
-    if (previousId !== undefined) context.log.debug("continuing a stored response", { previous_response_id: previousId, turns: previous!.conversation.messages.length });
+    if (previous) context.log.debug("continuing a stored response", { previous_response_id: previous.id, turns: previous.conversation.messages.length });
     return serveRelayRequest({ ...context, request, route: "/v1/responses" }, parsed.relayRequest, renderer, {
       ...dependencies,
       keepaliveIntervalMs: dependencies.config.keepaliveIntervalMs,
@@ -64,7 +64,7 @@ export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies)
 
   const storedOrNotFound = (id: string) => {
     const stored = store.get(id);
-    if (!stored) throw new RelayError("not_found", `Response with id '${id}' not found.`, { param: "response_id" });
+    if (!stored) throw responseNotFound(id);
     return stored;
   };
 
@@ -76,8 +76,7 @@ export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies)
   };
 
   const handleDelete = ({ params }: { params: { id: string } }) => {
-    storedOrNotFound(params.id);
-    store.delete(params.id);
+    if (!store.delete(params.id)) throw responseNotFound(params.id);
     return { id: params.id, object: "response.deleted", deleted: true };
   };
 
@@ -99,6 +98,10 @@ export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies)
     .delete("/responses/:id", handleDelete)
     .get("/v1/responses/:id/input_items", handleInputItems, { query: openAIResponsesInputItemsQuerySchema })
     .get("/responses/:id/input_items", handleInputItems, { query: openAIResponsesInputItemsQuerySchema });
+}
+
+function responseNotFound(id: string): RelayError {
+  return new RelayError("not_found", `Response with id '${id}' not found.`, { param: "response_id" });
 }
 
 /**
