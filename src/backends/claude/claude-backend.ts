@@ -11,7 +11,7 @@ import { conversationFingerprint, requestSettingsKey } from "../../core/conversa
 import type { BackendContext, BackendHealth, ProcessBackendObserver, RelayBackend, RelayModel } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import { emptyUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
-import type { RelayContentPart, RelayMessage, RelayRequest } from "../../core/relay-request.ts";
+import type { RelayContentPart, RelayMessage, RelayRequest, RelayWarning } from "../../core/relay-request.ts";
 import { ConcurrencyLimiter } from "../../server/concurrency-limiter.ts";
 import type { Logger } from "../../util/logger.ts";
 import { buildClaudeInvocation, splitConversation, type ClaudeInvocation, type ClaudeInvocationSettings } from "./build-claude-invocation.ts";
@@ -92,6 +92,8 @@ export class ClaudeBackend implements RelayBackend {
   private probing: Promise<ClaudeBinaryStatus> | undefined;
   private models: { list: RelayModel[]; at: number } | undefined;
   private readonly cleanups = new Set<Promise<void>>();
+  /** Warnings already logged at warn level; repeats go to debug (clients such as Codex send the same ones every turn). */
+  private readonly reportedWarnings = new Set<string>();
 
   constructor(private readonly options: ClaudeBackendOptions) {
     this.limiter = new ConcurrencyLimiter({ maxActive: options.maxConcurrent, maxQueued: options.maxQueue });
@@ -178,7 +180,7 @@ export class ClaudeBackend implements RelayBackend {
     const startedAt = performance.now();
     const binary = await this.binaryPath();
     const invocation = buildClaudeInvocation(request, this.options, this.options.env);
-    for (const warning of invocation.warnings) context.log.warn("request parameter not honoured", { ...warning });
+    for (const warning of invocation.warnings) this.reportWarning(warning, context.log);
     const conversationKey = `${context.clientKey}\u0000${requestSettingsKey(request)}`;
     const { history, turn } = splitConversation(request.messages);
     const live = this.live.take(conversationFingerprint(conversationKey, history));
@@ -443,6 +445,16 @@ export class ClaudeBackend implements RelayBackend {
     })();
     this.cleanups.add(cleanup);
     void cleanup.finally(() => this.cleanups.delete(cleanup));
+  }
+
+  private reportWarning(warning: RelayWarning, log: Logger): void {
+    const key = `${warning.parameter}\u0000${warning.message}`;
+    const repeated = this.reportedWarnings.has(key);
+    if (!repeated) {
+      if (this.reportedWarnings.size >= 1000) this.reportedWarnings.clear();
+      this.reportedWarnings.add(key);
+    }
+    log[repeated ? "debug" : "warn"]("request parameter not honoured", { ...warning, ...(repeated ? { repeated: true } : {}) });
   }
 
   private async binaryPath(): Promise<string> {
