@@ -334,6 +334,12 @@ export class ClaudeBackend implements RelayBackend {
     if (turn.sendUserMessage) run.send(invocation.userMessage);
     let settled = false;
     let started = false;
+    let refilled = false;
+    const refill = () => {
+      if (refilled || turn.source === "live") return;
+      refilled = true;
+      this.pool.refillSoon();
+    };
     try {
       for await (const message of run.messages({ signal: context.signal, idleTimeoutMs: this.options.idleTimeoutMs })) {
         if (!started && message.type === "system" && message.subtype === "init") {
@@ -345,6 +351,7 @@ export class ClaudeBackend implements RelayBackend {
         const step = mapper.accept(message);
         if (step.interrupt) run.process.interrupt();
         answer.record(step.events);
+        if (step.events.some((event) => event.type !== "stream-start")) refill();
         // Settle before handing out the last events: a consumer may stop pulling after `finish`.
         if (step.done) {
           settled = true;
@@ -364,6 +371,7 @@ export class ClaudeBackend implements RelayBackend {
       );
     } finally {
       if (!settled) this.endRun(run, false, context.log);
+      refill();
     }
   }
 
