@@ -187,22 +187,25 @@ export class ClaudeBackend implements RelayBackend {
     const toolResults = turn.content.flatMap((part) => (part.type === "tool-result" ? [part] : []));
 
     if (live) {
-      const continued = this.continueLiveConversation(live, turn.content, context);
-      if (continued) {
-        // A continued process works like a new one: it takes a slot until its answer is done.
+      // A continued process works like a new one: it takes a slot until its answer is done.
+      let releaseSlot: () => void;
+      try {
+        releaseSlot = await this.limiter.acquire(context.signal);
+      } catch (error) {
+        this.endRun(live.run, false, context.log);
+        throw error;
+      }
+      if (this.continueLiveConversation(live, turn.content, context)) {
         const resources = this.resources.get(live.run);
-        try {
-          const releaseSlot = await this.limiter.acquire(context.signal);
-          if (resources) resources.releaseSlot = releaseSlot;
-        } catch (error) {
-          this.endRun(live.run, false, context.log);
-          throw error;
-        }
+        if (resources) resources.releaseSlot = releaseSlot;
         const sendUserMessage = live.callIds.length === 0;
         yield* this.respond({ run: live.run, request, invocation, conversationKey, startedAt, source: "live", sendUserMessage }, context);
         return;
       }
-    } else if (toolResults.length > 0) {
+      yield* this.startRun({ binary, request, invocation, conversationKey, startedAt, releaseSlot }, context);
+      return;
+    }
+    if (toolResults.length > 0) {
       this.live.supersede(toolResults.map((part) => part.toolCallId));
       context.log.info("tool round continues by replay", { reason: "no process is waiting for these tool calls", tool_call_ids: toolResults.map((part) => part.toolCallId) });
       this.options.observer?.conversations.continued("replay");
@@ -259,11 +262,11 @@ export class ClaudeBackend implements RelayBackend {
   }
 
   private async *startRun(
-    start: { binary: string; request: RelayRequest; invocation: ClaudeInvocation; conversationKey: string; startedAt: number },
+    start: { binary: string; request: RelayRequest; invocation: ClaudeInvocation; conversationKey: string; startedAt: number; releaseSlot?: () => void },
     context: BackendContext,
   ): AsyncGenerator<RelayEvent> {
     const { invocation } = start;
-    const resources: RunResources = { releaseSlot: await this.limiter.acquire(context.signal) };
+    const resources: RunResources = { releaseSlot: start.releaseSlot ?? (await this.limiter.acquire(context.signal)) };
     const spec: SpawnSpec = { binary: start.binary, args: invocation.args, env: invocation.env, cwd: this.options.workdir };
     let run: ClaudeRun | undefined;
     let source: Turn["source"] = "cold";
