@@ -181,10 +181,8 @@ describe("ClaudeOutputMapper on recorded transcripts", () => {
     expect(run.events[0]).toMatchObject({ id: "msg_fake_5", model: "claude-opus-4-8" });
   });
 
-  // BUG (questionable): src/backends/claude/map-claude-output.ts finishEvent() falls back to result.stop_reason
-  // ("tool_use") for an unstreamed message whose only tool_use is the CLI's own, hidden tool. The client then gets
-  // finish_reason "tool_calls" / stop_reason "tool_use" with no tool call in the answer.
-  test.skip("json-schema: a finish caused only by a hidden CLI tool is not reported as tool-calls", () => {
+  // The CLI's own StructuredOutput call ends the turn with stop_reason "tool_use"; the client made no tool call.
+  test("json-schema: a finish caused only by a hidden CLI tool is not reported as tool-calls", () => {
     const finish = finishOf(runMapper(readTranscript("json-schema.out")).events)!;
     expect(finish.finishReason.unified).not.toBe("tool-calls");
   });
