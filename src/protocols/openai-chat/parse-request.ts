@@ -12,6 +12,7 @@ import type {
 } from "../../core/relay-request.ts";
 import { parseDataUrl } from "../../util/data-url.ts";
 import type { OpenAIChatMessage, OpenAIChatRequest } from "./schema.ts";
+import { mapOpenAIReasoningEffort } from "./map-reasoning-effort.ts";
 
 export interface ParsedOpenAIChatRequest {
   relayRequest: RelayRequest;
@@ -94,7 +95,7 @@ export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAICha
     stopSequences: stopSequences.length > 0 ? stopSequences : undefined,
     userId: body.user ?? undefined,
     warnings,
-    ...reasoning(body.reasoning_effort ?? undefined, warnings),
+    ...mapOpenAIReasoningEffort(body.reasoning_effort ?? undefined, "reasoning_effort", warnings),
     ...tools(body, legacyFunctions, warnings),
     responseFormat: responseFormat(body.response_format, warnings),
   };
@@ -160,23 +161,6 @@ function responseFormat(format: unknown, warnings: RelayWarning[]): RelayRespons
   return undefined;
 }
 
-function reasoning(effort: string | undefined, warnings: RelayWarning[]): Pick<RelayRequest, "thinking" | "effort"> {
-  switch (effort) {
-    case undefined:
-      return {};
-    case "none":
-    case "minimal":
-      return { thinking: { type: "disabled" } };
-    case "low":
-    case "medium":
-    case "high":
-    case "xhigh":
-      return { thinking: { type: "adaptive" }, effort };
-    default:
-      warnings.push({ parameter: "reasoning_effort", message: `unknown reasoning effort "${effort}" ignored` });
-      return {};
-  }
-}
 
 function textOf(content: OpenAIChatMessage["content"], param: string): string {
   if (content === undefined || content === null) return "";

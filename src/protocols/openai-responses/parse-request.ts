@@ -4,6 +4,7 @@ import type { RelayRequest, RelayResponseFormat, RelayToolChoice, RelayToolDefin
 import type { StoredConversation } from "../../store/response-store.ts";
 import { parseOpenAIResponsesInputItems, type OpenAIResponsesItem } from "./parse-input-items.ts";
 import type { OpenAIResponsesRequest } from "./schema.ts";
+import { mapOpenAIReasoningEffort } from "../openai-chat/map-reasoning-effort.ts";
 
 export interface ParsedOpenAIResponsesRequest {
   relayRequest: RelayRequest;
@@ -59,7 +60,7 @@ export function parseOpenAIResponsesRequest(body: OpenAIResponsesRequest, previo
     topP: body.top_p ?? undefined,
     userId: body.safety_identifier ?? body.user ?? undefined,
     warnings,
-    ...reasoning(body.reasoning?.effort ?? undefined, warnings),
+    ...mapOpenAIReasoningEffort(body.reasoning?.effort ?? undefined, "reasoning.effort", warnings),
     ...tools(body, warnings),
     responseFormat: responseFormat(body.text?.format ?? undefined, warnings),
   };
@@ -129,20 +130,3 @@ function responseFormat(format: Record<string, unknown> | undefined, warnings: R
   return undefined;
 }
 
-function reasoning(effort: string | undefined, warnings: RelayWarning[]): Pick<RelayRequest, "thinking" | "effort"> {
-  switch (effort) {
-    case undefined:
-      return {};
-    case "none":
-    case "minimal":
-      return { thinking: { type: "disabled" } };
-    case "low":
-    case "medium":
-    case "high":
-    case "xhigh":
-      return { thinking: { type: "adaptive" }, effort };
-    default:
-      warnings.push({ parameter: "reasoning.effort", message: `unknown reasoning effort "${effort}" ignored` });
-      return {};
-  }
-}
