@@ -13,7 +13,7 @@
  * The modes are interleaved in rounds (the order rotates every round) so that drift on a shared machine
  * shows up as spread between rounds rather than as a difference between modes.
  */
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, relative, resolve } from "node:path";
 import { bareInvocationFor, bareRequest, type BareSample } from "./lib/bare-spawn.ts";
@@ -23,6 +23,7 @@ import { closedLoop } from "./lib/closed-loop.ts";
 import { cpuBetween, cpuSnapshot, type CpuUse } from "./lib/cpu.ts";
 import { processMemory, TreeRssSampler } from "./lib/rss.ts";
 import { fixed, percentile, signed, summarize, type Summary } from "./lib/stats.ts";
+import { runBenchmarkAtCommit } from "./lib/at-commit.ts";
 
 const projectRoot = resolve(import.meta.dir, "..");
 const fakeClaudeBin = join(projectRoot, "test", "support", "fake-claude.sh");
@@ -482,42 +483,15 @@ async function machineInfo(options: Options): Promise<Machine> {
   };
 }
 
-/**
- * --at-commit: copies the tree at REV to a temporary directory (git archive, so the checkout and its
- * repository are left alone), puts this bench/ and node_modules in it, and runs the benchmark there.
- */
-async function runAtCommit(options: Options, argv: string[]): Promise<number> {
-  const git = (args: string[]) => {
-    const result = Bun.spawnSync(["git", ...args], { cwd: projectRoot, stderr: "pipe" });
-    if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr.toString().trim()}`);
-    return result.stdout.toString().trim();
-  };
-  const revision = git(["rev-parse", "--short", `${options.atCommit}^{commit}`]);
-  const copy = mkdtempSync(join(os.tmpdir(), `agent-relay-bench-${revision}-`));
-  try {
-    await Bun.$`git -C ${projectRoot} archive ${revision} | tar -x -C ${copy}`.quiet();
-    rmSync(join(copy, "bench"), { recursive: true, force: true });
-    await Bun.$`cp -R ${join(projectRoot, "bench")} ${join(copy, "bench")}`.quiet();
-    symlinkSync(join(projectRoot, "node_modules"), join(copy, "node_modules"));
-    const rest: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-      if (argv[i] === "--at-commit") i++;
-      else if (argv[i] === "--json" || argv[i] === "--results" || argv[i] === "--relay-cpu-prof") {
-        rest.push(argv[i], resolve(argv[i + 1]));
-        i++;
-      } else rest.push(argv[i]);
-    }
-    if (!rest.includes("--results") && !rest.includes("--no-results")) rest.push("--results", join(projectRoot, "bench", "RESULTS.md"));
-    const displayed = `node_modules/.bin/bun bench/run.ts ${argv.join(" ")}`.trim();
-    process.stderr.write(`bench: measuring ${revision} in ${copy}\n`);
-    const child = Bun.spawn([process.execPath, join(copy, "bench", "run.ts"), ...rest, "--commit-label", `${revision}|${displayed}`], {
-      cwd: copy,
-      stdio: ["inherit", "inherit", "inherit"],
-    });
-    return await child.exited;
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
-  }
+function runAtCommit(options: Options, argv: string[]): Promise<number> {
+  return runBenchmarkAtCommit({
+    projectRoot,
+    revision: options.atCommit!,
+    script: "run.ts",
+    argv,
+    pathOptions: ["--json", "--results", "--relay-cpu-prof"],
+    defaultResults: join(projectRoot, "bench", "RESULTS.md"),
+  });
 }
 
 async function main(): Promise<void> {

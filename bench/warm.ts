@@ -25,7 +25,7 @@
  * The relay variants stream a chat completion; time to first token is the first content delta the client sees,
  * total time the end of the stream.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, relative, resolve } from "node:path";
 import { startFakeUpstream, type ScriptedReply } from "../test/support/fake-anthropic-upstream.ts";
@@ -36,6 +36,7 @@ import { childrenOf, descendantsOf, memoryOf, startTicks, treeCpuMs, uptimeMs, w
 import { relayRequest } from "./lib/relay-client.ts";
 import { startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
 import { fixed, percentile, summarize, type Summary } from "./lib/stats.ts";
+import { runBenchmarkAtCommit } from "./lib/at-commit.ts";
 
 const projectRoot = resolve(import.meta.dir, "..");
 const claudeBin = join(projectRoot, "node_modules", ".bin", "claude");
@@ -265,39 +266,15 @@ function machineInfo(options: Options): Machine {
   };
 }
 
-/** --at-commit: the tree at REV in a temporary directory (git archive), with this bench/ and node_modules. */
-async function runAtCommit(options: Options, argv: string[]): Promise<number> {
-  const git = (args: string[]) => {
-    const result = Bun.spawnSync(["git", ...args], { cwd: projectRoot, stderr: "pipe" });
-    if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr.toString().trim()}`);
-    return result.stdout.toString().trim();
-  };
-  const revision = git(["rev-parse", "--short", `${options.atCommit}^{commit}`]);
-  const copy = mkdtempSync(join(os.tmpdir(), `agent-relay-warm-${revision}-`));
-  try {
-    await Bun.$`git -C ${projectRoot} archive ${revision} | tar -x -C ${copy}`.quiet();
-    rmSync(join(copy, "bench"), { recursive: true, force: true });
-    await Bun.$`cp -R ${join(projectRoot, "bench")} ${join(copy, "bench")}`.quiet();
-    symlinkSync(join(projectRoot, "node_modules"), join(copy, "node_modules"));
-    const rest: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-      if (argv[i] === "--at-commit") i++;
-      else if (argv[i] === "--json" || argv[i] === "--results") {
-        rest.push(argv[i], resolve(argv[i + 1]));
-        i++;
-      } else rest.push(argv[i]);
-    }
-    if (!rest.includes("--results") && !rest.includes("--no-results")) rest.push("--results", join(projectRoot, "bench", "WARM-RESULTS.md"));
-    const displayed = `node_modules/.bin/bun bench/warm.ts ${argv.join(" ")}`.trim();
-    process.stderr.write(`bench/warm: measuring ${revision} in ${copy}\n`);
-    const child = Bun.spawn([process.execPath, join(copy, "bench", "warm.ts"), ...rest, "--commit-label", `${revision}|${displayed}`], {
-      cwd: copy,
-      stdio: ["inherit", "inherit", "inherit"],
-    });
-    return await child.exited;
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
-  }
+function runAtCommit(options: Options, argv: string[]): Promise<number> {
+  return runBenchmarkAtCommit({
+    projectRoot,
+    revision: options.atCommit!,
+    script: "warm.ts",
+    argv,
+    pathOptions: ["--json", "--results"],
+    defaultResults: join(projectRoot, "bench", "WARM-RESULTS.md"),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------- main
