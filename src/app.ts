@@ -65,13 +65,23 @@ function anthropicModelList(models: RelayModel[]) {
   return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
 }
 
-/** Aliases and the full ids they resolve to, each once. */
+/** The aliases every client may use, whatever the CLI lists (it lists some only with their "[1m]" variant). */
+const standardAliases = ["opus", "sonnet", "haiku"];
+
+/** Aliases and the full ids they resolve to (with and without the CLI's "[1m]" context tag), each once. */
 function withFullIds(models: RelayModel[]): RelayModel[] {
   const seen = new Map<string, RelayModel>();
+  const add = (id: string, model?: RelayModel) => {
+    if (!seen.has(id)) seen.set(id, model ?? { id, displayName: id });
+  };
   for (const model of models) {
-    if (!seen.has(model.id)) seen.set(model.id, model);
-    if (model.resolvesTo && !seen.has(model.resolvesTo)) seen.set(model.resolvesTo, { id: model.resolvesTo, displayName: model.resolvesTo });
+    add(model.id, model);
+    if (model.resolvesTo) {
+      add(model.resolvesTo);
+      add(model.resolvesTo.replace(/\[[^\]]*\]$/, ""));
+    }
   }
+  for (const alias of standardAliases) add(alias, { id: alias, displayName: alias[0].toUpperCase() + alias.slice(1) });
   return [...seen.values()];
 }
 

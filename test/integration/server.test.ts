@@ -60,7 +60,8 @@ describe("probes, health and metrics", () => {
     const openai = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "x" });
     const ids = [];
     for await (const model of openai.models.list()) ids.push(model.id);
-    expect(ids).toEqual(expect.arrayContaining(["sonnet", "haiku", "claude-sonnet-5", "claude-haiku-4-5-20251001"]));
+    expect(ids).toEqual(expect.arrayContaining(["opus", "sonnet", "haiku", "claude-opus-4-8", "claude-sonnet-5", "claude-haiku-4-5-20251001"]));
+    expect(new Set(ids).size).toBe(ids.length);
 
     const anthropic = new Anthropic({ baseURL: relay.url, apiKey: "x" });
     const page = await anthropic.models.list();
