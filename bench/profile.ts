@@ -133,7 +133,7 @@ const layers: Layer[] = [
       child.send(invocation.initialize);
       child.send(invocation.userMessage);
       let result = false;
-      for await (const line of child.readLines({ idleTimeoutMs: config.idleTimeoutMs })) {
+      for await (const line of child.readLines()) {
         if (line.kind === "json" && (line.value as { type?: string }).type === "result") {
           result = true;
           break;

@@ -19,8 +19,6 @@ export interface ClaudeProcessOptions {
 export interface ReadLinesOptions {
   /** Ends reading at once when aborted (client disconnect, shutdown). */
   signal?: AbortSignal;
-  /** Fails with a timeout error when the CLI prints nothing for this long. */
-  idleTimeoutMs?: number;
 }
 
 const isWindows = process.platform === "win32";
@@ -146,11 +144,11 @@ export class ClaudeProcess {
     this.send({ type: "control_request", request_id: `interrupt_${++this.interruptCounter}`, request: { subtype: "interrupt" } });
   }
 
-  /** Reads stdout as JSON lines until EOF, abort or idle timeout. */
+  /** Reads stdout as JSON lines until EOF or abort. (The idle timeout of an answer is the run's: claude-run.ts.) */
   async *readLines(options: ReadLinesOptions = {}): AsyncGenerator<JsonLine> {
     const reader = this.child.stdout.getReader();
     const decoder = new JsonLinesDecoder();
-    const { signal, idleTimeoutMs } = options;
+    const { signal } = options;
     let abortListener: (() => void) | undefined;
     const aborted = new Promise<"aborted">((resolve) => {
       if (signal?.aborted) return resolve("aborted");
@@ -159,18 +157,8 @@ export class ClaudeProcess {
     });
     try {
       while (true) {
-        let idleTimer: Timer | undefined;
-        const idle = idleTimeoutMs
-          ? new Promise<"idle">((resolve) => (idleTimer = setTimeout(() => resolve("idle"), idleTimeoutMs)))
-          : undefined;
-        const next = await Promise.race([reader.read(), aborted, ...(idle ? [idle] : [])]);
-        clearTimeout(idleTimer);
+        const next = await Promise.race([reader.read(), aborted]);
         if (next === "aborted") return;
-        if (next === "idle") {
-          throw new RelayError("timeout", `The Claude Code CLI produced no output for ${Math.round(idleTimeoutMs! / 1000)} s.`, {
-            retryable: true,
-          });
-        }
         if (next.done) {
           yield* decoder.end();
           return;

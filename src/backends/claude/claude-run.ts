@@ -49,11 +49,6 @@ export class ClaudeRun {
     return this.ended;
   }
 
-  /** Tool calls the CLI is waiting on. */
-  get waitingCallIds(): string[] {
-    return this.bridge?.waitingCallIds ?? [];
-  }
-
   send(message: unknown): void {
     this.process.send(message);
   }

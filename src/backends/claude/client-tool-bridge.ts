@@ -33,11 +33,6 @@ export class ClientToolBridge {
 
   constructor(private readonly tools: RelayToolDefinition[], private readonly names: ClientToolNames) {}
 
-  /** The ids of tool calls the CLI is waiting on. */
-  get waitingCallIds(): string[] {
-    return [...this.heldCalls.keys()];
-  }
-
   /** Handles one mcp_message control request; returns what to send back now (nothing for a held call). */
   handle(requestId: string, message: JsonRpcMessage): ControlResponse[] {
     switch (message.method) {
