@@ -64,3 +64,23 @@ export const emptyUsage: RelayUsage = {
   cacheCreationInputTokens: 0,
   cacheReadInputTokens: 0,
 };
+
+/** The sum of two usages. */
+export function addRelayUsage(a: RelayUsage, b: RelayUsage): RelayUsage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheCreationInputTokens: a.cacheCreationInputTokens + b.cacheCreationInputTokens,
+    cacheReadInputTokens: a.cacheReadInputTokens + b.cacheReadInputTokens,
+  };
+}
+
+/** What remains of a usage after a part of it was already reported (never below zero). */
+export function subtractRelayUsage(total: RelayUsage, reported: RelayUsage): RelayUsage {
+  return {
+    inputTokens: Math.max(0, total.inputTokens - reported.inputTokens),
+    outputTokens: Math.max(0, total.outputTokens - reported.outputTokens),
+    cacheCreationInputTokens: Math.max(0, total.cacheCreationInputTokens - reported.cacheCreationInputTokens),
+    cacheReadInputTokens: Math.max(0, total.cacheReadInputTokens - reported.cacheReadInputTokens),
+  };
+}

@@ -30,6 +30,8 @@ export interface ClaudeInvocation {
    * unresolved tool calls on resume.
    */
   history: RelayMessage[];
+  /** The conversation as sent: the earlier turns and the new one (consecutive turns of a role merged). */
+  conversation: { history: RelayMessage[]; turn: RelayMessage };
   /** The new turn is also in `history`; resume at the last assistant turn. */
   anchorAtLastAssistant: boolean;
   /** The client's tools as the model sees them, when any are offered. */
@@ -152,6 +154,7 @@ export function buildClaudeInvocation(
     args,
     env: buildClaudeEnv(request, settings, baseEnv, toolNames),
     history: anchorAtLastAssistant ? [...history, turn] : history,
+    conversation: { history, turn },
     anchorAtLastAssistant,
     toolNames,
     offeredTools,

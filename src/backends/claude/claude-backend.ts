@@ -10,11 +10,11 @@ import { mkdir } from "node:fs/promises";
 import { conversationFingerprint, requestSettingsKey } from "../../core/conversation-fingerprint.ts";
 import type { BackendContext, BackendHealth, ProcessBackendObserver, RelayBackend, RelayModel } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
-import { emptyUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
+import { addRelayUsage, emptyUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
 import type { RelayContentPart, RelayMessage, RelayRequest, RelayWarning } from "../../core/relay-request.ts";
 import { ConcurrencyLimiter } from "../../server/concurrency-limiter.ts";
 import type { Logger } from "../../util/logger.ts";
-import { buildClaudeInvocation, splitConversation, type ClaudeInvocation, type ClaudeInvocationSettings } from "./build-claude-invocation.ts";
+import { buildClaudeInvocation, type ClaudeInvocation, type ClaudeInvocationSettings } from "./build-claude-invocation.ts";
 import { claudeMissingMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
 import { ClaudeRun } from "./claude-run.ts";
 import { ClientToolBridge, toMcpToolResult, type McpToolResult } from "./client-tool-bridge.ts";
@@ -182,7 +182,7 @@ export class ClaudeBackend implements RelayBackend {
     const invocation = buildClaudeInvocation(request, this.options, this.options.env);
     for (const warning of invocation.warnings) this.reportWarning(warning, context.log);
     const conversationKey = `${context.clientKey}\u0000${requestSettingsKey(request)}`;
-    const { history, turn } = splitConversation(request.messages);
+    const { history, turn } = invocation.conversation;
     const live = this.live.take(conversationFingerprint(conversationKey, history));
     const toolResults = turn.content.flatMap((part) => (part.type === "tool-result" ? [part] : []));
 
@@ -387,7 +387,7 @@ export class ClaudeBackend implements RelayBackend {
       return;
     }
     const waiting = callIds.length > 0;
-    run.reportedUsage = waiting ? addUsage(run.reportedUsage, answer.usage) : undefined;
+    run.reportedUsage = waiting ? addRelayUsage(run.reportedUsage ?? emptyUsage, answer.usage) : undefined;
     // Structured output's tool call is in the CLI's transcript but not in the client's: the next turn would differ.
     const keepIdle = !waiting && this.options.conversationIdleTimeoutMs > 0 && !invocation.structuredOutput;
     if (!waiting && !keepIdle) {
@@ -512,14 +512,4 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function addUsage(total: RelayUsage | undefined, usage: RelayUsage): RelayUsage {
-  const base = total ?? emptyUsage;
-  return {
-    inputTokens: base.inputTokens + usage.inputTokens,
-    outputTokens: base.outputTokens + usage.outputTokens,
-    cacheCreationInputTokens: base.cacheCreationInputTokens + usage.cacheCreationInputTokens,
-    cacheReadInputTokens: base.cacheReadInputTokens + usage.cacheReadInputTokens,
-  };
 }

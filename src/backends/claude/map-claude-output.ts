@@ -15,7 +15,7 @@
  */
 import { mapAnthropicStopReason } from "../../core/map-anthropic-stop-reason.ts";
 import { RelayError } from "../../core/relay-error.ts";
-import { emptyUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
+import { emptyUsage, subtractRelayUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
 import type { ClaudeAssistantMessage, ClaudeOutputMessage, ClaudeResultMessage, ClaudeStreamEvent, ClaudeUsage } from "./claude-messages.ts";
 import type { ClientToolNames } from "./client-tool-names.ts";
 import { mapClaudeResultError } from "./map-claude-error.ts";
@@ -259,7 +259,8 @@ export class ClaudeOutputMapper {
   private acceptResult(result: ClaudeResultMessage): MapperStep {
     if (result.is_error) throw mapClaudeResultError(result, this.syntheticError);
     const events: RelayEvent[] = [...this.closeOpenBlocks()];
-    const usage = subtractUsage(toRelayUsage(result.usage), this.options.reportedUsage);
+    const turnUsage = toRelayUsage(result.usage);
+    const usage = this.options.reportedUsage ? subtractRelayUsage(turnUsage, this.options.reportedUsage) : turnUsage;
     if (!this.started) {
       this.started = true;
       events.push({ type: "stream-start", id: `msg_${result.session_id ?? crypto.randomUUID()}`, model: this.modelName(), usage });
@@ -318,15 +319,6 @@ function endEvents(block: OpenBlock): RelayEvent[] {
   return [];
 }
 
-function subtractUsage(total: RelayUsage, reported: RelayUsage | undefined): RelayUsage {
-  if (!reported) return total;
-  return {
-    inputTokens: Math.max(0, total.inputTokens - reported.inputTokens),
-    outputTokens: Math.max(0, total.outputTokens - reported.outputTokens),
-    cacheCreationInputTokens: Math.max(0, total.cacheCreationInputTokens - reported.cacheCreationInputTokens),
-    cacheReadInputTokens: Math.max(0, total.cacheReadInputTokens - reported.cacheReadInputTokens),
-  };
-}
 
 function blockKind(type: string): BlockKind {
   if (type === "text") return "text";
