@@ -2,6 +2,7 @@
 import { RelayError } from "../../core/relay-error.ts";
 import type {
   RelayContentPart,
+  RelayImagePart,
   RelayMessage,
   RelayRequest,
   RelayResponseFormat,
@@ -10,9 +11,9 @@ import type {
   RelayToolResultPart,
   RelayWarning,
 } from "../../core/relay-request.ts";
-import { parseDataUrl } from "../../util/data-url.ts";
 import type { OpenAIChatMessage, OpenAIChatRequest } from "./schema.ts";
 import { mapOpenAIReasoningEffort } from "./map-reasoning-effort.ts";
+import { parseOpenAIFileData, parseOpenAIImageUrl } from "./parse-openai-media.ts";
 
 export interface ParsedOpenAIChatRequest {
   relayRequest: RelayRequest;
@@ -201,16 +202,8 @@ function userContent(content: OpenAIChatMessage["content"], param: string, warni
   return parts;
 }
 
-function imagePart(url: string, at: string): RelayContentPart {
-  const data = parseDataUrl(url);
-  if (data) {
-    if (!data.mediaType.startsWith("image/")) {
-      throw new RelayError("invalid_request", `${at}: image data URL has media type ${data.mediaType}, expected an image.`, { param: `${at}.image_url.url` });
-    }
-    return { type: "image", source: { kind: "base64", mediaType: data.mediaType, data: data.data } };
-  }
-  if (/^https?:\/\//i.test(url)) return { type: "image", source: { kind: "url", url } };
-  throw new RelayError("invalid_request", `${at}: image_url.url must be a data URL or an http(s) URL.`, { param: `${at}.image_url.url` });
+function imagePart(url: string, at: string): RelayImagePart {
+  return parseOpenAIImageUrl(url, `${at}.image_url.url`);
 }
 
 function filePart(file: { file_data?: string; file_id?: string; filename?: string }, at: string): RelayContentPart {
@@ -220,15 +213,7 @@ function filePart(file: { file_data?: string; file_id?: string; filename?: strin
   if (typeof file.file_data !== "string") {
     throw new RelayError("invalid_request", `${at}: file.file_data is required.`, { param: `${at}.file.file_data` });
   }
-  if (file.file_data.startsWith("data:") && !parseDataUrl(file.file_data)) {
-    throw new RelayError("invalid_request", `${at}: file.file_data must be a base64 data URL or plain base64.`, { param: `${at}.file.file_data` });
-  }
-  const data = parseDataUrl(file.file_data) ?? { mediaType: "application/pdf", data: file.file_data };
-  if (data.mediaType.startsWith("image/")) return { type: "image", source: { kind: "base64", mediaType: data.mediaType, data: data.data } };
-  if (data.mediaType === "text/plain") {
-    return { type: "document", source: { kind: "text", mediaType: "text/plain", data: Buffer.from(data.data, "base64").toString("utf8") }, title: file.filename };
-  }
-  return { type: "document", source: { kind: "base64", mediaType: data.mediaType, data: data.data }, title: file.filename };
+  return parseOpenAIFileData(file.file_data, file.filename, `${at}.file.file_data`);
 }
 
 function assistantContent(message: OpenAIChatMessage, param: string, legacyCallIds: string[], warnings: RelayWarning[]): RelayContentPart[] {
@@ -269,7 +254,7 @@ function toolResult(toolCallId: string | undefined, content: OpenAIChatMessage["
   else if (Array.isArray(content)) {
     content.forEach((part: Part, index) => {
       if (part.type === "text") parts.push({ type: "text", text: String(part.text ?? "") });
-      else if (part.type === "image_url") parts.push(imagePart(part.image_url?.url ?? "", `${param}.content.${index}`) as RelayToolResultPart["content"][number]);
+      else if (part.type === "image_url") parts.push(imagePart(part.image_url?.url ?? "", `${param}.content.${index}`));
       else warnings.push({ parameter: `${param}.content.${index}.type`, message: `tool content part type "${part.type}" is not supported and was dropped` });
     });
   }

@@ -5,9 +5,9 @@
  */
 import { RelayError } from "../../core/relay-error.ts";
 import type { RelayContentPart, RelayImagePart, RelayDocumentPart, RelayMessage, RelayTextPart, RelayWarning } from "../../core/relay-request.ts";
-import { parseDataUrl } from "../../util/data-url.ts";
 import { decodeReasoningEncryptedContent } from "./reasoning-encrypted-content.ts";
 import { newOpenAIResponsesItemId } from "./render-response.ts";
+import { parseOpenAIFileData, parseOpenAIImageUrl } from "../openai-chat/parse-openai-media.ts";
 
 /** One input item, as loosely typed as clients send them. */
 export type OpenAIResponsesItem = { type?: string; [field: string]: unknown };
@@ -153,15 +153,7 @@ function imagePart(part: Part, at: string): RelayImagePart {
   if (part.file_id) throw unsupportedFileId(at);
   const url = part.image_url;
   if (typeof url !== "string") throw new RelayError("invalid_request", `${at}.image_url must be a data URL or an http(s) URL.`, { param: `${at}.image_url` });
-  const data = parseDataUrl(url);
-  if (data) {
-    if (!data.mediaType.startsWith("image/")) {
-      throw new RelayError("invalid_request", `${at}: image data URL has media type ${data.mediaType}, expected an image.`, { param: `${at}.image_url` });
-    }
-    return { type: "image", source: { kind: "base64", mediaType: data.mediaType, data: data.data } };
-  }
-  if (/^https?:\/\//i.test(url)) return { type: "image", source: { kind: "url", url } };
-  throw new RelayError("invalid_request", `${at}.image_url must be a data URL or an http(s) URL.`, { param: `${at}.image_url` });
+  return parseOpenAIImageUrl(url, `${at}.image_url`);
 }
 
 function filePart(part: Part, at: string): RelayImagePart | RelayDocumentPart {
@@ -174,16 +166,7 @@ function filePart(part: Part, at: string): RelayImagePart | RelayDocumentPart {
   if (typeof part.file_data !== "string") {
     throw new RelayError("invalid_request", `${at}: input_file needs file_data (a base64 data URL) or file_url.`, { param: `${at}.file_data` });
   }
-  if (part.file_data.startsWith("data:") && !parseDataUrl(part.file_data)) {
-    throw new RelayError("invalid_request", `${at}.file_data must be a base64 data URL or plain base64.`, { param: `${at}.file_data` });
-  }
-  // Plain base64 without a media type: PDF, the one document type the API takes as base64.
-  const data = parseDataUrl(part.file_data) ?? { mediaType: "application/pdf", data: part.file_data };
-  if (data.mediaType.startsWith("image/")) return { type: "image", source: { kind: "base64", mediaType: data.mediaType, data: data.data } };
-  if (data.mediaType === "text/plain") {
-    return { type: "document", source: { kind: "text", mediaType: "text/plain", data: Buffer.from(data.data, "base64").toString("utf8") }, title };
-  }
-  return { type: "document", source: { kind: "base64", mediaType: data.mediaType, data: data.data }, title };
+  return parseOpenAIFileData(part.file_data, title, `${at}.file_data`);
 }
 
 function unsupportedFileId(at: string): RelayError {
