@@ -80,8 +80,6 @@ describe("estimateAnthropicInputTokens", () => {
     expect(Number.isInteger(total)).toBe(true);
   });
 
-  // BUG: src/protocols/anthropic-messages/estimate-input-tokens.ts line 52 divides the redacted_thinking token count
-  // by 4 without rounding, so /v1/messages/count_tokens can answer {"input_tokens": 144.75}: not an integer.
   test("the estimate is a whole number with redacted thinking", () => {
     const total = estimate({
       messages: [
