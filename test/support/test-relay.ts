@@ -34,7 +34,8 @@ export interface TestRelay {
   aliveCliPids(): number[];
   /**
    * Waits until no request holds a slot and no CLI process is left (so a test cannot see the last one's
-   * traffic); with allowHeld, processes waiting for tool results may stay.
+   * traffic), by the relay's health and by the recorded pids; with allowHeld, processes waiting for tool results
+   * may stay.
    */
   settle(options?: { allowHeld?: boolean }): Promise<void>;
   close(): Promise<void>;
@@ -97,9 +98,12 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
           // Warm processes and idle live conversations may stay; processes waiting for tool results only when allowed.
           const kept = health.warm_processes + health.live_conversations - (settleOptions.allowHeld ? 0 : health.held_tool_rounds);
           const heldOk = settleOptions.allowHeld || health.held_tool_rounds === 0;
-          return health.requests.active === 0 && heldOk && health.cli_processes === kept;
+          // ...and every CLI process still running is one the relay holds: an ended one is really gone.
+          const held = new Set(relay.processIds());
+          const strays = cliPids().filter((pid) => isAlive(pid) && !held.has(pid));
+          return health.requests.active === 0 && heldOk && health.cli_processes === kept && strays.length === 0;
         },
-        { what: "the relay to settle (no active request, no CLI process beyond the warm and live ones)" },
+        { what: "the relay to settle (no active request, no CLI process beyond the warm and live ones, none outside the relay)" },
       );
     },
     async close() {
