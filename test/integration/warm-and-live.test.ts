@@ -101,11 +101,10 @@ describe("warm processes", () => {
       what: `the pool to start a warm process (the request took ${Date.now() - startedAt} ms; the pool refills only within ${warmIdleTimeoutMs} ms)`,
     });
     const [coldPid, warmPid] = relay.cliPids();
-    const warmSince = Date.now();
     expect(await waitForExit(coldPid)).toBe(true);
     expect(await waitForExit(warmPid)).toBe(true);
-    // Ended by the timeout, not by something sooner.
-    expect(Date.now() - warmSince).toBeGreaterThanOrEqual(warmIdleTimeoutMs - 500);
+    // Not ended sooner than the timeout (the warm process started after the request arrived).
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(warmIdleTimeoutMs);
     expect(await metricValue(relay.url, 'agent_relay_warm_pool_evictions_total{reason="idle"}')).toBe(1);
     expect((await health(relay)).cli_processes).toBe(0);
   });
