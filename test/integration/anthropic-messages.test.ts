@@ -234,7 +234,7 @@ describe("Anthropic messages through the real claude CLI", () => {
     const error = await client.messages.create({ model: "sonnet", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }).catch((e) => e);
     expect(error).toBeInstanceOf(Anthropic.RateLimitError);
     expect(error.error).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
-  }, 20_000);
+  });
 
   test("upstream 529 is a 529 overloaded_error, even when the client streams", async () => {
     relay.upstream.enqueue(
@@ -248,7 +248,7 @@ describe("Anthropic messages through the real claude CLI", () => {
     expect(error).toBeInstanceOf(Anthropic.APIError);
     expect(error.status).toBe(529);
     expect(error.error.error.type).toBe("overloaded_error");
-  }, 20_000);
+  });
 
   test("upstream 400 is a BadRequestError with the upstream's message; bad input is a 400 in Anthropic's shape", async () => {
     relay.upstream.enqueue({ kind: "error", status: 400, errorType: "invalid_request_error", message: "messages: roles must alternate" });

@@ -6,12 +6,15 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
-import { isAlive } from "../support/processes.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 let relay: TestRelay;
+/** The CLI is interrupted at once and killed only after this; the upstream request must close long before. */
+const killGraceMs = 30_000;
 
 beforeAll(async () => {
-  relay = await startTestRelay({ args: ["--kill-grace", "6s"] });
+  // No warm or idle processes: every CLI process must be gone once its request is cancelled.
+  relay = await startTestRelay({ args: ["--kill-grace", `${killGraceMs}ms`, "--warm-processes", "0", "--conversation-idle-timeout", "0"] });
 });
 afterAll(() => relay.close());
 beforeEach(async () => {
@@ -19,28 +22,16 @@ beforeEach(async () => {
   relay.upstream.reset();
 });
 
-
-function startedPids(): number[] {
-  return relay.logs.filter((line) => line.msg === "claude CLI started").map((line) => line.pid as number);
-}
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await Bun.sleep(20);
-  }
-  return condition();
-}
-
-async function expectEverythingStopped(pid: number) {
+/** The upstream request was closed unfinished, no CLI process is left and the slot is free; returns when it closed. */
+async function expectEverythingStopped(): Promise<number> {
   const upstream = relay.upstream.messageRequests()[0];
-  const closedAt = await Promise.race([upstream.aborted.then(() => Date.now()), Bun.sleep(3000).then(() => undefined)]);
-  expect(closedAt).toBeDefined();
+  await waitFor(() => upstream.wasAborted || upstream.completed, { what: "the upstream request to end", timeoutMs: killGraceMs + 30_000 });
+  const closedAt = Date.now();
   expect(upstream.completed).toBe(false);
-  expect(await waitUntil(() => !isAlive(pid))).toBe(true);
-  expect(await waitUntil(async () => ((await (await fetch(`${relay.url}/health`)).json()) as any).requests.active === 0)).toBe(true);
-  return closedAt!;
+  expect(relay.cliPids().length).toBeGreaterThanOrEqual(1);
+  await waitFor(() => relay.aliveCliPids().length === 0, { what: "every CLI process to end" });
+  await waitFor(async () => ((await (await fetch(`${relay.url}/health`)).json()) as any).requests.active === 0, { what: "the slot to be free" });
+  return closedAt;
 }
 
 describe("client disconnects", () => {
@@ -62,10 +53,9 @@ describe("client disconnects", () => {
       // the abort surfaces as an error in the loop
     }
     const abortedAt = Date.now();
-    const pid = startedPids().at(-1)!;
-    const closedAt = await expectEverythingStopped(pid);
+    const closedAt = await expectEverythingStopped();
     // Interrupt first: the upstream request is closed well before the kill grace period.
-    expect(closedAt - abortedAt).toBeLessThan(3000);
+    expect(closedAt - abortedAt).toBeLessThan(killGraceMs / 2);
     const cancelled = relay.logs.find((line) => line.msg === "request cancelled by client");
     expect(cancelled?.status).toBe("499");
   });
@@ -79,7 +69,7 @@ describe("client disconnects", () => {
     await new Promise<void>((resolve) => stream.on("text", (_, snapshot) => snapshot.includes("w1") && resolve()));
     stream.abort();
     expect(await settled).toBeInstanceOf(Anthropic.APIUserAbortError);
-    await expectEverythingStopped(startedPids().at(-1)!);
+    await expectEverythingStopped();
   });
 
   test("a non-streaming request abandoned while the upstream has not answered yet ends the CLI", async () => {
@@ -94,6 +84,6 @@ describe("client disconnects", () => {
     await relay.upstream.waitForRequests(1);
     controller.abort();
     await pending;
-    await expectEverythingStopped(startedPids().at(-1)!);
+    await expectEverythingStopped();
   });
 });

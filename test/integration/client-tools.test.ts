@@ -6,8 +6,9 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { metricValue } from "../support/metric-value.ts";
+import { waitForExit } from "../support/processes.ts";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
-import { isAlive, waitForExit } from "../support/processes.ts";
 
 let relay: TestRelay;
 let openai: OpenAI;
@@ -29,7 +30,8 @@ const anthropicWeatherTool: Anthropic.Tool = {
 const pngBase64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGP4z8DAwMDAwMDAAAAM/gH/R7t1ugAAAABJRU5ErkJggg==";
 
 beforeAll(async () => {
-  relay = await startTestRelay();
+  // No warm processes: every CLI process started is one a request needed, so tests can count them by pid.
+  relay = await startTestRelay({ args: ["--warm-processes", "0"] });
   openai = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "x", maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: relay.url, apiKey: "x", maxRetries: 0 });
 });
@@ -38,13 +40,12 @@ beforeEach(async () => {
   // A previous test's held CLI would otherwise still be waiting.
   await relay.settle({ allowHeld: true });
   relay.upstream.reset();
-  processesBefore = 0;
-  processesBefore = startedProcesses();
+  processesBefore = relay.cliPids().length;
 });
 
 let processesBefore = 0;
 /** CLI processes started since the test began. */
-const startedProcesses = () => relay.logs.filter((line) => line.msg === "claude CLI started").length - processesBefore;
+const startedProcesses = () => relay.cliPids().length - processesBefore;
 
 /** The upstream's messages without the CLI's date reminder and cache markers, for comparing two requests. */
 function conversationSeenUpstream(body: any) {
@@ -80,7 +81,6 @@ describe("OpenAI tools", () => {
     expect(second.usage).toMatchObject({ prompt_tokens: 80, completion_tokens: 6 });
 
     expect(startedProcesses()).toBe(1);
-    expect(relay.logs.some((line) => line.msg === "tool round continues through the waiting process")).toBe(true);
     const continued = relay.upstream.messageRequests()[1].body;
     expect(conversationSeenUpstream(continued).slice(1)).toEqual([
       { role: "assistant", content: [{ type: "text", text: "Let me check." }, { type: "tool_use", id: "toolu_paris_1", name: "mcp__relay__get_weather", input: { city: "Paris" } }] },
@@ -242,31 +242,30 @@ describe("continuation without a waiting CLI", () => {
     const held = await conversation(relay);
 
     // No process may be held: every continuation replays the conversation into a new CLI.
-    const replaying = await startTestRelay({ args: ["--max-live-conversations", "0"] });
+    const replaying = await startTestRelay({ args: ["--max-live-conversations", "0", "--warm-processes", "0"] });
     try {
       const replayed = await conversation(replaying);
       expect(replayed.answer).toBe(held.answer!);
       expect(conversationSeenUpstream(replayed.upstream)).toEqual(conversationSeenUpstream(held.upstream));
       expect(replayed.upstream.tools).toEqual(held.upstream.tools);
       expect(replayed.upstream.system.at(-1).text).toBe("Be brief.");
-      expect(replaying.logs.filter((line) => line.msg === "claude CLI started")).toHaveLength(2);
-      expect(replaying.logs.some((line) => line.msg === "tool round continues by replay")).toBe(true);
+      expect(replaying.cliPids()).toHaveLength(2);
+      expect(await metricValue(replaying.url, 'agent_relay_conversation_continuations_total{path="replay"}')).toBe(1);
     } finally {
       await replaying.close();
     }
   });
 
   test("a hold that expires ends the waiting CLI with an interrupt (no extra upstream call); the client then continues by replay", async () => {
-    const short = await startTestRelay({ args: ["--tool-hold-timeout", "400ms"], upstream: relay.upstream });
+    const short = await startTestRelay({ args: ["--tool-hold-timeout", "400ms", "--warm-processes", "0"], upstream: relay.upstream });
     try {
       relay.upstream.enqueue({ kind: "tool-use", calls: [{ id: "toolu_late", name: "mcp__relay__get_weather", input: { city: "Kyiv" } }] }, { kind: "text", chunks: ["Late but fine."] });
       const client = new OpenAI({ baseURL: `${short.url}/v1`, apiKey: "x", maxRetries: 0 });
       const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Kyiv?" }];
       const first = await client.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool] });
-      const pid = short.logs.find((line) => line.msg === "claude CLI started")!.pid;
-      await Bun.sleep(1200);
-      expect(short.logs.find((line) => line.msg === "tool round hold ended")).toMatchObject({ reason: "expired" });
-      expect(isAlive(pid)).toBe(false);
+      const [pid] = short.cliPids();
+      expect(await waitForExit(pid)).toBe(true);
+      expect(await metricValue(short.url, 'agent_relay_live_conversations_ended_total{kind="tools",reason="expired"}')).toBe(1);
       // Interrupted, not closed: closing stdin would make the CLI call the upstream once more.
       expect(relay.upstream.messageRequests()).toHaveLength(1);
 
@@ -290,7 +289,7 @@ describe("continuation without a waiting CLI", () => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Riga?" }];
     const first = await openai.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool] });
     messages.push(first.choices[0].message, { role: "tool", tool_call_id: "toolu_drop", content: "fog" });
-    const pid = relay.logs.filter((line) => line.msg === "claude CLI started").at(-1)!.pid;
+    const pid = relay.cliPids().at(-1)!;
 
     const controller = new AbortController();
     const stream = await openai.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool], stream: true }, { signal: controller.signal });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { metricValue } from "../support/metric-value.ts";
 import { projectRoot, startTestRelay, type TestRelay } from "../support/test-relay.ts";
 
 const codexBin = join(projectRoot, "node_modules", ".bin", "codex");
@@ -18,7 +19,8 @@ let relay: TestRelay;
 let scratch: string;
 
 beforeAll(async () => {
-  relay = await startTestRelay({ args: ["--api-key", relayKey] });
+  // No warm processes: every CLI process started is one a request needed, so the test can count them by pid.
+  relay = await startTestRelay({ args: ["--api-key", relayKey, "--warm-processes", "0"] });
   scratch = mkdtempSync(join(tmpdir(), "agent-relay-codex-"));
 });
 afterAll(async () => {
@@ -98,14 +100,16 @@ describe.skipIf(!existsSync(codexBin))("Codex CLI with the relay as its Response
     expect(lastUserTurnTexts(0).join("\n")).toContain("Say hello.");
     // Codex's own instructions arrive as developer messages and become the system prompt.
     expect(JSON.stringify(request.body.system)).toContain("Codex");
-  }, 60_000);
+  }, 180_000);
 
   test("a tool turn: the model calls Codex's exec_command, Codex runs it, and the waiting CLI continues with its output", async () => {
     relay.upstream.enqueue(
       { kind: "tool-use", text: "I will run it.", calls: [{ id: "toolu_codex_echo", name: "mcp__relay__exec_command", input: { cmd: "echo relay-codex-ok" } }] },
       { kind: "text", chunks: ["The command printed relay-codex-ok."] },
     );
-    const logsBefore = relay.logs.length;
+    const processesBefore = relay.cliPids().length;
+    const heldContinuations = () => metricValue(relay.url, 'agent_relay_conversation_continuations_total{path="hold"}', { apiKey: relayKey });
+    const heldBefore = await heldContinuations();
     const run = await runCodex("Run echo relay-codex-ok and tell me what it printed.");
     expect(run.exitCode, run.stderr).toBe(0);
 
@@ -119,8 +123,7 @@ describe.skipIf(!existsSync(codexBin))("Codex CLI with the relay as its Response
     expect(relay.upstream.messageRequests()).toHaveLength(2);
     expect(lastUserTurnTexts(1).join("\n")).toContain("relay-codex-ok");
     expect(relay.upstream.messageRequests()[1].body.messages.at(-1).content[0]).toMatchObject({ type: "tool_result", tool_use_id: "toolu_codex_echo" });
-    const logs = relay.logs.slice(logsBefore);
-    expect(logs.filter((line) => line.msg === "claude CLI started")).toHaveLength(1);
-    expect(logs.some((line) => line.msg === "tool round continues through the waiting process")).toBe(true);
-  }, 90_000);
+    expect(relay.cliPids().length - processesBefore).toBe(1);
+    expect(await heldContinuations()).toBe(heldBefore + 1);
+  }, 180_000);
 });

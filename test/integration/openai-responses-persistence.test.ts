@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { startFakeUpstream, type FakeUpstream } from "../support/fake-anthropic-upstream.ts";
+import { metricValue } from "../support/metric-value.ts";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
 
 let upstream: FakeUpstream;
@@ -68,7 +69,7 @@ describe("after a restart", () => {
         tools: [weatherTool],
       });
       expect(second.output_text).toBe("Kyiv: light snow.");
-      expect(relay.logs.some((line) => line.msg === "tool round continues by replay")).toBe(true);
+      expect(await metricValue(relay.url, 'agent_relay_conversation_continuations_total{path="replay"}')).toBe(1);
     });
     expect(lastConversationSeenUpstream()).toEqual([
       { role: "user", content: [{ type: "text", text: "Kyiv?" }] },

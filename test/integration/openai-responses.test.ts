@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { metricValue } from "../support/metric-value.ts";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
 
 let relay: TestRelay;
@@ -14,7 +15,8 @@ const pngBase64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGP4z
 const pdfBase64 = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF\n").toString("base64");
 
 beforeAll(async () => {
-  relay = await startTestRelay();
+  // No warm processes: every CLI process started is one a request needed, so tests can count them by pid.
+  relay = await startTestRelay({ args: ["--warm-processes", "0"] });
   client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "anything", maxRetries: 0 });
 });
 afterAll(() => relay.close());
@@ -180,8 +182,9 @@ const weatherTool: OpenAI.Responses.FunctionTool = {
   strict: false,
 };
 
-/** CLI processes started since `since` log lines ago. */
-const startedProcesses = (since: number) => relay.logs.slice(since).filter((line) => line.msg === "claude CLI started").length;
+/** CLI processes started since there were `since` of them. */
+const startedProcesses = (since: number) => relay.cliPids().length - since;
+const heldContinuations = () => metricValue(relay.url, 'agent_relay_conversation_continuations_total{path="hold"}');
 
 describe("function tools", () => {
   test("a call streams as function_call_arguments deltas; its call_id is the upstream's id; previous_response_id with the output continues the same CLI", async () => {
@@ -189,7 +192,8 @@ describe("function tools", () => {
       { kind: "tool-use", text: "Let me check.", calls: [{ id: "toolu_paris_1", name: "mcp__relay__get_weather", input: { city: "Paris" } }] },
       { kind: "text", chunks: ["It is sunny in Paris."], usage: { input_tokens: 80, output_tokens: 6 } },
     );
-    const logsBefore = relay.logs.length;
+    const processesBefore = relay.cliPids().length;
+    const heldBefore = await heldContinuations();
     const stream = client.responses.stream({ model: "sonnet", instructions: "Use tools.", input: "Weather in Paris?", tools: [weatherTool] });
     const argumentDeltas: string[] = [];
     stream.on("response.function_call_arguments.delta", (event) => argumentDeltas.push(event.delta));
@@ -215,8 +219,8 @@ describe("function tools", () => {
     expect(second.previous_response_id).toBe(first.id);
     // The continuation's own usage, not the whole CLI turn's.
     expect(second.usage).toMatchObject({ input_tokens: 80, output_tokens: 6 });
-    expect(startedProcesses(logsBefore)).toBe(1);
-    expect(relay.logs.slice(logsBefore).some((line) => line.msg === "tool round continues through the waiting process")).toBe(true);
+    expect(startedProcesses(processesBefore)).toBe(1);
+    expect(await heldContinuations()).toBe(heldBefore + 1);
     expect(seenUpstream(1).slice(1)).toEqual([
       { role: "assistant", content: [{ type: "text", text: "Let me check." }, { type: "tool_use", id: "toolu_paris_1", name: "mcp__relay__get_weather", input: { city: "Paris" } }] },
       { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_paris_1", content: [{ type: "text", text: "sunny, 24C" }] }] },
@@ -228,7 +232,7 @@ describe("function tools", () => {
       { kind: "tool-use", calls: [{ id: "toolu_rome", name: "mcp__relay__get_weather", input: { city: "Rome" } }] },
       { kind: "text", chunks: ["Rome: 28C."] },
     );
-    const logsBefore = relay.logs.length;
+    const processesBefore = relay.cliPids().length;
     const input: OpenAI.Responses.ResponseInput = [
       { type: "message", role: "developer", content: [{ type: "input_text", text: "Use tools." }] },
       { type: "message", role: "user", content: [{ type: "input_text", text: "Rome?" }] },
@@ -237,7 +241,7 @@ describe("function tools", () => {
     input.push(...(first.output as OpenAI.Responses.ResponseInputItem[]), { type: "function_call_output", call_id: "toolu_rome", output: "28C" });
     const second = await client.responses.create({ model: "sonnet", input, tools: [weatherTool], store: false });
     expect(second.output_text).toBe("Rome: 28C.");
-    expect(startedProcesses(logsBefore)).toBe(1);
+    expect(startedProcesses(processesBefore)).toBe(1);
     const notFound = await client.responses.retrieve(first.id).catch((caught) => caught);
     expect(notFound).toBeInstanceOf(OpenAI.NotFoundError);
   });
@@ -392,7 +396,7 @@ describe("errors", () => {
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error.error).toMatchObject({ type: "rate_limit_error" });
     expect(error.message).toContain("slow down");
-  }, 20_000);
+  });
 
   test("after output started: response.failed with the partial output, then an error event the SDK raises", async () => {
     relay.upstream.enqueue({ kind: "sse-error", chunks: ["Partial ", "answer"], errorType: "overloaded_error", message: "Overloaded" });

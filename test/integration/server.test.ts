@@ -6,7 +6,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { fakeClaudeBin, startTestRelay, type TestRelay } from "../support/test-relay.ts";
-import { isAlive } from "../support/processes.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 let relay: TestRelay;
 
@@ -23,6 +23,25 @@ const chat = (url: string, text: string, init: RequestInit = {}) =>
     body: JSON.stringify({ model: "sonnet", messages: [{ role: "user", content: text }], ...JSON.parse((init.body as string) ?? "{}") }),
   });
 
+/** Reads a streaming response: `arrived` resolves once `marker` came, `body` with the whole text at the end. */
+function readStream(response: Response, marker: string): { arrived: Promise<void>; body: Promise<string> } {
+  const arrived = Promise.withResolvers<void>();
+  const body = (async () => {
+    let text = "";
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body!) {
+        text += decoder.decode(chunk, { stream: true });
+        if (text.includes(marker)) arrived.resolve();
+      }
+    } finally {
+      arrived.reject(new Error(`the stream ended without ${JSON.stringify(marker)}: ${text}`));
+    }
+    return text;
+  })();
+  return { arrived: arrived.promise, body };
+}
+
 describe("probes, health and metrics", () => {
   test("HEAD / and GET / answer 200 (Claude Code probes HEAD / at start)", async () => {
     expect((await fetch(relay.url, { method: "HEAD" })).status).toBe(200);
@@ -34,7 +53,7 @@ describe("probes, health and metrics", () => {
   test("/health reports status, version, pid, uptime, each provider (the CLI) and the load", async () => {
     const health = (await (await fetch(`${relay.url}/health`)).json()) as Record<string, any>;
     expect(health).toMatchObject({ status: "ok", pid: process.pid, requests: { active: 0, queued: 0 }, cli_processes: expect.any(Number) });
-    expect(health.providers.claude).toMatchObject({ type: "claude-cli", ok: true, path: fakeClaudeBin, version: "2.1.197" });
+    expect(health.providers.claude).toMatchObject({ type: "claude-cli", ok: true, path: relay.claudeBin, version: "2.1.197" });
     expect(typeof health.version).toBe("string");
     expect(Date.parse(health.started_at)).toBeLessThanOrEqual(Date.now());
     expect(health.uptime_seconds).toBeGreaterThanOrEqual(0);
@@ -171,12 +190,13 @@ describe("concurrency", () => {
   test("requests beyond the limit wait in the queue; only a full queue gets 429 with retry-after", async () => {
     const limited = await startTestRelay({ claudeBin: fakeClaudeBin, args: ["--max-concurrent", "1", "--max-queue", "1"] });
     try {
+      const load = async () => ((await (await fetch(`${limited.url}/health`)).json()) as any).requests;
+      // The first answer takes 2 s once its CLI runs: time enough to queue the second and refuse the third.
       const first = chat(limited.url, "FAKE:slow");
-      await Bun.sleep(150);
+      await waitFor(async () => (await load()).active === 1, { what: "the first request to hold the slot" });
       const second = chat(limited.url, "FAKE:slow");
-      await Bun.sleep(150);
-      const health = (await (await fetch(`${limited.url}/health`)).json()) as any;
-      expect(health.requests).toEqual({ active: 1, queued: 1 });
+      await waitFor(async () => (await load()).queued === 1, { what: "the second request to wait in the queue" });
+      expect(await load()).toEqual({ active: 1, queued: 1 });
       const third = await chat(limited.url, "hi", { headers: { "anthropic-version": "2023-06-01" } });
       expect(third.status).toBe(429);
       expect(Number(third.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
@@ -231,29 +251,33 @@ describe("quiet streams", () => {
 
 describe("shutdown", () => {
   test("running streams finish within the grace period, new requests are refused, no CLI is left", async () => {
-    const stopping = await startTestRelay({ claudeBin: fakeClaudeBin, args: ["--shutdown-grace", "5s"] });
-    const running = chat(stopping.url, "FAKE:slow", { body: JSON.stringify({ stream: true }) }).then((response) => response.text());
-    await Bun.sleep(300);
+    // A grace period far longer than the 2 s answer, so the stream surely finishes within it on a busy machine.
+    const stopping = await startTestRelay({ claudeBin: fakeClaudeBin, args: ["--shutdown-grace", "60s"] });
+    const running = readStream(await chat(stopping.url, "FAKE:slow", { body: JSON.stringify({ stream: true }) }), "Hello");
+    await running.arrived;
+    // Shutting down closes the listener at once.
     const shutdown = stopping.close();
-    await Bun.sleep(100);
     const refused = await chat(stopping.url, "hi").catch((error) => error);
     expect(refused).toBeInstanceOf(Error);
-    const body = await running;
-    expect(body).toContain("Hello");
+    const body = await running.body;
+    // The whole answer: its last delta and the end.
+    expect(body).toContain('"content":" from the fake CLI"');
     expect(body).toContain("data: [DONE]");
     await shutdown;
+    expect(stopping.aliveCliPids()).toEqual([]);
   });
 
   test("streams still running after the grace period are ended and their CLI is killed", async () => {
     const stopping = await startTestRelay({ claudeBin: fakeClaudeBin, args: ["--shutdown-grace", "200ms", "--kill-grace", "200ms"] });
-    const pids = () => stopping.logs.filter((line) => line.msg === "claude CLI started").map((line) => line.pid as number);
-    const running = chat(stopping.url, "FAKE:hang-mid-stream", { body: JSON.stringify({ stream: true }) }).then((response) => response.text()).catch(() => "");
-    await Bun.sleep(300);
+    const running = readStream(await chat(stopping.url, "FAKE:hang-mid-stream", { body: JSON.stringify({ stream: true }) }), "Hello");
+    await running.arrived;
     const startedAt = Date.now();
     await stopping.close();
-    expect(Date.now() - startedAt).toBeLessThan(3000);
-    await running;
-    const alive = pids().filter(isAlive);
-    expect(alive).toEqual([]);
+    // The hung CLI would sleep for an hour: shutdown took the grace periods, plus whatever a busy machine adds.
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    await running.body.catch(() => "");
+    // The hung one and the warm ones.
+    expect(stopping.cliPids().length).toBeGreaterThanOrEqual(1);
+    expect(stopping.aliveCliPids()).toEqual([]);
   });
 });

@@ -1,3 +1,5 @@
+import { defaultWaitTimeoutMs, eventually } from "./wait-for.ts";
+
 /** True while a process with this pid exists. */
 export function isAlive(pid: number): boolean {
   try {
@@ -8,9 +10,10 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Waits until the process is gone; false if it is still there after `timeoutMs`. */
-export async function waitForExit(pid: number, timeoutMs = 3000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && isAlive(pid)) await Bun.sleep(20);
-  return !isAlive(pid);
+/**
+ * Waits until the process is gone; false if it is still there after `timeoutMs` (generous by default: how fast
+ * a process ends is not what these tests claim, that it ends is).
+ */
+export async function waitForExit(pid: number, timeoutMs = defaultWaitTimeoutMs): Promise<boolean> {
+  return eventually(() => !isAlive(pid), { timeoutMs });
 }

@@ -2,13 +2,15 @@
  * Starts a real relay on a free port for a test, with the real claude CLI (or the fake one) running against
  * the project's fake Anthropic upstream in a throwaway HOME, and captures its log lines.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseCommand } from "../../src/config.ts";
 import { startRelay, type RunningRelay } from "../../src/cli.ts";
 import { createLogger } from "../../src/util/logger.ts";
 import { startFakeUpstream, type FakeUpstream } from "./fake-anthropic-upstream.ts";
+import { isAlive } from "./processes.ts";
+import { waitFor } from "./wait-for.ts";
 
 export const projectRoot = resolve(import.meta.dir, "../..");
 export const realClaudeBin = join(projectRoot, "node_modules", ".bin", "claude");
@@ -21,9 +23,19 @@ export interface TestRelay {
   home: string;
   /** Parsed log lines written so far. */
   logs: Array<Record<string, any>>;
+  /** The --claude-bin the relay was given (a pid-recording stand-in for the binary asked for, see `cliPids`). */
+  claudeBin: string;
+  /**
+   * The pids of every CLI process the relay started so far (warm ones included, `--version` probes not), in
+   * start order, whatever the relay logs: for counting processes and checking that none is left.
+   */
+  cliPids(): number[];
+  /** The started CLI processes that are still running. */
+  aliveCliPids(): number[];
   /**
    * Waits until no request holds a slot and no CLI process is left (so a test cannot see the last one's
-   * traffic); with allowHeld, processes waiting for tool results may stay.
+   * traffic), by the relay's health and by the recorded pids; with allowHeld, processes waiting for tool results
+   * may stay.
    */
   settle(options?: { allowHeld?: boolean }): Promise<void>;
   close(): Promise<void>;
@@ -32,7 +44,7 @@ export interface TestRelay {
 export interface TestRelayOptions {
   /** Extra command-line options, e.g. ["--max-concurrent", "1"]. */
   args?: string[];
-  /** Defaults to the real claude CLI from node_modules. */
+  /** Defaults to the real claude CLI from node_modules. A path that does not exist is passed on as is. */
   claudeBin?: string;
   /** Extra environment for the CLI. */
   env?: Record<string, string>;
@@ -53,8 +65,11 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
     DISABLE_TELEMETRY: "1",
     ...options.env,
   };
+  const pidFile = join(home, "cli-pids");
+  let pidsAfterClose: number[] | undefined;
+  const claudeBin = recordingPids(options.claudeBin ?? realClaudeBin, { home, pidFile });
   const command = parseCommand(
-    ["--port", "0", "--data-dir", join(home, "relay-data"), "--claude-bin", options.claudeBin ?? realClaudeBin, "--log-level", "debug", ...(options.args ?? [])],
+    ["--port", "0", "--data-dir", join(home, "relay-data"), "--claude-bin", claudeBin, "--log-level", "debug", ...(options.args ?? [])],
     {},
   );
   if (command.kind !== "serve") throw new Error("unexpected command");
@@ -67,28 +82,58 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
     upstream,
     home,
     logs,
+    claudeBin,
+    cliPids,
+    aliveCliPids: () => cliPids().filter(isAlive),
     async settle(settleOptions = {}) {
-      const deadline = Date.now() + 5000;
-      while (Date.now() < deadline) {
-        const health = (await (await fetch(`${relay.url}/health`)).json()) as {
-          requests: { active: number };
-          cli_processes: number;
-          warm_processes: number;
-          live_conversations: number;
-          held_tool_rounds: number;
-        };
-        // Warm processes and idle live conversations may stay; processes waiting for tool results only when allowed.
-        const kept = health.warm_processes + health.live_conversations - (settleOptions.allowHeld ? 0 : health.held_tool_rounds);
-        const heldOk = settleOptions.allowHeld || health.held_tool_rounds === 0;
-        if (health.requests.active === 0 && heldOk && health.cli_processes === kept) return;
-        await Bun.sleep(10);
-      }
-      throw new Error("the relay did not settle within 5 s");
+      await waitFor(
+        async () => {
+          const health = (await (await fetch(`${relay.url}/health`)).json()) as {
+            requests: { active: number };
+            cli_processes: number;
+            warm_processes: number;
+            live_conversations: number;
+            held_tool_rounds: number;
+          };
+          // Warm processes and idle live conversations may stay; processes waiting for tool results only when allowed.
+          const kept = health.warm_processes + health.live_conversations - (settleOptions.allowHeld ? 0 : health.held_tool_rounds);
+          const heldOk = settleOptions.allowHeld || health.held_tool_rounds === 0;
+          // ...and every CLI process still running is one the relay holds: an ended one is really gone.
+          const held = new Set(relay.processIds());
+          const strays = cliPids().filter((pid) => isAlive(pid) && !held.has(pid));
+          return health.requests.active === 0 && heldOk && health.cli_processes === kept && strays.length === 0;
+        },
+        { what: "the relay to settle (no active request, no CLI process beyond the warm and live ones, none outside the relay)" },
+      );
     },
     async close() {
       await relay.shutdown();
       if (!options.upstream) await upstream.stop();
+      // The pids stay readable after the home folder is gone, to check that shutdown left no process behind.
+      pidsAfterClose = cliPids();
       rmSync(home, { recursive: true, force: true });
     },
   };
+
+  function cliPids(): number[] {
+    if (pidsAfterClose) return pidsAfterClose;
+    if (!existsSync(pidFile)) return [];
+    return readFileSync(pidFile, "utf8").split("\n").filter(Boolean).map(Number);
+  }
+}
+
+/**
+ * A stand-in for the CLI binary that appends its pid to `pidFile` and then becomes the binary with exec (which
+ * keeps the pid, the process group and the signals), so tests see every process the relay started.
+ */
+function recordingPids(binary: string, { home, pidFile }: { home: string; pidFile: string }): string {
+  if (!existsSync(binary)) return binary;
+  const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+  const standIn = join(home, "claude");
+  writeFileSync(
+    standIn,
+    ["#!/bin/sh", `[ "$1" = --version ] || echo "$$" >> ${quote(pidFile)}`, `exec ${quote(binary)} "$@"`, ""].join("\n"),
+    { mode: 0o755 },
+  );
+  return standIn;
 }

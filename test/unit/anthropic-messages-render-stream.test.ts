@@ -111,9 +111,6 @@ describe("renderAnthropicMessagesStream", () => {
     expect(frames.at(-1)!.data.error.type).toBe("api_error");
   });
 
-  // BUG (questionable): src/protocols/anthropic-messages/render-stream.ts ends silently when the event source
-  // completes without a finish event: no message_delta, no message_stop, no error event. The client is left with
-  // a message that has no stop_reason. foldRelayEvents turns the same input into a RelayError.
   test("an event stream that ends without finish becomes an error event", async () => {
     const frames = named(await render([streamStart(), ...textBlock("1:0", "Hel")]));
     expect(frames.at(-1)!.event).toBe("error");

@@ -105,9 +105,7 @@ describe("ConcurrencyLimiter", () => {
     expect(limiter.queued).toBe(1);
   });
 
-  // BUG: src/server/concurrency-limiter.ts acquire() adds an "abort" listener to a signal that may already be
-  // aborted; that listener never fires, so a request whose client left before it reached the queue waits in the
-  // queue (taking a place that others get 429 for) and is then granted a slot it will not use.
+  // A client that left before its request reached the queue must not take a place others get 429 for.
   test("a signal that is already aborted is rejected at once and takes no queue place", async () => {
     const limiter = new ConcurrencyLimiter({ maxActive: 1, maxQueued: 1 });
     await limiter.acquire();

@@ -156,9 +156,6 @@ describe("parseCommand help and version", () => {
     expect(parseCommand(["serve", "--port", "9000", "--help"], baseEnv)).toEqual({ kind: "help" });
   });
 
-  // BUG (questionable): src/config.ts parseCommand() converts every AGENT_RELAY_* variable before it looks at argv,
-  // so a single bad variable (AGENT_RELAY_PORT=abc) makes `agent-relay --help` fail instead of printing the help
-  // that would explain the variable.
   test("--help works even when an environment variable is invalid", () => {
     expect(parseCommand(["--help"], { ...baseEnv, AGENT_RELAY_PORT: "abc" })).toEqual({ kind: "help" });
   });
@@ -191,8 +188,6 @@ describe("parseCommand errors", () => {
     });
   }
 
-  // BUG: src/config.ts optionSpecs "port" has min 0 but no maximum, so --port 70000 is accepted and the failure
-  // only shows up later as a listen error from Bun instead of a ConfigError naming --port.
   test("a port above 65535 is a ConfigError", () => {
     expect(configError(["--port", "70000"]).message).toContain("--port");
   });

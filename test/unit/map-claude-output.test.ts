@@ -318,10 +318,7 @@ describe("ClaudeOutputMapper on constructed cases", () => {
     ]);
   });
 
-  // BUG (questionable): src/backends/claude/map-claude-output.ts acceptStreamEvent: a silent retry keeps the
-  // text-start the failed attempt already emitted (content_block_start with no delta yet), so the answer holds an
-  // extra empty text block, e.g. Anthropic content [{type:"text",text:""},{type:"text",text:"Hi"}]. The API never
-  // returns empty text blocks and rejects them when a client sends the answer back as history.
+  // The API never returns empty text blocks and rejects them when a client sends the answer back as history.
   test("a silent retry leaves no empty text block from the failed attempt", async () => {
     const event = (value: unknown) => ({ type: "stream_event", event: value });
     const failedAttempt = [

@@ -102,9 +102,6 @@ describe("parseOpenAIChatRequest: messages", () => {
     expect(thrown(() => userParts([{ type: "file", file: { file_id: "file-abc" } }]))).toMatchObject({ status: 400, param: "messages.0.content.0.file.file_id" });
   });
 
-  // BUG (questionable): src/protocols/openai-chat/parse-request.ts filePart(): a file_data that is a data URL but not
-  // base64 ("data:text/plain,hello") fails parseDataUrl and falls into the "raw base64 PDF" default, so the literal
-  // string "data:text/plain,hello" is sent upstream as PDF bytes. image_url answers the same input with a clear 400.
   test("a file part with a non-base64 data URL is a 400, not a PDF made of the URL text", () => {
     expect(thrown(() => userParts([{ type: "file", file: { file_data: "data:text/plain,hello" } }]))).toMatchObject({
       status: 400,

@@ -113,9 +113,6 @@ describe("renderOpenAIChatStream", () => {
     expect(JSON.stringify(data.at(-1))).not.toContain("secret");
   });
 
-  // BUG (questionable): src/protocols/openai-chat/render-stream.ts ends the stream silently when the event source
-  // completes without a finish event: no finish chunk, no [DONE], no error. An SDK client sees a normal end of
-  // stream and a truncated answer. foldRelayEvents turns the same input into a RelayError.
   test("an event stream that ends without finish becomes an in-band error", async () => {
     const data = dataOf(await render([streamStart(), ...textBlock("1:0", "Par")]));
     expect(data.at(-1)).toHaveProperty("error");
