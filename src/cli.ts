@@ -120,6 +120,10 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "service") {
+    const { runServiceCli } = await import("./service/run-service-cli.ts");
+    process.exit(await runServiceCli(process.argv.slice(3)));
+  }
   let command;
   try {
     command = parseCommand(process.argv.slice(2), process.env);
