@@ -10,7 +10,7 @@ import { ConfigError, helpText, parseCommand, type RelayConfig } from "./config.
 import { RelayMetrics } from "./server/metrics.ts";
 import { ResponseStore } from "./store/response-store.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
-import { version } from "./version.ts";
+import { version, versionLine } from "./version.ts";
 
 export interface RunningRelay {
   url: string;
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     return;
   }
   if (command.kind === "version") {
-    process.stdout.write(`agent-relay ${version}\n`);
+    process.stdout.write(`${versionLine()}\n`);
     return;
   }
   let relay: RunningRelay;
