@@ -3,10 +3,13 @@
  */
 import type { ServiceDefinition } from "./service-definition.ts";
 
-/** One ExecStart word: double-quoted, with specifiers (%) and variable expansion ($) disabled. */
-export function quoteSystemdWord(word: string): string {
-  const escaped = word.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("%", "%%").replaceAll("$", "$$$$");
-  return `"${escaped}"`;
+/**
+ * One ExecStart word: double-quoted, with specifiers (%) disabled and, in arguments, variable expansion ($);
+ * systemd 252 expands no variables in the executable's path, so a "$$" there would stay two dollars.
+ */
+export function quoteSystemdWord(word: string, position: "executable" | "argument" = "argument"): string {
+  const escaped = word.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("%", "%%");
+  return `"${position === "argument" ? escaped.replaceAll("$", "$$$$") : escaped}"`;
 }
 
 /** One Environment= assignment: quoted as a whole, % escaped (systemd expands specifiers there, not $). */
@@ -36,7 +39,7 @@ export function renderSystemdUnit(options: RenderSystemdUnitOptions): string {
     "",
     "[Service]",
     "Type=simple",
-    `ExecStart=${definition.programArguments.map(quoteSystemdWord).join(" ")}`,
+    `ExecStart=${definition.programArguments.map((word, index) => quoteSystemdWord(word, index === 0 ? "executable" : "argument")).join(" ")}`,
     ...Object.entries(definition.environment).map(([name, value]) => `Environment=${quoteSystemdAssignment(name, value)}`),
     // Both take a bare path (no quotes), with specifiers expanded.
     ...(environmentFilePath ? [`EnvironmentFile=${environmentFilePath.replaceAll("%", "%%")}`] : []),
