@@ -92,12 +92,11 @@ export async function installService(context: ServiceContext, options: InstallSe
     createDirectory(dirname(layout.logPath), createdDirectories);
     files.push(layout.logPath);
   }
+  context.write(`${updating ? "updated" : "installed"} the agent-relay service (${manager.description})\n`);
+  context.write(describeDefinition(context, definition, hasSecrets));
   const rcFile = await applyShellExports(context, { url: definition.url, choice: options.shellExports, previous: previous?.rcFile, createdDirectories });
   createDirectory(dirname(layout.manifestPath), createdDirectories);
   writeServiceManifest(layout.manifestPath, { manager: layout.manager, url: definition.url, files, createdDirectories, ...(rcFile ? { rcFile } : {}) });
-
-  context.write(`${updating ? "updated" : "installed"} the agent-relay service (${manager.description})\n`);
-  context.write(describeDefinition(context, definition, hasSecrets));
   const exportLines = Object.entries(baseUrlExports(definition.url)).map(([name, value]) => `  export ${name}=${value}`);
 
   if (!options.start) {
