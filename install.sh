@@ -58,7 +58,7 @@ is_musl() {
 # download URL FILE: curl or wget, failing on HTTP errors.
 download() {
   if command -v curl >/dev/null 2>&1; then
-    curl --fail --silent --show-error --location --proto '=https,http' --output "$2" "$1"
+    curl --fail --silent --show-error --location --proto '=https,http' --connect-timeout 30 --output "$2" "$1"
   elif command -v wget >/dev/null 2>&1; then
     wget --quiet --output-document="$2" "$1"
   else
