@@ -257,6 +257,7 @@ export function helpText(version: string): string {
     `agent-relay ${version}: OpenAI- and Anthropic-compatible API server backed by your Claude Code CLI.`,
     "",
     "Usage: agent-relay [serve] [options]",
+    "       agent-relay service install [options] | uninstall | start | stop | restart | status | logs [-f] | print",
     "       agent-relay --version | --help",
     "",
     "Options:",
