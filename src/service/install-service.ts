@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { describeRelayHealth, waitForRelayHealth } from "./relay-health.ts";
+import { ManagerCommandError } from "./run-manager-command.ts";
 import { renderServiceUnit } from "./render-service-unit.ts";
 import type { ServiceContext } from "./service-context.ts";
 import type { ServiceDefinition } from "./service-definition.ts";
@@ -104,7 +105,17 @@ export async function installService(context: ServiceContext, options: InstallSe
     context.write(`then point clients at it:\n${exportLines.join("\n")}\n`);
     return 0;
   }
-  await manager.activate();
+  try {
+    await manager.activate();
+  } catch (error) {
+    if (!(error instanceof ManagerCommandError)) throw error;
+    context.writeError(
+      `agent-relay: the files are written, but ${manager.description} did not start the service: ${error.message}\n` +
+        "On a machine without a user service manager (a container, WSL without systemd), run `agent-relay serve` yourself, " +
+        "or install with --no-start and start it once the manager runs.\n",
+    );
+    return 1;
+  }
   const health = await waitForRelayHealth(definition.url, { timeoutMs: context.healthTimeoutMs });
   for (const line of describeRelayHealth(definition.url, health)) context.write(`${line}\n`);
   for (const hint of await manager.hints()) context.write(`note:     ${hint}\n`);

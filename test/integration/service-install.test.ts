@@ -219,6 +219,28 @@ describe("systemd user unit (Linux layout)", () => {
     expect(snapshot(home)).toEqual(before);
   });
 
+  test("a service manager that cannot start it: the files stay, the message says what to do, exit 1", async () => {
+    writeFileSync(join(managers.binDirectory, "systemctl"), '#!/bin/sh\necho "Failed to connect to bus: No medium found" >&2\nexit 1\n');
+    const run = await service(linux, ["install", "--port", String(healthPort)]);
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toContain("did not start the service: `systemctl --user daemon-reload` failed (exit 1): Failed to connect to bus: No medium found");
+    expect(run.errors).toContain("--no-start");
+    expect(existsSync(unitPath())).toBe(true);
+  });
+
+  test("logs shows the unit's journal, and -f follows it", async () => {
+    expect((await service(linux, ["install", "--no-start"])).exitCode).toBe(0);
+    managers.clearCalls();
+    expect((await service(linux, ["logs"])).exitCode).toBe(0);
+    expect((await service(linux, ["logs", "-f"])).exitCode).toBe(0);
+    expect(managers.calls()).toEqual([
+      "journalctl --user --unit agent-relay.service --lines 200 --no-pager",
+      "journalctl --user --unit agent-relay.service --lines 200 --no-pager --follow",
+    ]);
+    const built = context(linux);
+    await expect(runServiceCommand(built.context, ["logs", "--since", "today"])).rejects.toThrow('unknown argument "--since"');
+  });
+
   test("bad serve options are refused before anything is written", async () => {
     const built = context(linux);
     await expect(runServiceCommand(built.context, ["install", "--port", "0"])).rejects.toThrow("a service needs a fixed one");

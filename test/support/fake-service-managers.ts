@@ -1,5 +1,5 @@
 /**
- * Stand-ins for systemctl/loginctl and launchctl, for machines without a user service manager: shell scripts
+ * Stand-ins for systemctl/journalctl/loginctl and launchctl, for machines without a user service manager: shell scripts
  * on PATH that record every call and keep a little state (loaded, running) the way the real ones report it.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -34,6 +34,11 @@ esac
 exit 0
 `;
 
+const journalctlScript = `#!/bin/sh
+echo "journalctl $*" >> "$FAKE_MANAGER_STATE/calls"
+echo "a journal line"
+`;
+
 const loginctlScript = `#!/bin/sh
 echo "loginctl $*" >> "$FAKE_MANAGER_STATE/calls"
 echo no
@@ -61,7 +66,7 @@ export function createFakeServiceManagers(directory: string): FakeServiceManager
   const stateDirectory = join(directory, "state");
   mkdirSync(binDirectory, { recursive: true });
   mkdirSync(stateDirectory, { recursive: true });
-  for (const [name, script] of [["systemctl", systemctlScript], ["loginctl", loginctlScript], ["launchctl", launchctlScript]] as const) {
+  for (const [name, script] of [["systemctl", systemctlScript], ["journalctl", journalctlScript], ["loginctl", loginctlScript], ["launchctl", launchctlScript]] as const) {
     writeFileSync(join(binDirectory, name), script);
     chmodSync(join(binDirectory, name), 0o755);
   }

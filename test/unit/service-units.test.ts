@@ -12,6 +12,7 @@ import { ConfigError } from "../../src/config.ts";
 import { renderLaunchdPlist } from "../../src/service/render-launchd-plist.ts";
 import { quoteSystemdWord, renderSystemdUnit } from "../../src/service/render-systemd-unit.ts";
 import { buildServiceDefinition, type ServiceDefinition } from "../../src/service/service-definition.ts";
+import { resolveServiceLayout, UnsupportedPlatformError } from "../../src/service/service-layout.ts";
 
 let temp: string;
 let binary: string;
@@ -169,5 +170,28 @@ describe("launchd plist", () => {
     const argv = (plist.parse(text) as { ProgramArguments: string[] }).ProgramArguments;
     const result = Bun.spawnSync(argv, { env: { PATH: "/usr/bin:/bin" } });
     expect(result.stdout.toString()).toBe("sk-3 with space");
+  });
+});
+
+describe("resolveServiceLayout", () => {
+  test("Linux: a systemd user unit under XDG_CONFIG_HOME", () => {
+    expect(resolveServiceLayout({ HOME: "/home/me", XDG_CONFIG_HOME: "/home/me/.cfg" }, "linux")).toMatchObject({
+      manager: "systemd",
+      unitPath: "/home/me/.cfg/systemd/user/agent-relay.service",
+      environmentFilePath: "/home/me/.cfg/agent-relay/service.env",
+    });
+  });
+
+  test("macOS: a LaunchAgent with its log under ~/Library/Logs", () => {
+    expect(resolveServiceLayout({ HOME: "/Users/me" }, "darwin")).toMatchObject({
+      manager: "launchd",
+      unitPath: "/Users/me/Library/LaunchAgents/dev.agent-relay.plist",
+      logPath: "/Users/me/Library/Logs/agent-relay/agent-relay.log",
+    });
+  });
+
+  test("Windows: says what to do instead", () => {
+    expect(() => resolveServiceLayout({ HOME: "C:\\Users\\me" }, "win32")).toThrow(UnsupportedPlatformError);
+    expect(() => resolveServiceLayout({ HOME: "C:\\Users\\me" }, "win32")).toThrow("Task Scheduler");
   });
 });
