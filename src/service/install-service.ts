@@ -101,7 +101,11 @@ export async function installService(context: ServiceContext, options: InstallSe
   const exportLines = Object.entries(baseUrlExports(definition.url)).map(([name, value]) => `  export ${name}=${value}`);
 
   if (!options.start) {
-    context.write(`not started (--no-start); start it with: agent-relay service start\n`);
+    context.write(
+      updating
+        ? "not restarted (--no-start); a running service keeps its old settings until: agent-relay service restart\n"
+        : "not started (--no-start); start it with: agent-relay service start\n",
+    );
     context.write(`then point clients at it:\n${exportLines.join("\n")}\n`);
     return 0;
   }
