@@ -16,7 +16,7 @@ import { RouterBackend } from "./router/router-backend.ts";
 import { RelayMetrics } from "./server/metrics.ts";
 import { ResponseStore } from "./store/response-store.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
-import { version } from "./version.ts";
+import { version, versionLine } from "./version.ts";
 
 export interface RunningRelay {
   url: string;
@@ -106,6 +106,10 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "service") {
+    const { runServiceCli } = await import("./service/run-service-cli.ts");
+    process.exit(await runServiceCli(process.argv.slice(3)));
+  }
   let command;
   try {
     command = parseCommand(process.argv.slice(2), process.env);
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
     return;
   }
   if (command.kind === "version") {
-    process.stdout.write(`agent-relay ${version}\n`);
+    process.stdout.write(`${versionLine()}\n`);
     return;
   }
   if (command.kind === "config") {

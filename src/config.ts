@@ -71,7 +71,7 @@ export class ConfigError extends Error {}
 
 type OptionKind = "string" | "integer" | "duration" | "boolean" | "list";
 
-interface OptionSpec {
+export interface OptionSpec {
   key: keyof RelayConfig;
   flag: string;
   kind: OptionKind;
@@ -83,7 +83,8 @@ interface OptionSpec {
   max?: number;
 }
 
-const optionSpecs: OptionSpec[] = [
+/** The option table: one row per `serve` option (also read by `service install` to tell flags from values). */
+export const optionSpecs: readonly OptionSpec[] = [
   { key: "host", flag: "host", kind: "string", placeholder: "HOST", defaultText: "127.0.0.1", help: "Interface to listen on. Anything but loopback requires --api-key." },
   { key: "port", flag: "port", kind: "integer", placeholder: "PORT", defaultText: "18082", min: 0, max: 65535, help: "Port to listen on (0 picks a free one)." },
   { key: "apiKey", flag: "api-key", kind: "string", placeholder: "KEY", defaultText: "none", help: "Key clients must send as 'Authorization: Bearer KEY' or 'x-api-key: KEY'." },
@@ -279,6 +280,7 @@ export function helpText(version: string): string {
     "Usage: agent-relay [serve] [options]",
     "       agent-relay config check [PATH]    validate a routing file without starting",
     "       agent-relay config show            print the effective routes (secrets masked)",
+    "       agent-relay service install [options] | uninstall | start | stop | restart | status | logs [-f] | print",
     "       agent-relay --version | --help",
     "",
     "Options:",

@@ -13,6 +13,8 @@ import { startFakeUpstream, type FakeUpstream } from "../support/fake-anthropic-
 import { projectRoot, realClaudeBin } from "../support/test-relay.ts";
 
 const version = "9.8.7-compiled-test";
+const commit = "0123456789ab";
+const date = "2026-12-01T10:20:30Z";
 const startupTimeoutMs = 60_000;
 // Hook and test timeouts are explicit because Bun 1.4.5 ignores `timeout` in bunfig.toml's [test] (the default is 5 s).
 
@@ -46,7 +48,7 @@ function readUntilListening(child: NonNullable<typeof relay>): Promise<string> {
 
 beforeAll(async () => {
   temp = mkdtempSync(join(tmpdir(), "agent-relay-compiled-"));
-  const built = await compileRelay({ outfile: join(temp, "bin", process.platform === "win32" ? "agent-relay.exe" : "agent-relay"), version });
+  const built = await compileRelay({ outfile: join(temp, "bin", process.platform === "win32" ? "agent-relay.exe" : "agent-relay"), version, commit, date });
   binary = built.outfile;
 
   upstream = startFakeUpstream();
@@ -94,10 +96,20 @@ afterAll(async () => {
 }, 30_000);
 
 describe("compiled agent-relay binary", () => {
-  test("--version prints the version injected at build time", () => {
+  test("--version prints the version, commit and build date injected at build time", () => {
     const result = Bun.spawnSync([binary, "--version"], { cwd: join(temp, "cwd"), env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
-    expect(result.stdout.toString()).toBe(`agent-relay ${version}\n`);
+    expect(result.stdout.toString()).toBe(`agent-relay ${version} (commit ${commit}, built ${date})\n`);
     expect(result.exitCode).toBe(0);
+  });
+
+  test("service print runs the binary itself (not bun) with the given options", () => {
+    const home = join(temp, "service-home");
+    mkdirSync(home, { recursive: true });
+    const result = Bun.spawnSync([binary, "service", "print", "--port", "18090"], { cwd: join(temp, "cwd"), env: { HOME: home, PATH: "/usr/bin:/bin" } });
+    expect(result.exitCode).toBe(0);
+    const text = result.stdout.toString();
+    if (process.platform === "darwin") expect(text).toContain(`<string>${binary}</string>\n      <string>serve</string>\n      <string>--port=18090</string>`);
+    else expect(text).toContain(`ExecStart="${binary}" "serve" "--port=18090"\n`);
   });
 
   test("ignores the .env in its working directory and starts", () => {
