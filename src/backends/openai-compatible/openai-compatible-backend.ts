@@ -1,0 +1,137 @@
+/**
+ * The backend for OpenAI-compatible Chat Completions upstreams (OpenAI, OpenRouter, Azure OpenAI, Ollama,
+ * LM Studio, DeepSeek, xAI, Gemini's OpenAI endpoint): the neutral request goes out as one streamed Chat
+ * Completions request, and its chunks come back as neutral events, so every client protocol reaches it.
+ */
+import type { BackendContext, BackendHealth, RelayBackend, RelayModel } from "../../core/relay-backend.ts";
+import { RelayError } from "../../core/relay-error.ts";
+import type { RelayEvent } from "../../core/relay-event.ts";
+import type { RelayRequest } from "../../core/relay-request.ts";
+import type { Logger } from "../../util/logger.ts";
+import { buildOpenAIChatRequest, estimateInputTokens, type BuiltOpenAIChatRequest } from "./build-openai-chat-request.ts";
+import { mapOpenAIChatCompletion } from "./map-openai-chat-completion.ts";
+import { mapOpenAIChatStream } from "./map-openai-chat-stream.ts";
+import { mapOpenAIUpstreamError } from "./map-openai-upstream-error.ts";
+import { OpenAIModelCatalog } from "./openai-model-catalog.ts";
+import type { OpenAIChatCompletion } from "./openai-chat-wire.ts";
+import { detectOpenAIDialect, requiresMaxCompletionTokens, type OpenAICompatibleOptions, type OpenAIDialect } from "./openai-compatible-options.ts";
+import { OpenAIUpstreamClient, type UpstreamCall } from "./openai-upstream-client.ts";
+import { readSseData } from "./read-sse-data.ts";
+
+let responseCounter = 0;
+
+export class OpenAICompatibleBackend implements RelayBackend {
+  readonly name: string;
+  private readonly dialect: OpenAIDialect;
+  private readonly client: OpenAIUpstreamClient;
+  private readonly catalog: OpenAIModelCatalog;
+  /** Models whose upstream refused max_tokens: they get max_completion_tokens from then on. */
+  private readonly maxCompletionTokensModels = new Set<string>();
+  private readonly running = new Set<AbortController>();
+  private closing = false;
+
+  constructor(
+    private readonly options: OpenAICompatibleOptions,
+    private readonly log: Logger,
+  ) {
+    this.name = options.name;
+    this.dialect = detectOpenAIDialect(options);
+    this.client = new OpenAIUpstreamClient(options);
+    this.catalog = new OpenAIModelCatalog(() => this.client.fetchModelList(), options.models);
+  }
+
+  /** Reads the provider's /models; never fails (an unreachable provider is reported by health()). */
+  async start(): Promise<void> {
+    await this.catalog.refresh();
+    const status = this.catalog.status;
+    if (status.state === "unavailable") this.log.warn("provider models unavailable", { provider: this.name, reason: status.reason });
+    else this.log.info("provider models loaded", { provider: this.name, models: this.catalog.list().length });
+  }
+
+  async *stream(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
+    if (this.closing) throw new RelayError("unavailable", "The relay is shutting down.");
+    await this.catalog.ready();
+    const model = request.model;
+    const cancel = new AbortController();
+    const onClientGone = () => cancel.abort(context.signal.reason);
+    if (context.signal.aborted) onClientGone();
+    context.signal.addEventListener("abort", onClientGone, { once: true });
+    this.running.add(cancel);
+    let call: UpstreamCall | undefined;
+    try {
+      let built = this.build(request, model, requiresMaxCompletionTokens(model) || this.maxCompletionTokensModels.has(model));
+      for (const warning of built.warnings) context.log.warn("request parameter not honoured", { provider: this.name, parameter: warning.parameter, reason: warning.message });
+      call = await this.client.post("chat/completions", built.body, cancel.signal);
+      if (call.response.status === 400 && built.body.max_tokens !== undefined) {
+        const text = await call.response.text();
+        call.close();
+        if (!rejectsMaxTokens(text)) throw this.upstreamError(call.response, text);
+        // Learned once per model: later requests send max_completion_tokens directly.
+        this.maxCompletionTokensModels.add(model);
+        context.log.info("provider wants max_completion_tokens; re-sending", { provider: this.name, model });
+        built = this.build(request, model, true);
+        call = await this.client.post("chat/completions", built.body, cancel.signal);
+      }
+      if (!call.response.ok) throw this.upstreamError(call.response, await call.response.text());
+      const streamContext = { providerName: this.name, model, responseId: `chatcmpl-relay-${++responseCounter}` };
+      const contentType = call.response.headers.get("content-type") ?? "";
+      if (contentType.includes("application/json")) {
+        yield* mapOpenAIChatCompletion((await call.response.json()) as OpenAIChatCompletion, streamContext);
+        return;
+      }
+      let sawUsage = false;
+      for await (const event of mapOpenAIChatStream(readSseData(call.body()), streamContext)) {
+        if (event.type === "finish") {
+          sawUsage = event.usage.inputTokens + event.usage.outputTokens + event.usage.cacheReadInputTokens > 0;
+          if (!sawUsage) context.log.warn("provider reported no usage", { provider: this.name, model });
+        }
+        yield event;
+      }
+    } finally {
+      call?.close();
+      context.signal.removeEventListener("abort", onClientGone);
+      this.running.delete(cancel);
+    }
+  }
+
+  health(): BackendHealth {
+    const status = this.catalog.status;
+    const details = { type: "openai", base_url: this.client.displayUrlOf("chat/completions").replace(/\/chat\/completions$/, ""), models: this.catalog.list().length };
+    if (status.state === "unavailable") return { ok: false, reason: status.reason, details };
+    return { ok: true, details };
+  }
+
+  async listModels(): Promise<RelayModel[]> {
+    return this.catalog.list().map((model) => ({ id: model.id, displayName: model.displayName }));
+  }
+
+  /** An estimate: Chat Completions has no token-counting endpoint. */
+  async countTokens(request: RelayRequest): Promise<{ inputTokens: number; estimated: boolean }> {
+    const built = this.build(request, request.model, false);
+    return { inputTokens: estimateInputTokens(built.body.messages, request), estimated: true };
+  }
+
+  load() {
+    return { active: this.running.size, queued: 0, processes: 0, held: 0, live: 0, warm: 0 };
+  }
+
+  async shutdown(graceMs: number): Promise<void> {
+    this.closing = true;
+    const deadline = Date.now() + graceMs;
+    while (this.running.size > 0 && Date.now() < deadline) await Bun.sleep(20);
+    for (const cancel of this.running) cancel.abort(new RelayError("unavailable", "The relay is shutting down."));
+  }
+
+  private build(request: RelayRequest, model: string, useMaxCompletionTokens: boolean): BuiltOpenAIChatRequest {
+    return buildOpenAIChatRequest({ request, model, options: this.options, dialect: this.dialect, limits: this.catalog.limitsOf(model), useMaxCompletionTokens });
+  }
+
+  private upstreamError(response: Response, body: string): RelayError {
+    return mapOpenAIUpstreamError({ providerName: this.name, status: response.status, body, retryAfter: response.headers.get("retry-after") });
+  }
+}
+
+/** OpenAI's 400 for reasoning models: "Unsupported parameter: 'max_tokens' ... Use 'max_completion_tokens' instead." */
+export function rejectsMaxTokens(body: string): boolean {
+  return /max_tokens/.test(body) && /(max_completion_tokens|unsupported|not supported)/i.test(body);
+}
