@@ -222,7 +222,7 @@ describe("openai backend against the fake upstream", () => {
       if (next.done || next.value.type === "text-delta") break;
     }
     client.abort(new RelayError("api_error", "client disconnected", { status: 499 }));
-    await Promise.race([iterator.next().catch(() => undefined), iterator.return?.()]);
+    await Promise.race([iterator.next().catch(() => undefined), iterator.return?.(undefined)]);
     await upstream.completionRequests()[0]!.aborted;
     expect(upstream.completionRequests()[0]!.wasAborted).toBe(true);
   });
