@@ -104,7 +104,7 @@ function dataFrame(data: unknown): Uint8Array {
   return encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
 }
 
-export function startFakeOpenAIUpstream(options: { port?: number } = {}): FakeOpenAIUpstream {
+export function startFakeOpenAIUpstream(options: { port?: number; /** Keep no record of requests (benchmarks). */ record?: boolean } = {}): FakeOpenAIUpstream {
   const queue: ScriptedOpenAIReply[] = [];
   let defaultReply: ScriptedOpenAIReply | ((body: any) => ScriptedOpenAIReply) = { kind: "text", chunks: ["Hello from ", "the fake OpenAI upstream!"] };
   let models: FakeOpenAIModel[] | null = [{ id: "gpt-test" }, { id: "gpt-test-mini" }];
@@ -147,7 +147,7 @@ export function startFakeOpenAIUpstream(options: { port?: number } = {}): FakeOp
         },
         { once: true },
       );
-      requests.push(record);
+      if (options.record !== false) requests.push(record);
 
       if (request.method === "GET" && url.pathname.endsWith("/models")) {
         record.completed = true;
