@@ -164,10 +164,31 @@ describe("parameters", () => {
     expect(build({ maxOutputTokens: 100 }, {}, { maxOutputTokens: 4096 }).body.max_tokens).toBe(100);
     const long = "x".repeat(4000);
     const clamped = build({ maxOutputTokens: 5000, messages: [{ role: "user", content: [{ type: "text", text: long }] }] }, {}, { contextWindow: 3000 });
-    expect(clamped.body.max_tokens).toBeLessThan(2000);
-    expect(clamped.body.max_tokens).toBeGreaterThan(1900);
+    expect(clamped.body.max_tokens).toBeLessThan(1900);
+    expect(clamped.body.max_tokens).toBeGreaterThan(1800);
     expect(clamped.warnings[0]?.parameter).toBe("max_tokens");
     expect(build({}).body.max_tokens).toBeUndefined();
+  });
+
+  test("seed and penalties pass through; n > 1 is a 400; what cannot be sent is a warning, not a silent drop", () => {
+    const built = build({
+      seed: 7,
+      frequencyPenalty: 0.5,
+      presencePenalty: -0.5,
+      logprobs: true,
+      metadata: { team: "a" },
+      serviceTier: "flex",
+      providerTools: [{ provider: "anthropic", type: "web_search_20250305", parameter: "tools.1", raw: {} }],
+      providerOptions: { openai: { logit_bias: { "50256": -100 }, "text.verbosity": "low", audio: { voice: "alloy" } } },
+    });
+    expect(built.body).toMatchObject({ seed: 7, frequency_penalty: 0.5, presence_penalty: -0.5, logit_bias: { "50256": -100 }, verbosity: "low" });
+    expect(built.body).not.toHaveProperty("metadata");
+    expect(built.body).not.toHaveProperty("audio");
+    expect(built.warnings.map((warning) => warning.parameter).sort()).toEqual(["audio", "logprobs", "metadata", "service_tier", "tools.1"]);
+    const openAI = build({ metadata: { team: "a" }, serviceTier: "flex" }, { baseUrl: "https://api.openai.com/v1" });
+    expect(openAI.body).toMatchObject({ metadata: { team: "a" }, service_tier: "flex" });
+    expect(() => build({ choiceCount: 2 })).toThrow("n = 2 is not supported");
+    expect(build({ choiceCount: 1 }).body).not.toHaveProperty("n");
   });
 
   test.each([

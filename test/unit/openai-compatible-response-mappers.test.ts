@@ -4,7 +4,6 @@ import { mapOpenAIChatStream } from "../../src/backends/openai-compatible/map-op
 import { mapOpenAIFinishReason } from "../../src/backends/openai-compatible/map-openai-finish-reason.ts";
 import { mapOpenAIUpstreamError, parseRetryAfter } from "../../src/backends/openai-compatible/map-openai-upstream-error.ts";
 import { mapOpenAIUsage } from "../../src/backends/openai-compatible/map-openai-usage.ts";
-import { readSseData } from "../../src/backends/openai-compatible/read-sse-data.ts";
 import { RelayError } from "../../src/core/relay-error.ts";
 import type { RelayEvent } from "../../src/core/relay-event.ts";
 
@@ -41,6 +40,9 @@ describe("mapOpenAIFinishReason", () => {
 describe("mapOpenAIUsage", () => {
   test("OpenAI: cached tokens are taken out of prompt_tokens", () => {
     expect(mapOpenAIUsage({ prompt_tokens: 1000, completion_tokens: 50, prompt_tokens_details: { cached_tokens: 800 } })).toEqual({ inputTokens: 200, outputTokens: 50, cacheCreationInputTokens: 0, cacheReadInputTokens: 800 });
+  });
+  test("reasoning tokens from completion_tokens_details, included in the output tokens", () => {
+    expect(mapOpenAIUsage({ prompt_tokens: 10, completion_tokens: 50, completion_tokens_details: { reasoning_tokens: 40 } })).toEqual({ inputTokens: 10, outputTokens: 50, reasoningTokens: 40, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 });
   });
   test("DeepSeek: prompt_cache_hit_tokens are cache reads", () => {
     expect(mapOpenAIUsage({ prompt_tokens: 300, completion_tokens: 5, prompt_cache_hit_tokens: 256, prompt_cache_miss_tokens: 44 })).toEqual({ inputTokens: 44, outputTokens: 5, cacheCreationInputTokens: 0, cacheReadInputTokens: 256 });
@@ -139,31 +141,5 @@ describe("mapOpenAIUpstreamError", () => {
     expect(map(429, {}, "12").retryAfterSeconds).toBe(12);
     expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3);
     expect(parseRetryAfter("soon")).toBeUndefined();
-  });
-});
-
-describe("readSseData", () => {
-  const streamOf = (pieces: Array<string | Uint8Array>) =>
-    new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const piece of pieces) controller.enqueue(typeof piece === "string" ? new TextEncoder().encode(piece) : piece);
-        controller.close();
-      },
-    });
-  const read = async (pieces: Array<string | Uint8Array>) => {
-    const payloads: string[] = [];
-    for await (const payload of readSseData(streamOf(pieces))) payloads.push(payload);
-    return payloads;
-  };
-  const euro = new TextEncoder().encode("data: €\n\n");
-  test.each([
-    ["split inside a multi-byte character", [euro.slice(0, 7), euro.slice(7)], ["€"]],
-    ["\\r\\n split across chunks", ["data: a\r", "\n\r\n", "data: b\r\n\r\n"], ["a", "b"]],
-    ["no trailing newline", ["data: a\n\ndata: [DONE]"], ["a", "[DONE]"]],
-    ["comments and event names skipped", [": keepalive\n\nevent: x\ndata: a\n\n"], ["a"]],
-    ["multi-line data joined", ["data: a\ndata: b\n\n"], ["a\nb"]],
-    ["data without a space", ["data:{}\n\n"], ["{}"]],
-  ])("%s", async (_name, pieces, expected) => {
-    expect(await read(pieces as Array<string | Uint8Array>)).toEqual(expected);
   });
 });

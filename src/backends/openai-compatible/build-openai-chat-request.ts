@@ -1,4 +1,5 @@
 /** The neutral request -> a Chat Completions request body for one provider: parameters, tools, limits, reasoning. */
+import { estimateRelayInputTokens } from "../../core/estimate-relay-input-tokens.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import type { RelayRequest, RelayResponseFormat, RelayToolChoice, RelayWarning } from "../../core/relay-request.ts";
 import { compactSystemPrompt } from "./compact-system-prompt.ts";
@@ -45,6 +46,16 @@ export function buildOpenAIChatRequest(input: BuildOpenAIChatRequestInput): Buil
   }
   if (request.stopSequences && request.stopSequences.length > 0) body.stop = request.stopSequences;
   if (request.userId !== undefined) body.user = request.userId;
+  if (request.seed !== undefined) body.seed = request.seed;
+  if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
+  if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
+  if (request.choiceCount !== undefined && request.choiceCount > 1) {
+    // The neutral event stream carries one answer; several choices cannot reach the client.
+    throw new RelayError("invalid_request", `n = ${request.choiceCount} is not supported: the relay returns one choice per request.`, { param: "n" });
+  }
+  if (request.logprobs) warnings.push({ parameter: "logprobs", message: "log probabilities are not carried through the relay" });
+  for (const tool of request.providerTools ?? []) warnings.push({ parameter: tool.parameter, message: `the ${tool.provider} server tool "${tool.type}" cannot run at provider "${options.name}" and was not sent` });
+  Object.assign(body, passThroughOptions(request, dialect, options.name, warnings));
   if (request.tools && request.tools.length > 0) {
     body.tools = request.tools.map((tool) => ({
       type: "function",
@@ -62,6 +73,29 @@ export function buildOpenAIChatRequest(input: BuildOpenAIChatRequestInput): Buil
     else body.reasoning_effort = effort;
   }
   return { body, warnings };
+}
+
+/** OpenAI Chat Completions parameters the client sent without a neutral form: passed on where the provider takes them. */
+const passedOpenAIOptions = new Set(["logit_bias", "prediction", "web_search_options", "store"]);
+
+function passThroughOptions(request: RelayRequest, dialect: OpenAIDialect, providerName: string, warnings: RelayWarning[]): Record<string, unknown> {
+  const passed: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(request.providerOptions?.openai ?? {})) {
+    if (passedOpenAIOptions.has(name)) passed[name] = value;
+    else if (name === "text.verbosity") passed.verbosity = value;
+    else warnings.push({ parameter: name, message: `not supported through provider "${providerName}"; it was not sent` });
+  }
+  for (const name of Object.keys(request.providerOptions?.anthropic ?? {})) warnings.push({ parameter: name, message: `an Anthropic parameter provider "${providerName}" does not take; it was not sent` });
+  // OpenAI's own API knows these; other compatible servers may refuse unknown fields.
+  if (request.metadata) {
+    if (dialect.openAI) passed.metadata = request.metadata;
+    else warnings.push({ parameter: "metadata", message: `provider "${providerName}" does not take metadata; it was not sent` });
+  }
+  if (request.serviceTier) {
+    if (dialect.openAI) passed.service_tier = request.serviceTier;
+    else warnings.push({ parameter: "service_tier", message: `provider "${providerName}" does not take service_tier; it was not sent` });
+  }
+  return passed;
 }
 
 function systemText(system: string | undefined, options: OpenAICompatibleOptions, warnings: RelayWarning[]): string | undefined {
@@ -123,14 +157,6 @@ export function reasoningEffortOf(request: Pick<RelayRequest, "effort" | "thinki
   return "high";
 }
 
-/** Rough size of the input: about four characters a token, the usual estimate for English and code. */
-export function estimateInputTokens(messages: OpenAIChatMessage[], request: Pick<RelayRequest, "tools">): number {
-  let characters = 0;
-  for (const message of messages) characters += JSON.stringify(message.content ?? "").length + ("tool_calls" in message && message.tool_calls ? JSON.stringify(message.tool_calls).length : 0);
-  if (request.tools) characters += JSON.stringify(request.tools).length;
-  return Math.ceil(characters / 4);
-}
-
 /**
  * The client's output limit, lowered to what the model can produce and to what is left of its context
  * after the input; never raised. An input that alone exceeds the context is the upstream's to refuse.
@@ -140,9 +166,15 @@ function clampOutputTokens(requested: number | undefined, limits: OpenAIModelLim
   let allowed = requested;
   if (limits?.maxOutputTokens !== undefined && limits.maxOutputTokens > 0) allowed = Math.min(allowed, limits.maxOutputTokens);
   if (limits?.contextWindow !== undefined) {
-    const room = limits.contextWindow - estimateInputTokens(messages, request);
+    const room = limits.contextWindow - estimateRelayInputTokens({ ...request, system: systemOf(messages) });
     if (room > 0) allowed = Math.min(allowed, room);
   }
   if (allowed < requested) warnings.push({ parameter: "max_tokens", message: `lowered from ${requested} to ${allowed}, the model's limit` });
   return allowed;
+}
+
+/** The system text as sent (compaction applied), for the input estimate. */
+function systemOf(messages: OpenAIChatMessage[]): string | undefined {
+  const first = messages[0];
+  return first?.role === "system" ? first.content : undefined;
 }

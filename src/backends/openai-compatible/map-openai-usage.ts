@@ -11,9 +11,11 @@ export function mapOpenAIUsage(usage: OpenAIChatUsage | null | undefined): Relay
   const cacheRead = usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens ?? 0;
   const cacheWrite = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
   const prompt = usage.prompt_tokens ?? (usage.prompt_cache_hit_tokens ?? 0) + (usage.prompt_cache_miss_tokens ?? 0);
+  const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens;
   return {
     inputTokens: Math.max(0, prompt - cacheRead - cacheWrite),
     outputTokens: usage.completion_tokens ?? 0,
+    ...(typeof reasoningTokens === "number" ? { reasoningTokens } : {}),
     cacheCreationInputTokens: cacheWrite,
     cacheReadInputTokens: cacheRead,
   };

@@ -3,12 +3,14 @@
  * LM Studio, DeepSeek, xAI, Gemini's OpenAI endpoint): the neutral request goes out as one streamed Chat
  * Completions request, and its chunks come back as neutral events, so every client protocol reaches it.
  */
-import type { BackendContext, BackendHealth, RelayBackend, RelayModel } from "../../core/relay-backend.ts";
+import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
+import { estimateRelayInputTokens } from "../../core/estimate-relay-input-tokens.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import type { RelayEvent } from "../../core/relay-event.ts";
 import type { RelayRequest } from "../../core/relay-request.ts";
+import { decodeSseStream } from "../../wire/sse-decoder.ts";
 import type { Logger } from "../../util/logger.ts";
-import { buildOpenAIChatRequest, estimateInputTokens, type BuiltOpenAIChatRequest } from "./build-openai-chat-request.ts";
+import { buildOpenAIChatRequest, type BuiltOpenAIChatRequest } from "./build-openai-chat-request.ts";
 import { mapOpenAIChatCompletion } from "./map-openai-chat-completion.ts";
 import { mapOpenAIChatStream } from "./map-openai-chat-stream.ts";
 import { mapOpenAIUpstreamError } from "./map-openai-upstream-error.ts";
@@ -16,7 +18,6 @@ import { OpenAIModelCatalog } from "./openai-model-catalog.ts";
 import type { OpenAIChatCompletion } from "./openai-chat-wire.ts";
 import { detectOpenAIDialect, requiresMaxCompletionTokens, type OpenAICompatibleOptions, type OpenAIDialect } from "./openai-compatible-options.ts";
 import { OpenAIUpstreamClient, type UpstreamCall } from "./openai-upstream-client.ts";
-import { readSseData } from "./read-sse-data.ts";
 
 let responseCounter = 0;
 
@@ -60,7 +61,6 @@ export class OpenAICompatibleBackend implements RelayBackend {
     let call: UpstreamCall | undefined;
     try {
       let built = this.build(request, model, requiresMaxCompletionTokens(model) || this.maxCompletionTokensModels.has(model));
-      for (const warning of built.warnings) context.log.warn("request parameter not honoured", { provider: this.name, parameter: warning.parameter, reason: warning.message });
       call = await this.client.post("chat/completions", built.body, cancel.signal);
       if (call.response.status === 400 && built.body.max_tokens !== undefined) {
         const text = await call.response.text();
@@ -75,17 +75,16 @@ export class OpenAICompatibleBackend implements RelayBackend {
       if (!call.response.ok) throw this.upstreamError(call.response, await call.response.text());
       const streamContext = { providerName: this.name, model, responseId: `chatcmpl-relay-${++responseCounter}` };
       const contentType = call.response.headers.get("content-type") ?? "";
-      if (contentType.includes("application/json")) {
-        yield* mapOpenAIChatCompletion((await call.response.json()) as OpenAIChatCompletion, streamContext);
-        return;
-      }
-      let sawUsage = false;
-      for await (const event of mapOpenAIChatStream(readSseData(call.body()), streamContext)) {
-        if (event.type === "finish") {
-          sawUsage = event.usage.inputTokens + event.usage.outputTokens + event.usage.cacheReadInputTokens > 0;
-          if (!sawUsage) context.log.warn("provider reported no usage", { provider: this.name, model });
+      const events = contentType.includes("application/json")
+        ? mapOpenAIChatCompletion((await call.response.json()) as OpenAIChatCompletion, streamContext)
+        : mapOpenAIChatStream(dataOf(call.body()), streamContext);
+      for await (const event of events) {
+        // What the provider could not honour goes out with the start of the answer, to the client's log line.
+        if (event.type === "stream-start") yield { ...event, warnings: [...(event.warnings ?? []), ...built.warnings] };
+        else yield event;
+        if (event.type === "finish" && event.usage.inputTokens + event.usage.outputTokens + event.usage.cacheReadInputTokens === 0) {
+          context.log.warn("provider reported no usage", { provider: this.name, model });
         }
-        yield event;
       }
     } finally {
       call?.close();
@@ -106,13 +105,12 @@ export class OpenAICompatibleBackend implements RelayBackend {
   }
 
   /** An estimate: Chat Completions has no token-counting endpoint. */
-  async countTokens(request: RelayRequest): Promise<{ inputTokens: number; estimated: boolean }> {
-    const built = this.build(request, request.model, false);
-    return { inputTokens: estimateInputTokens(built.body.messages, request), estimated: true };
+  async countTokens(request: RelayRequest): Promise<RelayTokenCount> {
+    return { inputTokens: estimateRelayInputTokens(request), estimated: true };
   }
 
-  load() {
-    return { active: this.running.size, queued: 0, processes: 0, held: 0, live: 0, warm: 0 };
+  load(): BackendLoad {
+    return { active: this.running.size, queued: 0 };
   }
 
   async shutdown(graceMs: number): Promise<void> {
@@ -134,4 +132,8 @@ export class OpenAICompatibleBackend implements RelayBackend {
 /** OpenAI's 400 for reasoning models: "Unsupported parameter: 'max_tokens' ... Use 'max_completion_tokens' instead." */
 export function rejectsMaxTokens(body: string): boolean {
   return /max_tokens/.test(body) && /(max_completion_tokens|unsupported|not supported)/i.test(body);
+}
+
+async function* dataOf(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  for await (const event of decodeSseStream(body)) yield event.data;
 }

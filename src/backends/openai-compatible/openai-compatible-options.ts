@@ -39,6 +39,8 @@ export interface OpenAICompatibleOptions {
 
 /** Wire differences between providers that speak the same protocol. */
 export interface OpenAIDialect {
+  /** OpenAI's own API (api.openai.com): takes metadata and service_tier. */
+  openAI: boolean;
   /** OpenRouter takes `reasoning: { effort }` instead of reasoning_effort, and accepts top_k. */
   openRouter: boolean;
   /** Azure: api-version query and api-key header. */
@@ -53,6 +55,7 @@ export function detectOpenAIDialect(options: OpenAICompatibleOptions): OpenAIDia
   const openRouter = host === "openrouter.ai" || host.endsWith(".openrouter.ai");
   const deepSeek = host === "api.deepseek.com" || host.endsWith(".deepseek.com");
   return {
+    openAI: host === "api.openai.com",
     openRouter,
     azure: options.apiVersion !== undefined,
     acceptsTopK: options.topK ?? openRouter,
