@@ -162,6 +162,28 @@ describe("openai backend against the fake upstream", () => {
     expect(bodies.map((body) => [body.max_tokens, body.max_completion_tokens])).toEqual([[64, undefined], [undefined, 64], [undefined, 64]]);
   });
 
+  test("a model without reasoning refuses reasoning_effort once; the request is re-sent without it, and later ones skip it", async () => {
+    const backend = await backendFor();
+    upstream.enqueue(
+      { kind: "error", status: 400, message: "Unrecognized request argument supplied: reasoning_effort", param: "reasoning_effort" },
+      { kind: "text", chunks: ["plain answer"] },
+      { kind: "text", chunks: ["again"] },
+    );
+    // Claude Code sends effort "high" with every request.
+    const events = await collect(backend.stream(request({ model: "gpt-4o", effort: "high" }), context()));
+    expect(events.find((event) => event.type === "stream-start")).toMatchObject({ warnings: [{ parameter: "reasoning_effort" }] });
+    await foldRelayEvents(backend.stream(request({ model: "gpt-4o", effort: "high" }), context()));
+    expect(upstream.completionRequests().map((recorded) => recorded.body.reasoning_effort)).toEqual(["high", undefined, undefined]);
+  });
+
+  test("a 400 about something else is the client's error, not re-sent", async () => {
+    const backend = await backendFor();
+    upstream.enqueue({ kind: "error", status: 400, message: "Invalid 'messages[0].content': string too long.", param: "messages" });
+    const error = await failureOf(collect(backend.stream(request({ maxOutputTokens: 10, effort: "low" }), context())));
+    expect([error.status, error.message]).toEqual([400, "Provider \"fake\": Invalid 'messages[0].content': string too long."]);
+    expect(upstream.completionRequests()).toHaveLength(1);
+  });
+
   test("Azure: api-version in the query and the key in the api-key header", async () => {
     const backend = await backendFor({ apiVersion: "2024-12-01-preview" });
     upstream.enqueue({ kind: "text", chunks: ["ok"] });

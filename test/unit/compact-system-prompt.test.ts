@@ -14,7 +14,7 @@ const system = request.system!;
 
 function buildWith(systemPrompt: OpenAICompatibleOptions["systemPrompt"]) {
   const options: OpenAICompatibleOptions = { name: "local", baseUrl: "http://127.0.0.1:11434/v1", systemPrompt };
-  return buildOpenAIChatRequest({ request, model: "qwen3:8b", options, dialect: detectOpenAIDialect(options), limits: undefined, useMaxCompletionTokens: false });
+  return buildOpenAIChatRequest({ request, model: "qwen3:8b", options, dialect: detectOpenAIDialect(options), limits: undefined, maxCompletionTokens: false });
 }
 
 describe("compactSystemPrompt on Claude Code's system prompt", () => {

@@ -9,7 +9,7 @@ const pdf = { kind: "base64" as const, mediaType: "application/pdf", data: "JVBE
 function build(overrides: Partial<RelayRequest> = {}, options: Partial<OpenAICompatibleOptions> = {}, limits?: { maxOutputTokens?: number; contextWindow?: number }) {
   const provider: OpenAICompatibleOptions = { name: "prov", baseUrl: "https://api.example.com/v1", ...options };
   const request: RelayRequest = { model: "m", messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }], stream: false, warnings: [], ...overrides };
-  return buildOpenAIChatRequest({ request, model: "m", options: provider, dialect: detectOpenAIDialect(provider), limits, useMaxCompletionTokens: false });
+  return buildOpenAIChatRequest({ request, model: "m", options: provider, dialect: detectOpenAIDialect(provider), limits, maxCompletionTokens: false });
 }
 
 describe("messages", () => {
@@ -189,6 +189,15 @@ describe("parameters", () => {
     expect(openAI.body).toMatchObject({ metadata: { team: "a" }, service_tier: "flex" });
     expect(() => build({ choiceCount: 2 })).toThrow("n = 2 is not supported");
     expect(build({ choiceCount: 1 }).body).not.toHaveProperty("n");
+  });
+
+  test("an end-user id longer than OpenAI's 64 characters (Claude Code's) is sent as its hash", () => {
+    expect(build({ userId: "u-1" }).body.user).toBe("u-1");
+    const long = JSON.stringify({ device_id: "f".repeat(64), account_uuid: "", session_id: "8b1d24de-daa4-4de3-8c6f-3648cc822421" });
+    const sent = build({ userId: long }).body.user!;
+    expect(sent).toHaveLength(64);
+    expect(sent).toBe(build({ userId: long }).body.user!);
+    expect(sent).not.toBe(build({ userId: long + "x" }).body.user!);
   });
 
   test.each([

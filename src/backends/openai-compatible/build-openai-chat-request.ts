@@ -1,4 +1,5 @@
 /** The neutral request -> a Chat Completions request body for one provider: parameters, tools, limits, reasoning. */
+import { createHash } from "node:crypto";
 import { estimateRelayInputTokens } from "../../core/estimate-relay-input-tokens.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import type { RelayRequest, RelayResponseFormat, RelayToolChoice, RelayWarning } from "../../core/relay-request.ts";
@@ -16,7 +17,9 @@ export interface BuildOpenAIChatRequestInput {
   /** The model's limits, when the routing file or /models reported them. */
   limits: OpenAIModelLimits | undefined;
   /** Send the output limit as max_completion_tokens (reasoning models, or learned from an upstream 400). */
-  useMaxCompletionTokens: boolean;
+  maxCompletionTokens: boolean;
+  /** Leave reasoning effort out (learned from an upstream 400: the model has no reasoning). */
+  omitReasoningEffort?: boolean;
 }
 
 export interface BuiltOpenAIChatRequest {
@@ -35,7 +38,7 @@ export function buildOpenAIChatRequest(input: BuildOpenAIChatRequestInput): Buil
   const body: OpenAIChatRequestBody = { model: input.model, messages, stream: true, stream_options: { include_usage: true } };
   const maxTokens = clampOutputTokens(request.maxOutputTokens, input.limits, messages, request, warnings);
   if (maxTokens !== undefined) {
-    if (input.useMaxCompletionTokens) body.max_completion_tokens = maxTokens;
+    if (input.maxCompletionTokens) body.max_completion_tokens = maxTokens;
     else body.max_tokens = maxTokens;
   }
   if (request.temperature !== undefined) body.temperature = request.temperature;
@@ -45,7 +48,7 @@ export function buildOpenAIChatRequest(input: BuildOpenAIChatRequestInput): Buil
     else warnings.push({ parameter: "top_k", message: `provider "${options.name}" does not accept top_k; it was not sent` });
   }
   if (request.stopSequences && request.stopSequences.length > 0) body.stop = request.stopSequences;
-  if (request.userId !== undefined) body.user = request.userId;
+  if (request.userId !== undefined) body.user = endUserIdOf(request.userId);
   if (request.seed !== undefined) body.seed = request.seed;
   if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
   if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
@@ -68,7 +71,8 @@ export function buildOpenAIChatRequest(input: BuildOpenAIChatRequestInput): Buil
   }
   if (request.responseFormat) body.response_format = toOpenAIResponseFormat(request.responseFormat);
   const effort = reasoningEffortOf(request);
-  if (effort) {
+  if (effort && input.omitReasoningEffort) warnings.push({ parameter: "reasoning_effort", message: `model "${input.model}" at provider "${options.name}" takes no reasoning effort; it was not sent` });
+  else if (effort) {
     if (dialect.openRouter) body.reasoning = { effort };
     else body.reasoning_effort = effort;
   }
@@ -177,4 +181,12 @@ function clampOutputTokens(requested: number | undefined, limits: OpenAIModelLim
 function systemOf(messages: OpenAIChatMessage[]): string | undefined {
   const first = messages[0];
   return first?.role === "system" ? first.content : undefined;
+}
+
+/**
+ * OpenAI refuses a `user` longer than 64 characters, and Claude Code's metadata.user_id is a JSON document
+ * of about 150; a longer id is sent as its SHA-256, which still tells end users apart.
+ */
+export function endUserIdOf(userId: string): string {
+  return userId.length <= 64 ? userId : createHash("sha256").update(userId).digest("hex");
 }

@@ -14,6 +14,7 @@ import { buildOpenAIChatRequest, type BuiltOpenAIChatRequest } from "./build-ope
 import { mapOpenAIChatCompletion } from "./map-openai-chat-completion.ts";
 import { mapOpenAIChatStream } from "./map-openai-chat-stream.ts";
 import { mapOpenAIUpstreamError } from "./map-openai-upstream-error.ts";
+import { refusedParameterOf, type ModelAdaptations } from "./learn-from-upstream-rejection.ts";
 import { OpenAIModelCatalog } from "./openai-model-catalog.ts";
 import type { OpenAIChatCompletion } from "./openai-chat-wire.ts";
 import { detectOpenAIDialect, requiresMaxCompletionTokens, type OpenAICompatibleOptions, type OpenAIDialect } from "./openai-compatible-options.ts";
@@ -26,8 +27,8 @@ export class OpenAICompatibleBackend implements RelayBackend {
   private readonly dialect: OpenAIDialect;
   private readonly client: OpenAIUpstreamClient;
   private readonly catalog: OpenAIModelCatalog;
-  /** Models whose upstream refused max_tokens: they get max_completion_tokens from then on. */
-  private readonly maxCompletionTokensModels = new Set<string>();
+  /** What each model's provider refused so far (max_tokens, reasoning_effort), so it is not sent again. */
+  private readonly adaptations = new Map<string, ModelAdaptations>();
   private readonly running = new Set<AbortController>();
   private closing = false;
 
@@ -60,16 +61,20 @@ export class OpenAICompatibleBackend implements RelayBackend {
     this.running.add(cancel);
     let call: UpstreamCall | undefined;
     try {
-      let built = this.build(request, model, requiresMaxCompletionTokens(model) || this.maxCompletionTokensModels.has(model));
+      const adaptations = this.adaptationsOf(model);
+      let built = this.build(request, model, adaptations);
       call = await this.client.post("chat/completions", built.body, cancel.signal);
-      if (call.response.status === 400 && built.body.max_tokens !== undefined) {
+      // At most one re-send per parameter the model refuses (max_tokens, reasoning_effort).
+      while (call.response.status === 400) {
         const text = await call.response.text();
         call.close();
-        if (!rejectsMaxTokens(text)) throw this.upstreamError(call.response, text);
-        // Learned once per model: later requests send max_completion_tokens directly.
-        this.maxCompletionTokensModels.add(model);
-        context.log.info("provider wants max_completion_tokens; re-sending", { provider: this.name, model });
-        built = this.build(request, model, true);
+        const refused = refusedParameterOf(text, { maxTokens: built.body.max_tokens !== undefined, reasoningEffort: built.body.reasoning_effort !== undefined || built.body.reasoning !== undefined });
+        if (refused === undefined) throw this.upstreamError(call.response, text);
+        if (refused === "max_tokens") adaptations.maxCompletionTokens = true;
+        else adaptations.omitReasoningEffort = true;
+        this.adaptations.set(model, adaptations);
+        context.log.info("provider refused a parameter; re-sending without it", { provider: this.name, model, parameter: refused });
+        built = this.build(request, model, adaptations);
         call = await this.client.post("chat/completions", built.body, cancel.signal);
       }
       if (!call.response.ok) throw this.upstreamError(call.response, await call.response.text());
@@ -120,18 +125,18 @@ export class OpenAICompatibleBackend implements RelayBackend {
     for (const cancel of this.running) cancel.abort(new RelayError("unavailable", "The relay is shutting down."));
   }
 
-  private build(request: RelayRequest, model: string, useMaxCompletionTokens: boolean): BuiltOpenAIChatRequest {
-    return buildOpenAIChatRequest({ request, model, options: this.options, dialect: this.dialect, limits: this.catalog.limitsOf(model), useMaxCompletionTokens });
+  private adaptationsOf(model: string): ModelAdaptations {
+    const learned = this.adaptations.get(model);
+    return { maxCompletionTokens: learned?.maxCompletionTokens ?? requiresMaxCompletionTokens(model), omitReasoningEffort: learned?.omitReasoningEffort ?? false };
+  }
+
+  private build(request: RelayRequest, model: string, adaptations: ModelAdaptations): BuiltOpenAIChatRequest {
+    return buildOpenAIChatRequest({ request, model, options: this.options, dialect: this.dialect, limits: this.catalog.limitsOf(model), ...adaptations });
   }
 
   private upstreamError(response: Response, body: string): RelayError {
     return mapOpenAIUpstreamError({ providerName: this.name, status: response.status, body, retryAfter: response.headers.get("retry-after") });
   }
-}
-
-/** OpenAI's 400 for reasoning models: "Unsupported parameter: 'max_tokens' ... Use 'max_completion_tokens' instead." */
-export function rejectsMaxTokens(body: string): boolean {
-  return /max_tokens/.test(body) && /(max_completion_tokens|unsupported|not supported)/i.test(body);
 }
 
 async function* dataOf(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
