@@ -28,6 +28,9 @@ providers:
     type: openai
     base_url: ${secondary.url}
     api_key: sk-secondary
+  offline:
+    type: openai
+    base_url: http://127.0.0.1:9/v1
 models:
   chain: [primary/gpt-test, secondary/gpt-test-mini]
   "claude-*": primary/gpt-test
@@ -92,6 +95,35 @@ describe("OpenAI SDK, Chat Completions", () => {
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(error.status).toBe(502);
     expect(error.message).toContain('Provider "primary" rejected the relay\'s API key');
+  });
+});
+
+describe("providers in /v1/models and /health", () => {
+  test("each provider's models are listed from its /models; one that cannot be reached is unavailable, not fatal", async () => {
+    const models = await openai.models.list();
+    const ids = models.data.map((model) => model.id);
+    expect(ids).toEqual(expect.arrayContaining(["chain", "gpt-test", "gpt-test-mini", "secondary/gpt-test"]));
+    const health = (await (await fetch(`${relay.url}/health`)).json()) as { providers: Record<string, { ok: boolean; reason?: string }> };
+    expect(health.providers.primary).toMatchObject({ ok: true });
+    expect(health.providers.offline).toMatchObject({ ok: false });
+    expect(health.providers.offline!.reason).toContain('Provider "offline" cannot be reached at http://127.0.0.1:9/v1/models');
+  });
+
+  test("a client that hangs up closes the upstream request at once", async () => {
+    primary.enqueue({ kind: "stall", chunks: ["thinking about it"] });
+    const client = new AbortController();
+    const response = await fetch(`${relay.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer client-key" },
+      body: JSON.stringify({ model: "gpt-test", stream: true, messages: [{ role: "user", content: "hi" }] }),
+      signal: client.signal,
+    });
+    const reader = response.body!.getReader();
+    let seen = "";
+    while (!seen.includes("thinking about it")) seen += new TextDecoder().decode((await reader.read()).value);
+    client.abort();
+    await primary.completionRequests()[0]!.aborted;
+    expect(primary.completionRequests()[0]!.wasAborted).toBe(true);
   });
 });
 

@@ -106,7 +106,7 @@ export class OpenAICompatibleBackend implements RelayBackend {
   }
 
   async listModels(): Promise<RelayModel[]> {
-    return this.catalog.list().map((model) => ({ id: model.id, displayName: model.displayName }));
+    return this.catalog.list().map((model) => ({ id: model.id, displayName: model.displayName, ...model.limits }));
   }
 
   /** An estimate: Chat Completions has no token-counting endpoint. */
