@@ -2,12 +2,13 @@
  * One factory per provider type of the routing file: the only place that knows which backend class serves
  * which `type:`. A new backend is one folder plus one entry here.
  */
-import { ConfigError, type RelayConfig } from "../config.ts";
+import type { RelayConfig } from "../config.ts";
 import type { ProviderConfig } from "../config/routing-config.ts";
 import type { RelayBackend } from "../core/relay-backend.ts";
 import type { RelayMetrics } from "../server/metrics.ts";
 import type { Logger } from "../util/logger.ts";
 import { createClaudeCliProvider } from "./claude/create-claude-cli-provider.ts";
+import { createOpenAICompatibleProvider } from "./openai-compatible/create-openai-compatible-provider.ts";
 
 /** What every factory may use besides its own provider's settings. */
 export interface ProviderFactoryContext {
@@ -25,10 +26,7 @@ type ProviderFactories = { [Type in ProviderConfig["type"]]: ProviderFactory<Ext
 
 export const providerFactories: ProviderFactories = {
   "claude-cli": createClaudeCliProvider,
-  // The OpenAI-compatible backend (src/backends/openai-compatible/) registers its factory here.
-  openai: (provider) => {
-    throw new ConfigError(`provider "${provider.name}": type openai is not available in this build`);
-  },
+  openai: createOpenAICompatibleProvider,
 };
 
 /** The backend for one configured provider. */

@@ -142,7 +142,7 @@ function parseProviders(value: unknown, problems: Problems): Map<string, Provide
   return providers;
 }
 
-const openAIProviderKeys = ["type", "base_url", "api_key", "headers", "api_version", "models", "pdf", "system_prompt", "timeout"];
+const openAIProviderKeys = ["type", "base_url", "api_key", "headers", "api_version", "models", "pdf", "system_prompt", "timeout", "top_k", "reasoning_content"];
 
 function parseOpenAIProvider(name: string, fields: Mapping, problems: Problems): OpenAIProviderConfig {
   const keys = ["providers", name];
@@ -175,7 +175,16 @@ function parseOpenAIProvider(name: string, fields: Mapping, problems: Problems):
     pdf: pdf === "text" ? "text" : "file",
     systemPrompt: parseSystemPrompt(fields.system_prompt, keys, problems),
     timeoutMs: parseTimeout(fields.timeout, keys, problems),
+    topK: optionalBoolean(fields.top_k, [...keys, "top_k"], problems),
+    reasoningContent: optionalBoolean(fields.reasoning_content, [...keys, "reasoning_content"], problems),
   };
+}
+
+function optionalBoolean(value: unknown, keys: string[], problems: Problems): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "boolean") return value;
+  problems.at(keys, "must be true or false");
+  return undefined;
 }
 
 function positiveInteger(value: unknown, keys: string[], problems: Problems): number | undefined {

@@ -41,6 +41,10 @@ export interface OpenAIProviderConfig {
   systemPrompt?: { maxTokens?: number; compact: boolean };
   /** A request fails when the upstream sends nothing for this long (ms). */
   timeoutMs: number;
+  /** Whether the provider accepts top_k (`top_k:`; default: OpenRouter yes, others no). */
+  topK?: boolean;
+  /** Send the reasoning of tool-calling turns back as reasoning_content (`reasoning_content:`; default: DeepSeek yes). */
+  reasoningContent?: boolean;
 }
 
 export type ProviderConfig = ClaudeCliProviderConfig | OpenAIProviderConfig;

@@ -1,0 +1,175 @@
+/**
+ * Chat Completions stream chunks -> neutral events: text and reasoning deltas as they arrive, tool calls
+ * tracked by their index (several in parallel), finish with the real finish_reason and usage. The usage
+ * chunk (stream_options.include_usage) comes after the finish_reason chunk, so finish waits for the end.
+ */
+import { incompleteResponseError, RelayError } from "../../core/relay-error.ts";
+import type { RelayEvent } from "../../core/relay-event.ts";
+import { emptyUsage } from "../../core/relay-event.ts";
+import { mapOpenAIFinishReason } from "./map-openai-finish-reason.ts";
+import { mapOpenAIStreamError } from "./map-openai-upstream-error.ts";
+import { mapOpenAIUsage } from "./map-openai-usage.ts";
+import type { OpenAIChatChunk, OpenAIChatToolCallDelta, OpenAIChatUsage } from "./openai-chat-wire.ts";
+
+export interface OpenAIChatStreamContext {
+  /** The provider's name, for errors. */
+  providerName: string;
+  /** The model requested, until the upstream names its own. */
+  model: string;
+  /** Used when the upstream sends no id. */
+  responseId: string;
+}
+
+interface ToolCallState {
+  id: string;
+  name: string;
+  arguments: string;
+  /** Arguments that arrived before the tool's name. */
+  pending: string;
+  started: boolean;
+  ended: boolean;
+}
+
+/** Maps the data payloads of an SSE stream ("[DONE]" included) to neutral events. */
+export async function* mapOpenAIChatStream(payloads: AsyncIterable<string>, context: OpenAIChatStreamContext): AsyncGenerator<RelayEvent> {
+  const state = new ChatStreamState(context);
+  for await (const payload of payloads) {
+    if (payload === "[DONE]") break;
+    let chunk: OpenAIChatChunk;
+    try {
+      chunk = JSON.parse(payload) as OpenAIChatChunk;
+    } catch {
+      throw new RelayError("api_error", `Provider "${context.providerName}" sent a stream chunk that is not JSON.`, { status: 502, detail: payload.slice(0, 500) });
+    }
+    yield* state.accept(chunk);
+  }
+  yield* state.finish();
+}
+
+/** The state of one streamed answer; `accept` each chunk, then `finish`. Also used for whole answers. */
+export class ChatStreamState {
+  private started = false;
+  private model: string;
+  private finishReason: string | null | undefined;
+  private usage: OpenAIChatUsage | undefined;
+  private open: { type: "text" | "reasoning"; id: string } | undefined;
+  private blockCount = 0;
+  private readonly calls = new Map<number, ToolCallState>();
+
+  constructor(private readonly context: OpenAIChatStreamContext) {
+    this.model = context.model;
+  }
+
+  *accept(chunk: OpenAIChatChunk): Generator<RelayEvent> {
+    if (chunk.error) throw mapOpenAIStreamError(chunk.error, this.context.providerName);
+    if (chunk.model) this.model = chunk.model;
+    if (!this.started) {
+      this.started = true;
+      yield { type: "stream-start", id: chunk.id || this.context.responseId, model: this.model, usage: emptyUsage };
+    }
+    if (chunk.usage) this.usage = chunk.usage;
+    // One choice only: the backend refuses n > 1.
+    const choice = chunk.choices?.find((candidate) => (candidate.index ?? 0) === 0);
+    if (!choice) return;
+    const delta = choice.delta ?? {};
+    // DeepSeek and vLLM name it reasoning_content, OpenRouter and Ollama reasoning; empty deltas carry nothing.
+    const reasoning = delta.reasoning_content ?? delta.reasoning;
+    if (typeof reasoning === "string" && reasoning !== "") yield* this.blockDelta("reasoning", reasoning);
+    if (typeof delta.content === "string" && delta.content !== "") yield* this.blockDelta("text", delta.content);
+    if (typeof delta.refusal === "string" && delta.refusal !== "") yield* this.blockDelta("text", delta.refusal);
+    for (const toolCall of delta.tool_calls ?? []) yield* this.toolCallDelta(toolCall);
+    if (choice.finish_reason) this.finishReason = choice.finish_reason;
+  }
+
+  *finish(): Generator<RelayEvent> {
+    if (!this.started || this.finishReason === undefined) throw incompleteResponseError();
+    yield* this.closeBlock();
+    for (const call of this.calls.values()) {
+      if (!call.started) throw new RelayError("api_error", `Provider "${this.context.providerName}" sent a tool call without a name.`, { status: 502 });
+      if (!call.ended) yield { type: "tool-input-end", id: call.id };
+    }
+    yield { type: "finish", finishReason: mapOpenAIFinishReason(this.finishReason), usage: mapOpenAIUsage(this.usage), model: this.model };
+  }
+
+  /** Whether the upstream reported usage; a missing one is worth a warning, not a failure. */
+  get reportedUsage(): boolean {
+    return this.usage !== undefined;
+  }
+
+  private *blockDelta(type: "text" | "reasoning", delta: string): Generator<RelayEvent> {
+    if (this.open?.type !== type) {
+      yield* this.closeBlock();
+      this.open = { type, id: `${type}-${this.blockCount++}` };
+      yield { type: type === "text" ? "text-start" : "reasoning-start", id: this.open.id };
+    }
+    yield { type: type === "text" ? "text-delta" : "reasoning-delta", id: this.open.id, delta };
+  }
+
+  private *closeBlock(): Generator<RelayEvent> {
+    if (!this.open) return;
+    yield { type: this.open.type === "text" ? "text-end" : "reasoning-end", id: this.open.id };
+    this.open = undefined;
+  }
+
+  private *toolCallDelta(delta: OpenAIChatToolCallDelta): Generator<RelayEvent> {
+    const index = this.indexOf(delta);
+    let call = this.calls.get(index);
+    if (!call) {
+      call = { id: delta.id || `call_${this.context.responseId}_${index}`, name: "", arguments: "", pending: "", started: false, ended: false };
+      this.calls.set(index, call);
+    }
+    if (delta.function?.name) call.name += delta.function.name;
+    const fragment = delta.function?.arguments ?? "";
+    if (!call.started && call.name) {
+      yield* this.closeBlock();
+      call.started = true;
+      yield { type: "tool-input-start", id: call.id, toolName: call.name };
+      if (call.pending) yield* this.argumentsDelta(call, call.pending);
+      call.pending = "";
+    }
+    if (!fragment) return;
+    if (call.started) yield* this.argumentsDelta(call, fragment);
+    else call.pending += fragment;
+  }
+
+  private *argumentsDelta(call: ToolCallState, fragment: string): Generator<RelayEvent> {
+    if (call.ended) {
+      if (fragment.trim() === "") return;
+      throw new RelayError("api_error", `Provider "${this.context.providerName}" sent more arguments for tool call ${call.id} after they were complete.`, { status: 502 });
+    }
+    call.arguments += fragment;
+    yield { type: "tool-input-delta", id: call.id, delta: fragment };
+    // Complete arguments close the call, so sequential calls render as sequential blocks.
+    if (isCompleteJson(call.arguments)) {
+      call.ended = true;
+      yield { type: "tool-input-end", id: call.id };
+    }
+  }
+
+  /**
+   * The call a fragment belongs to. Gemini's endpoint omits the index (and sends each call whole with its
+   * id); without an index, an id names the call, and a fragment without either belongs to the only call
+   * there is. Anything else would be a guess, which could bind arguments to the wrong call.
+   */
+  private indexOf(delta: OpenAIChatToolCallDelta): number {
+    if (typeof delta.index === "number") return delta.index;
+    if (delta.id) {
+      for (const [index, call] of this.calls) if (call.id === delta.id) return index;
+      return this.calls.size === 0 ? 0 : Math.max(...this.calls.keys()) + 1;
+    }
+    if (this.calls.size === 0) return 0;
+    if (this.calls.size === 1) return [...this.calls.keys()][0]!;
+    throw new RelayError("api_error", `Provider "${this.context.providerName}" sent a tool-call fragment without an index or id while ${this.calls.size} calls were open; the relay cannot tell which call it belongs to.`, { status: 502 });
+  }
+}
+
+function isCompleteJson(text: string): boolean {
+  const trimmed = text.trim();
+  if (!trimmed.endsWith("}") && !trimmed.endsWith("]")) return false;
+  try {
+    JSON.parse(trimmed);
+    return true;
+  } catch {
+    return false;
+  }
+}
