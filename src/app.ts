@@ -108,10 +108,8 @@ export function createApp(dependencies: AppDependencies) {
       uptime_seconds: Math.round((Date.now() - dependencies.startedAt.getTime()) / 1000),
       backend: { name: backend.name, ...backendHealth.details },
       requests: { active: load.active, queued: load.queued },
-      cli_processes: load.processes,
-      warm_processes: load.warm,
-      live_conversations: load.live,
-      held_tool_rounds: load.held,
+      // Backend-specific counts (the claude backend's cli_processes, warm_processes, live_conversations, held_tool_rounds).
+      ...load.details,
       agent_mode: config.agent,
     };
   };

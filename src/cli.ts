@@ -39,14 +39,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   const log = options.log ?? createLogger({ level: config.logLevel });
   const startedAt = new Date();
   let backend: ClaudeBackend | undefined;
-  const metrics = new RelayMetrics({
-    active: () => backend?.load().active ?? 0,
-    queued: () => backend?.load().queued ?? 0,
-    processes: () => backend?.load().processes ?? 0,
-    held: () => backend?.load().held ?? 0,
-    live: () => backend?.load().live ?? 0,
-    warm: () => backend?.load().warm ?? 0,
-  });
+  const metrics = new RelayMetrics(() => backend?.load() ?? { active: 0, queued: 0 });
   backend = new ClaudeBackend({
     claudeBin: config.claudeBin,
     workdir: config.workdir,

@@ -42,7 +42,7 @@ export interface ServeDependencies {
   disableIdleTimeout(request: Request): void;
 }
 
-const contentEvents = new Set<RelayEvent["type"]>(["text-delta", "reasoning-delta", "reasoning-signature", "tool-input-start", "finish"]);
+const contentEvents = new Set<RelayEvent["type"]>(["text-delta", "reasoning-delta", "tool-input-start", "finish"]);
 
 export async function serveRelayRequest(
   scope: RequestScope,

@@ -8,7 +8,8 @@
  */
 import { mkdir } from "node:fs/promises";
 import { conversationFingerprint, requestSettingsKey } from "../../core/conversation-fingerprint.ts";
-import type { BackendContext, BackendHealth, ProcessBackendObserver, RelayBackend, RelayModel } from "../../core/relay-backend.ts";
+import { estimateRelayInputTokens } from "../../core/estimate-relay-input-tokens.ts";
+import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import { addRelayUsage, emptyUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
 import type { RelayContentPart, RelayMessage, RelayRequest, RelayWarning } from "../../core/relay-request.ts";
@@ -21,6 +22,7 @@ import { ClientToolBridge, toMcpToolResult, type McpToolResult } from "./client-
 import { LiveConversations, type LiveConversation, type LiveEndReason } from "./live-conversations.ts";
 import { ClaudeOutputMapper } from "./map-claude-output.ts";
 import { listClaudeModels, probeClaudeBinary, type ClaudeBinaryStatus } from "./probe-claude.ts";
+import type { ProcessBackendObserver } from "./process-backend-observer.ts";
 import { WarmPool, type SpawnSpec } from "./warm-pool.ts";
 import { removeStaleClaudeSessions, writeClaudeSession, type ClaudeSessionFile } from "./write-claude-session.ts";
 
@@ -58,6 +60,9 @@ const fallbackModels: RelayModel[] = [
 ];
 
 const modelsCacheMs = 10 * 60_000;
+
+/** Tokens the CLI adds to every request: a billing line, an identity line and a date reminder. */
+const claudeCliPromptOverhead = 140;
 
 /** What a run needs released when it ends. */
 interface RunResources {
@@ -150,15 +155,22 @@ export class ClaudeBackend implements RelayBackend {
     this.processes.killAll();
   }
 
-  load() {
+  load(): BackendLoad {
     return {
       active: this.limiter.active,
       queued: this.limiter.queued,
-      processes: this.processes.size,
-      held: this.live.waitingForTools,
-      live: this.live.size,
-      warm: this.pool.size,
+      details: {
+        cli_processes: this.processes.size,
+        held_tool_rounds: this.live.waitingForTools,
+        live_conversations: this.live.size,
+        warm_processes: this.pool.size,
+      },
     };
+  }
+
+  /** The CLI has no token counter: a local estimate, plus what the CLI adds to every request. */
+  async countTokens(request: RelayRequest): Promise<RelayTokenCount> {
+    return { inputTokens: claudeCliPromptOverhead + estimateRelayInputTokens(request), estimated: true };
   }
 
   async listModels(): Promise<RelayModel[]> {
@@ -360,7 +372,7 @@ export class ClaudeBackend implements RelayBackend {
           settled = true;
           this.settleTurn(turn, answer, step.hold?.callIds ?? [], step.interrupt === true, context.log);
         }
-        for (const event of step.events) yield event;
+        for (const event of step.events) yield event.type === "stream-start" ? { ...event, warnings: invocation.warnings } : event;
         if (step.done) return;
       }
       if (context.signal.aborted) return;

@@ -1,5 +1,6 @@
 /** POST /v1/messages and /v1/messages/count_tokens (also without /v1; ?beta=true accepted). */
 import { Elysia } from "elysia";
+import { newId } from "../../util/new-id.ts";
 import { relayErrorHeaders } from "../../core/relay-error.ts";
 import type { AppDependencies } from "../../server/app-dependencies.ts";
 import { describeRequestError } from "../../server/describe-request-error.ts";
@@ -22,7 +23,7 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
     const context = getRequestContext(request, dependencies.log);
     const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim());
     const relayRequest = parseAnthropicMessagesRequest(body, betas);
-    const id = `msg_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+    const id = newId("msg_");
     const renderer: ProtocolRenderer = {
       renderResponse: (response) => renderAnthropicMessagesResponse(response, { id }),
       renderStream: (events) => renderAnthropicMessagesStream(events, { id, model: relayRequest.model }),
