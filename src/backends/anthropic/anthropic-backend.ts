@@ -15,7 +15,7 @@ import type { AnthropicProviderConfig } from "./anthropic-provider-config.ts";
 import { AnthropicUpstream } from "./anthropic-upstream.ts";
 import { observeAnthropicAnswer } from "./observe-anthropic-answer.ts";
 import { replaceJsonModel } from "./replace-json-model.ts";
-import { SseEventDecoder } from "./sse-event-decoder.ts";
+import { SseDecoder } from "../../wire/sse-decoder.ts";
 
 export class AnthropicBackend implements RelayBackend {
   private readonly upstream: AnthropicUpstream;
@@ -38,7 +38,7 @@ export class AnthropicBackend implements RelayBackend {
     try {
       const response = await this.upstream.post({ path: "/v1/messages", body: JSON.stringify(body), headers, signal: abort.signal });
       const mapper = new AnthropicStreamMapper({ provider: this.name, requestedModel: request.model });
-      const decoder = new SseEventDecoder();
+      const decoder = new SseDecoder();
       const reader = response.body!.getReader();
       let warned = false;
       const withWarnings = (events: RelayEvent[]) =>

@@ -6,7 +6,7 @@
 import { incompleteResponseError, RelayError, toRelayError } from "../../core/relay-error.ts";
 import type { RelayEvent } from "../../core/relay-event.ts";
 import { anthropicMessageAsStreamEvents, AnthropicStreamMapper } from "../anthropic-wire/map-anthropic-stream-events.ts";
-import { SseEventDecoder } from "./sse-event-decoder.ts";
+import { SseDecoder } from "../../wire/sse-decoder.ts";
 
 export interface AnthropicAnswerObserverOptions {
   /** True for an SSE stream, false for one JSON message. */
@@ -26,7 +26,7 @@ export interface AnthropicAnswerObserver {
 
 export function observeAnthropicAnswer(options: AnthropicAnswerObserverOptions): AnthropicAnswerObserver {
   const mapper = new AnthropicStreamMapper({ provider: options.provider, requestedModel: options.requestedModel });
-  const decoder = new SseEventDecoder();
+  const decoder = new SseDecoder();
   const jsonChunks: Uint8Array[] = [];
   let failure: RelayError | undefined;
   let settled = false;

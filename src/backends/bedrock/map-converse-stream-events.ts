@@ -4,6 +4,7 @@
  * `metadata` event, which carries the usage and comes after `messageStop`.
  */
 import type { RelayEvent, RelayFinishReason, RelayUsage } from "../../core/relay-event.ts";
+import { newId } from "../../util/new-id.ts";
 
 type BlockKind = "text" | "reasoning" | "tool";
 
