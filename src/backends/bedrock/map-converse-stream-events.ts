@@ -29,7 +29,7 @@ export function mapConverseStopReason(raw: string | null | undefined): RelayFini
 
 export class ConverseStreamMapper {
   private readonly blocks = new Map<number, { kind: BlockKind; id: string }>();
-  private readonly messageId = `msg_bedrock_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+  private readonly messageId = newId("msg_bedrock_");
   private stopReason: string | null = null;
   private usage: RelayUsage = { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
   private started = false;
