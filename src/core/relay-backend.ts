@@ -5,6 +5,7 @@
  */
 import type { Logger } from "../util/logger.ts";
 import type { RelayEvent } from "./relay-event.ts";
+import type { PassthroughContext, PassthroughRequest, PassthroughResponse } from "./relay-passthrough.ts";
 import type { RelayRequest } from "./relay-request.ts";
 
 /** What a backend needs to know about the request it serves. */
@@ -73,6 +74,11 @@ export interface RelayBackend {
   /** Counts the request's input tokens (Anthropic count_tokens). */
   countTokens(request: RelayRequest, context: BackendContext): Promise<RelayTokenCount>;
   load(): BackendLoad;
+  /**
+   * Forwards a request untranslated when this backend's upstream speaks the client's protocol (see
+   * relay-passthrough.ts); returns undefined when it does not, and the request goes through `stream`.
+   */
+  passthrough?(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse> | undefined;
   /** Refuses new work, lets running work end within the grace period, then releases everything it holds. */
   shutdown(graceMs: number): Promise<void>;
 }
