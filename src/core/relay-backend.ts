@@ -5,7 +5,7 @@
  */
 import type { Logger } from "../util/logger.ts";
 import type { RelayEvent } from "./relay-event.ts";
-import type { PassthroughContext, PassthroughRequest, PassthroughResponse } from "./relay-passthrough.ts";
+import type { PassthroughContext, PassthroughProtocol, PassthroughRequest, PassthroughResponse } from "./relay-passthrough.ts";
 import type { RelayRequest } from "./relay-request.ts";
 
 /** What a backend needs to know about the request it serves. */
@@ -75,10 +75,12 @@ export interface RelayBackend {
   countTokens(request: RelayRequest, context: BackendContext): Promise<RelayTokenCount>;
   load(): BackendLoad;
   /**
-   * Forwards a request untranslated when this backend's upstream speaks the client's protocol (see
-   * relay-passthrough.ts); returns undefined when it does not, and the request goes through `stream`.
+   * Whether `passthrough` forwards this protocol's requests for this model untranslated (see
+   * relay-passthrough.ts); when it does not, the request goes through `stream`. Decides without side effects.
    */
-  passthrough?(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse> | undefined;
+  supportsPassthrough?(protocol: PassthroughProtocol, model: string): boolean;
+  /** Forwards a request untranslated; only called when supportsPassthrough said yes. */
+  passthrough?(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse>;
   /** Refuses new work, lets running work end within the grace period, then releases everything it holds. */
   shutdown(graceMs: number): Promise<void>;
 }

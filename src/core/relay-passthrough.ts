@@ -7,7 +7,7 @@
  */
 import { RelayError, type RelayErrorOptions, type RelayErrorKind } from "./relay-error.ts";
 import type { BackendContext } from "./relay-backend.ts";
-import type { RelayEvent } from "./relay-event.ts";
+import type { RelayEvent, RelayRoute } from "./relay-event.ts";
 
 /** The client protocols a backend may forward untranslated. */
 export type PassthroughProtocol = "anthropic-messages" | "anthropic-count-tokens" | "openai-chat";
@@ -44,6 +44,8 @@ export interface PassthroughResponse {
    * the upstream reported inside it (an `error` event in a 200 stream) or with an incomplete-answer error.
    */
   completion: Promise<void>;
+  /** Where the request went (set by the router). */
+  route?: RelayRoute;
 }
 
 /**
@@ -62,6 +64,11 @@ export class PassthroughUpstreamError extends RelayError {
   }
 
   readonly upstreamResponse: { status: number; headers: Headers; body: Uint8Array } | undefined;
+
+  override withRoute(route: RelayRoute): RelayError {
+    const { kind, message, status, param, code, retryAfterSeconds, retryable, detail, cause, upstreamResponse } = this;
+    return new PassthroughUpstreamError(kind, message, { status, param, code, retryAfterSeconds, retryable, detail, cause, route, upstreamResponse });
+  }
 }
 
 // Headers that describe one connection, not the message (RFC 9110 section 7.6.1), plus the framing and

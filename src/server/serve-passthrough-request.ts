@@ -6,6 +6,7 @@
  */
 import { RelayError, relayErrorHeaders, toRelayError } from "../core/relay-error.ts";
 import { forwardableResponseHeaders, PassthroughUpstreamError, type PassthroughRequest } from "../core/relay-passthrough.ts";
+import type { RelayRoute } from "../core/relay-event.ts";
 import { markServedAsRelayRequest } from "./request-context.ts";
 import { clientKeyOf, RequestOutcome, type RequestScope, type ServeDependencies } from "./serve-relay-request.ts";
 
@@ -21,8 +22,8 @@ export async function servePassthroughRequest(
   options: PassthroughServeOptions,
 ): Promise<Response | undefined> {
   const backend = dependencies.backend;
-  if (!backend.passthrough) return undefined;
   const model = String(request.parsed.model ?? "");
+  if (!backend.passthrough || !backend.supportsPassthrough?.(request.protocol, model)) return undefined;
   const abort = new AbortController();
   const onClientGone = () => abort.abort(new RelayError("api_error", "client disconnected", { status: 499 }));
   const outcome = new RequestOutcome(scope, { model }, dependencies.metrics);
@@ -35,7 +36,6 @@ export async function servePassthroughRequest(
     model,
     onEvent: (event) => outcome.record(event),
   });
-  if (!started) return undefined;
 
   markServedAsRelayRequest(scope.request);
   dependencies.disableIdleTimeout(scope.request);
@@ -43,7 +43,8 @@ export async function servePassthroughRequest(
   scope.request.signal.addEventListener("abort", onClientGone, { once: true });
   const stopWatching = () => scope.request.signal.removeEventListener("abort", onClientGone);
   try {
-    const { response, completion } = await started;
+    const passthroughResponse = await started;
+    const { response, completion } = passthroughResponse;
     completion.then(
       () => {
         stopWatching();
@@ -57,6 +58,7 @@ export async function servePassthroughRequest(
     );
     const headers = new Headers(response.headers);
     headers.set("x-request-id", scope.requestId);
+    setRouteHeaders(headers, passthroughResponse.route);
     return new Response(response.body, { status: response.status, headers });
   } catch (error) {
     stopWatching();
@@ -68,10 +70,21 @@ export async function servePassthroughRequest(
       outcome.fail(relayError, abort.signal.aborted ? 499 : upstream.status);
       const headers = forwardableResponseHeaders(upstream.headers);
       headers.set("x-request-id", scope.requestId);
+      setRouteHeaders(headers, relayError.route);
       return new Response(upstream.body, { status: upstream.status, headers });
     }
     const { status, body } = options.renderError(relayError);
     outcome.fail(relayError, abort.signal.aborted ? 499 : status);
-    return Response.json(body, { status, headers: { "x-request-id": scope.requestId, ...relayErrorHeaders(relayError) } });
+    const headers = new Headers({ "x-request-id": scope.requestId, ...relayErrorHeaders(relayError) });
+    setRouteHeaders(headers, relayError.route);
+    return Response.json(body, { status, headers });
   }
+}
+
+/** Where the request went, as every response says it (the same headers as for translated requests). */
+function setRouteHeaders(headers: Headers, route: RelayRoute | undefined): void {
+  if (!route) return;
+  headers.set("x-agent-relay-provider", route.provider);
+  headers.set("x-agent-relay-model", route.model);
+  if (route.fallbacks.length > 0) headers.set("x-agent-relay-fallbacks", route.fallbacks.map((fallback) => `${fallback.target}: ${fallback.reason}`).join(", "));
 }

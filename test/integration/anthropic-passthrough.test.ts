@@ -6,17 +6,28 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { AnthropicBackend } from "../../src/backends/anthropic/anthropic-backend.ts";
-import type { RelayBackend } from "../../src/core/relay-backend.ts";
+import { RouterBackend } from "../../src/router/router-backend.ts";
+import { silentLogger } from "../../src/util/logger.ts";
 import { startBackendRelay } from "../support/backend-relay.ts";
 import { startFakeUpstream } from "../support/fake-anthropic-upstream.ts";
 
 const upstream = startFakeUpstream();
-const backend = new AnthropicBackend("anthropic", { type: "anthropic", base_url: upstream.url, api_key: "sk-ant-provider-key" });
-// Stands in for the router's route resolution (client model "sonnet" -> this provider's model).
-const routed: RelayBackend = Object.assign(Object.create(backend), {
-  passthrough: (request: any, context: any) => backend.passthrough(request, { ...context, model: "claude-sonnet-4-5-20250929" }),
+const router = new RouterBackend({
+  providers: new Map([
+    ["anthropic", new AnthropicBackend("anthropic", { type: "anthropic", base_url: upstream.url, api_key: "sk-ant-provider-key" })],
+    ["gateway", new AnthropicBackend("gateway", { type: "anthropic", base_url: `${upstream.url}/v1`, auth_token: "gateway-token", headers: { "x-team": "platform" } })],
+  ]),
+  routes: {
+    routes: [
+      { pattern: "sonnet", targets: [{ provider: "anthropic", model: "claude-sonnet-4-5-20250929" }] },
+      { pattern: "chain", targets: [{ provider: "gateway", model: "claude-opus-4-5" }, { provider: "anthropic", model: "claude-sonnet-4-5-20250929" }] },
+    ],
+    defaultTargets: [{ provider: "anthropic" }],
+    providers: ["anthropic", "gateway"],
+  },
+  log: silentLogger,
 });
-const relay = startBackendRelay(routed);
+const relay = startBackendRelay(router);
 
 afterAll(async () => {
   await relay.stop();
@@ -114,7 +125,8 @@ describe("Anthropic passthrough", () => {
 
   test("an upstream 401 (the provider's key) becomes the relay's 502 naming the provider", async () => {
     upstream.enqueue({ kind: "error", status: 401, errorType: "authentication_error", message: "invalid x-api-key" });
-    const response = await post("/v1/messages", `{"model":"sonnet","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`);
+    // Failed targets cool down for every request: each error test uses a target of its own.
+    const response = await post("/v1/messages", `{"model":"anthropic/claude-err-401","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`);
     expect(response.status).toBe(502);
     const body = (await response.json()) as any;
     expect(body.type).toBe("error");
@@ -124,7 +136,7 @@ describe("Anthropic passthrough", () => {
 
   test("other upstream errors reach the client as the upstream sent them", async () => {
     upstream.enqueue({ kind: "error", status: 429, errorType: "rate_limit_error", message: "slow down", retryAfterSeconds: 7 });
-    const response = await post("/v1/messages", `{"model":"sonnet","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`);
+    const response = await post("/v1/messages", `{"model":"anthropic/claude-err-429","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`);
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("7");
     expect(response.headers.get("request-id")).toBe("req_fake_err");
@@ -141,6 +153,23 @@ describe("Anthropic passthrough", () => {
     expect(text).toContain(`event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`);
     const [line] = await relay.waitForRequestLines(1);
     expect(line).toMatchObject({ msg: "request failed", status: "200+error", error_kind: "overloaded" });
+  });
+
+  test("a chain falls back when its first target is overloaded before answering; headers say where it went", async () => {
+    upstream.enqueue(
+      { kind: "error", status: 529, errorType: "overloaded_error", message: "Overloaded" },
+      { kind: "raw", headers: { "content-type": "application/json" }, chunks: [`{"id":"m","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}`] },
+    );
+    const response = await post("/v1/messages", `{"model":"chain","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-agent-relay-provider")).toBe("anthropic");
+    expect(response.headers.get("x-agent-relay-fallbacks")).toContain("gateway/claude-opus-4-5: 529 overloaded");
+    const [first, second] = upstream.messageRequests();
+    expect(first!.headers.authorization).toBe("Bearer gateway-token");
+    expect(first!.headers["x-team"]).toBe("platform");
+    expect(first!.headers["x-api-key"]).toBeUndefined();
+    expect(JSON.parse(first!.rawBody).model).toBe("claude-opus-4-5");
+    expect(JSON.parse(second!.rawBody).model).toBe("claude-sonnet-4-5-20250929");
   });
 
   test("count_tokens is forwarded too", async () => {

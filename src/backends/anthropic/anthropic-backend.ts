@@ -7,7 +7,7 @@
 import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
 import { incompleteResponseError } from "../../core/relay-error.ts";
 import type { RelayEvent } from "../../core/relay-event.ts";
-import { forwardableResponseHeaders, teeBodyToObserver, type PassthroughContext, type PassthroughRequest, type PassthroughResponse } from "../../core/relay-passthrough.ts";
+import { forwardableResponseHeaders, teeBodyToObserver, type PassthroughContext, type PassthroughProtocol, type PassthroughRequest, type PassthroughResponse } from "../../core/relay-passthrough.ts";
 import type { RelayRequest } from "../../core/relay-request.ts";
 import { AnthropicStreamMapper } from "../anthropic-wire/map-anthropic-stream-events.ts";
 import { toAnthropicMessagesBody } from "../anthropic-wire/to-anthropic-messages-body.ts";
@@ -65,19 +65,12 @@ export class AnthropicBackend implements RelayBackend {
   }
 
   /** Anthropic Messages and count_tokens requests are forwarded untranslated. */
-  passthrough(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse> | undefined {
-    switch (request.protocol) {
-      case "anthropic-messages":
-        return this.forward(request, context, "/v1/messages");
-      case "anthropic-count-tokens":
-        return this.forward(request, context, "/v1/messages/count_tokens");
-      case "openai-chat":
-        return undefined;
-      default: {
-        const unreachable: never = request.protocol;
-        return unreachable;
-      }
-    }
+  supportsPassthrough(protocol: PassthroughProtocol): boolean {
+    return protocol === "anthropic-messages" || protocol === "anthropic-count-tokens";
+  }
+
+  passthrough(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse> {
+    return this.forward(request, context, request.protocol === "anthropic-count-tokens" ? "/v1/messages/count_tokens" : "/v1/messages");
   }
 
   private async forward(request: PassthroughRequest, context: PassthroughContext, path: string): Promise<PassthroughResponse> {

@@ -9,7 +9,7 @@ import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayMod
 import { estimateRelayInputTokens } from "../../core/estimate-relay-input-tokens.ts";
 import { incompleteResponseError } from "../../core/relay-error.ts";
 import type { RelayEvent } from "../../core/relay-event.ts";
-import type { PassthroughContext, PassthroughRequest, PassthroughResponse } from "../../core/relay-passthrough.ts";
+import type { PassthroughContext, PassthroughProtocol, PassthroughRequest, PassthroughResponse } from "../../core/relay-passthrough.ts";
 import type { RelayRequest, RelayWarning } from "../../core/relay-request.ts";
 import { AnthropicStreamMapper } from "../anthropic-wire/map-anthropic-stream-events.ts";
 import { toAnthropicMessagesBody } from "../anthropic-wire/to-anthropic-messages-body.ts";
@@ -111,8 +111,11 @@ export class BedrockBackend implements RelayBackend {
   }
 
   /** Anthropic Messages clients on Claude models: the client's body, edited only as Bedrock requires. */
-  passthrough(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse> | undefined {
-    if (request.protocol !== "anthropic-messages" || !isAnthropicBedrockModel(context.model)) return undefined;
+  supportsPassthrough(protocol: PassthroughProtocol, model: string): boolean {
+    return protocol === "anthropic-messages" && isAnthropicBedrockModel(model);
+  }
+
+  passthrough(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse> {
     return this.forwardAnthropic(request, context);
   }
 
