@@ -47,7 +47,8 @@ export interface FakeBedrock {
   /** Requests refused for their authorisation, with the reason. */
   rejected: Array<{ rawPath: string; reason: string }>;
   enqueue(...replies: FakeBedrockReply[]): void;
-  setDefault(reply: FakeBedrockReply): void;
+  /** The reply when the queue is empty, or a function choosing it from the request body. */
+  setDefault(reply: FakeBedrockReply | ((body: any) => FakeBedrockReply)): void;
   reset(): void;
   stop(): Promise<void>;
 }
@@ -59,7 +60,7 @@ let messageCounter = 0;
 export function startFakeBedrock(options: FakeBedrockOptions = {}): FakeBedrock {
   const region = options.region ?? "us-east-1";
   const queue: FakeBedrockReply[] = [];
-  let defaultReply: FakeBedrockReply = { kind: "text", chunks: ["Hello from ", "fake Bedrock!"] };
+  let defaultReply: FakeBedrockReply | ((body: any) => FakeBedrockReply) = { kind: "text", chunks: ["Hello from ", "fake Bedrock!"] };
   const requests: FakeBedrockRequest[] = [];
   const rejected: FakeBedrock["rejected"] = [];
 
@@ -88,7 +89,7 @@ export function startFakeBedrock(options: FakeBedrockOptions = {}): FakeBedrock 
         return awsError(400, "ValidationException", "Malformed input request, please reformat your input and try again.");
       }
       requests.push({ operation, modelId, rawPath: url.pathname, headers, body, auth: verdict.auth });
-      const reply = queue.shift() ?? defaultReply;
+      const reply = queue.shift() ?? (typeof defaultReply === "function" ? defaultReply(body) : defaultReply);
       return respond({ reply, operation, modelId, signal: request.signal });
     },
   });
