@@ -83,4 +83,12 @@ export interface RelayBackend {
   passthrough?(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse>;
   /** Refuses new work, lets running work end within the grace period, then releases everything it holds. */
   shutdown(graceMs: number): Promise<void>;
+  /** Start-up work before serving (finding a binary, reading an upstream's models); problems show in health(), they do not throw. */
+  start?(): Promise<void>;
+  /** The address the relay listens on, once known: a backend must never send requests back to the relay itself. */
+  setRelayAddress?(address: { host: string; port: number }): void;
+  /** Ends everything at once, without grace (a second SIGINT). */
+  killAll?(): void;
+  /** Ids of the processes the backend runs now (agent-CLI backends). */
+  processIds?(): number[];
 }

@@ -238,4 +238,20 @@ export class RouterBackend implements RelayBackend {
   async shutdown(graceMs: number): Promise<void> {
     await Promise.all([...this.options.providers.values()].map((backend) => backend.shutdown(graceMs)));
   }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.options.providers.values()].map((backend) => backend.start?.()));
+  }
+
+  setRelayAddress(address: { host: string; port: number }): void {
+    for (const backend of this.options.providers.values()) backend.setRelayAddress?.(address);
+  }
+
+  killAll(): void {
+    for (const backend of this.options.providers.values()) backend.killAll?.();
+  }
+
+  processIds(): number[] {
+    return [...this.options.providers.values()].flatMap((backend) => backend.processIds?.() ?? []);
+  }
 }

@@ -6,9 +6,8 @@
  */
 import { RelayError, relayErrorHeaders, toRelayError } from "../core/relay-error.ts";
 import { forwardableResponseHeaders, PassthroughUpstreamError, type PassthroughRequest } from "../core/relay-passthrough.ts";
-import type { RelayRoute } from "../core/relay-event.ts";
 import { markServedAsRelayRequest } from "./request-context.ts";
-import { clientKeyOf, RequestOutcome, type RequestScope, type ServeDependencies } from "./serve-relay-request.ts";
+import { clientKeyOf, RequestOutcome, routeHeaders, type RequestScope, type ServeDependencies } from "./serve-relay-request.ts";
 
 export interface PassthroughServeOptions {
   /** Renders an error the relay itself answers with, in the client's protocol. */
@@ -58,7 +57,7 @@ export async function servePassthroughRequest(
     );
     const headers = new Headers(response.headers);
     headers.set("x-request-id", scope.requestId);
-    setRouteHeaders(headers, passthroughResponse.route);
+    for (const [name, value] of Object.entries(routeHeaders(passthroughResponse.route))) headers.set(name, value);
     return new Response(response.body, { status: response.status, headers });
   } catch (error) {
     stopWatching();
@@ -70,21 +69,14 @@ export async function servePassthroughRequest(
       outcome.fail(relayError, abort.signal.aborted ? 499 : upstream.status);
       const headers = forwardableResponseHeaders(upstream.headers);
       headers.set("x-request-id", scope.requestId);
-      setRouteHeaders(headers, relayError.route);
+      for (const [name, value] of Object.entries(routeHeaders(relayError.route))) headers.set(name, value);
       return new Response(upstream.body, { status: upstream.status, headers });
     }
     const { status, body } = options.renderError(relayError);
     outcome.fail(relayError, abort.signal.aborted ? 499 : status);
     const headers = new Headers({ "x-request-id": scope.requestId, ...relayErrorHeaders(relayError) });
-    setRouteHeaders(headers, relayError.route);
+    for (const [name, value] of Object.entries(routeHeaders(relayError.route))) headers.set(name, value);
     return Response.json(body, { status, headers });
   }
 }
 
-/** Where the request went, as every response says it (the same headers as for translated requests). */
-function setRouteHeaders(headers: Headers, route: RelayRoute | undefined): void {
-  if (!route) return;
-  headers.set("x-agent-relay-provider", route.provider);
-  headers.set("x-agent-relay-model", route.model);
-  if (route.fallbacks.length > 0) headers.set("x-agent-relay-fallbacks", route.fallbacks.map((fallback) => `${fallback.target}: ${fallback.reason}`).join(", "));
-}

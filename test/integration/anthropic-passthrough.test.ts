@@ -5,29 +5,26 @@
  */
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
-import { AnthropicBackend } from "../../src/backends/anthropic/anthropic-backend.ts";
-import { RouterBackend } from "../../src/router/router-backend.ts";
-import { silentLogger } from "../../src/util/logger.ts";
-import { startBackendRelay } from "../support/backend-relay.ts";
+import { startRoutedRelay } from "../support/backend-relay.ts";
 import { startFakeUpstream } from "../support/fake-anthropic-upstream.ts";
 
 const upstream = startFakeUpstream();
-const router = new RouterBackend({
-  providers: new Map([
-    ["anthropic", new AnthropicBackend("anthropic", { type: "anthropic", base_url: upstream.url, api_key: "sk-ant-provider-key" })],
-    ["gateway", new AnthropicBackend("gateway", { type: "anthropic", base_url: `${upstream.url}/v1`, auth_token: "gateway-token", headers: { "x-team": "platform" } })],
-  ]),
-  routes: {
-    routes: [
-      { pattern: "sonnet", targets: [{ provider: "anthropic", model: "claude-sonnet-4-5-20250929" }] },
-      { pattern: "chain", targets: [{ provider: "gateway", model: "claude-opus-4-5" }, { provider: "anthropic", model: "claude-sonnet-4-5-20250929" }] },
-    ],
-    defaultTargets: [{ provider: "anthropic" }],
-    providers: ["anthropic", "gateway"],
-  },
-  log: silentLogger,
-});
-const relay = startBackendRelay(router);
+const relay = startRoutedRelay(`
+providers:
+  anthropic:
+    type: anthropic
+    base_url: ${upstream.url}
+    api_key: \${PROVIDER_KEY}
+  gateway:
+    type: anthropic
+    base_url: ${upstream.url}/v1
+    auth_token: gateway-token
+    headers: { x-team: platform }
+models:
+  sonnet: anthropic/claude-sonnet-4-5-20250929
+  chain: [gateway/claude-opus-4-5, anthropic/claude-sonnet-4-5-20250929]
+default: anthropic
+`, { PROVIDER_KEY: "sk-ant-provider-key" });
 
 afterAll(async () => {
   await relay.stop();

@@ -6,29 +6,24 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { BedrockBackend } from "../../src/backends/bedrock/bedrock-backend.ts";
-import { RouterBackend } from "../../src/router/router-backend.ts";
-import { silentLogger } from "../../src/util/logger.ts";
-import { startBackendRelay } from "../support/backend-relay.ts";
+import { startRoutedRelay } from "../support/backend-relay.ts";
 import { anthropicEventsFor, startFakeBedrock } from "../support/fake-bedrock.ts";
 
 const claude = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const llama = "us.meta.llama3-3-70b-instruct-v1:0";
 const fake = startFakeBedrock({ bearerTokens: ["bedrock-key"] });
-const bedrock = new BedrockBackend({ name: "aws", config: { type: "bedrock", region: "us-east-1", base_url: fake.url, api_key: "bedrock-key" }, environment: {} });
-const router = new RouterBackend({
-  providers: new Map([["aws", bedrock]]),
-  routes: {
-    routes: [
-      { pattern: "sonnet", targets: [{ provider: "aws", model: claude }] },
-      { pattern: "llama", targets: [{ provider: "aws", model: llama }] },
-    ],
-    defaultTargets: [{ provider: "aws", model: claude }],
-    providers: ["aws"],
-  },
-  log: silentLogger,
-});
-const relay = startBackendRelay(router);
+const relay = startRoutedRelay(`
+providers:
+  aws:
+    type: bedrock
+    region: us-east-1
+    base_url: ${fake.url}
+    api_key: bedrock-key
+models:
+  sonnet: aws/${claude}
+  llama: aws/${llama}
+default: aws/${claude}
+`);
 
 afterAll(async () => {
   await relay.stop();

@@ -8,11 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AnthropicBackend } from "../../src/backends/anthropic/anthropic-backend.ts";
-import { BedrockBackend } from "../../src/backends/bedrock/bedrock-backend.ts";
-import { RouterBackend } from "../../src/router/router-backend.ts";
-import { silentLogger } from "../../src/util/logger.ts";
-import { startBackendRelay, type BackendRelay } from "../support/backend-relay.ts";
+import { startRoutedRelay, type BackendRelay } from "../support/backend-relay.ts";
 import { startFakeUpstream } from "../support/fake-anthropic-upstream.ts";
 import { startFakeBedrock } from "../support/fake-bedrock.ts";
 import { realClaudeBin } from "../support/test-relay.ts";
@@ -26,15 +22,10 @@ let clientDirectory: string;
 const marker = `marker-${crypto.randomUUID()}`;
 
 function relayFor(provider: "anthropic" | "bedrock"): BackendRelay {
-  const backend =
-    provider === "anthropic"
-      ? new AnthropicBackend("anthropic", { type: "anthropic", base_url: upstream.url, api_key: "sk-ant-provider" })
-      : new BedrockBackend({ name: "aws", config: { type: "bedrock", region: "us-east-1", base_url: bedrock.url, api_key: "bedrock-key" }, environment: {} });
-  const name = provider === "anthropic" ? "anthropic" : "aws";
-  const model = provider === "anthropic" ? "claude-sonnet-4-5-20250929" : "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
-  return startBackendRelay(
-    new RouterBackend({ providers: new Map([[name, backend]]), routes: { routes: [], defaultTargets: [{ provider: name, model }], providers: [name] }, log: silentLogger }),
-  );
+  if (provider === "anthropic") {
+    return startRoutedRelay(`providers:\n  anthropic: { type: anthropic, base_url: "${upstream.url}", api_key: sk-ant-provider }\ndefault: anthropic/claude-sonnet-4-5-20250929\n`);
+  }
+  return startRoutedRelay(`providers:\n  aws: { type: bedrock, region: us-east-1, base_url: "${bedrock.url}", api_key: bedrock-key }\ndefault: aws/us.anthropic.claude-sonnet-4-5-20250929-v1:0\n`);
 }
 
 beforeAll(() => {

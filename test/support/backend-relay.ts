@@ -6,7 +6,10 @@ import { createApp } from "../../src/app.ts";
 import { parseCommand } from "../../src/config.ts";
 import type { RelayBackend } from "../../src/core/relay-backend.ts";
 import { RelayMetrics } from "../../src/server/metrics.ts";
-import { createLogger } from "../../src/util/logger.ts";
+import { createProviderBackend } from "../../src/backends/provider-factories.ts";
+import { parseRoutingFile } from "../../src/config/load-routing-file.ts";
+import { RouterBackend } from "../../src/router/router-backend.ts";
+import { createLogger, silentLogger } from "../../src/util/logger.ts";
 
 export interface BackendRelay {
   url: string;
@@ -48,4 +51,20 @@ export function startBackendRelay(backend: RelayBackend, args: string[] = []): B
       await server!.stop(true);
     },
   };
+}
+
+/**
+ * Serves the app with the HTTP providers of a routing file (YAML text; the claude CLI provider is left out),
+ * built exactly as the relay builds them: the file's parser, the provider factories and the router.
+ */
+export function startRoutedRelay(yaml: string, env: Record<string, string | undefined> = {}): BackendRelay {
+  const routing = parseRoutingFile(yaml, { path: "routing-test.yaml", env });
+  const command = parseCommand(["--port", "0"], {});
+  if (command.kind !== "serve") throw new Error("unexpected command");
+  const providers = new Map<string, RelayBackend>();
+  const context = { config: command.config, env, log: silentLogger, metrics: new RelayMetrics(() => ({ active: 0, queued: 0 })) };
+  for (const provider of routing.providers.values()) {
+    if (provider.type !== "claude-cli") providers.set(provider.name, createProviderBackend(provider, context));
+  }
+  return startBackendRelay(new RouterBackend({ providers, routes: { ...routing.routes, providers: [...providers.keys()] }, log: silentLogger }));
 }

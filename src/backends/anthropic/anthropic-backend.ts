@@ -11,7 +11,7 @@ import { forwardableResponseHeaders, teeBodyToObserver, type PassthroughContext,
 import type { RelayRequest } from "../../core/relay-request.ts";
 import { AnthropicStreamMapper } from "../anthropic-wire/map-anthropic-stream-events.ts";
 import { toAnthropicMessagesBody } from "../anthropic-wire/to-anthropic-messages-body.ts";
-import type { AnthropicProviderConfig } from "./anthropic-provider-config.ts";
+import type { AnthropicProviderConfig } from "../../config/routing-config.ts";
 import { AnthropicUpstream } from "./anthropic-upstream.ts";
 import { observeAnthropicAnswer } from "./observe-anthropic-answer.ts";
 import { replaceJsonModel } from "./replace-json-model.ts";
@@ -24,12 +24,15 @@ export class AnthropicBackend implements RelayBackend {
   private models: RelayModel[] = [];
   private modelsError: string | undefined;
 
-  constructor(readonly name: string, private readonly config: AnthropicProviderConfig) {
-    this.upstream = new AnthropicUpstream(name, config);
+  readonly name: string;
+
+  constructor(private readonly config: AnthropicProviderConfig) {
+    this.name = config.name;
+    this.upstream = new AnthropicUpstream(config.name, config);
   }
 
   async *stream(request: RelayRequest, context: BackendContext): AsyncIterable<RelayEvent> {
-    const { body, warnings } = toAnthropicMessagesBody({ ...request, stream: true }, { model: request.model, defaultMaxTokens: this.config.default_max_tokens });
+    const { body, warnings } = toAnthropicMessagesBody({ ...request, stream: true }, { model: request.model, defaultMaxTokens: this.config.defaultMaxTokens });
     const betas = request.longContext ? ["context-1m-2025-08-07"] : [];
     const headers = this.upstream.headers();
     if (betas.length > 0) headers.set("anthropic-beta", betas.join(","));

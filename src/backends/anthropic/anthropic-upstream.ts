@@ -6,15 +6,13 @@
 import { RelayError } from "../../core/relay-error.ts";
 import { forwardableRequestHeaders, PassthroughUpstreamError } from "../../core/relay-passthrough.ts";
 import { mapAnthropicError } from "../anthropic-wire/map-anthropic-error.ts";
-import { defaultAnthropicBaseUrl, defaultAnthropicVersion, type AnthropicProviderConfig } from "./anthropic-provider-config.ts";
-
-const defaultTimeoutSeconds = 600;
+import type { AnthropicProviderConfig } from "../../config/routing-config.ts";
 
 export class AnthropicUpstream {
   readonly baseUrl: string;
 
   constructor(readonly provider: string, private readonly config: AnthropicProviderConfig) {
-    this.baseUrl = (config.base_url ?? defaultAnthropicBaseUrl).replace(/\/+$/, "").replace(/\/v1$/, "");
+    this.baseUrl = config.baseUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
   }
 
   /** The full URL of an API path such as "/v1/messages" plus the client's query string. */
@@ -27,16 +25,16 @@ export class AnthropicUpstream {
    * kept for passthrough requests; the client's own credentials only when the provider forwards them.
    */
   headers(clientHeaders?: Headers): Headers {
-    const forwardClientKey = this.config.forward_client_key === true;
+    const forwardClientKey = this.config.forwardClientKey;
     const headers = clientHeaders
       ? forwardableRequestHeaders(clientHeaders, forwardClientKey ? ["x-request-id"] : ["authorization", "x-api-key", "x-request-id", "cookie"])
       : new Headers();
     if (!forwardClientKey) {
-      if (this.config.api_key) headers.set("x-api-key", this.config.api_key);
-      if (this.config.auth_token) headers.set("authorization", `Bearer ${this.config.auth_token}`);
+      if (this.config.apiKey) headers.set("x-api-key", this.config.apiKey);
+      if (this.config.authToken) headers.set("authorization", `Bearer ${this.config.authToken}`);
     }
     for (const [name, value] of Object.entries(this.config.headers ?? {})) headers.set(name, value);
-    if (!headers.has("anthropic-version")) headers.set("anthropic-version", this.config.anthropic_version ?? defaultAnthropicVersion);
+    if (!headers.has("anthropic-version")) headers.set("anthropic-version", this.config.anthropicVersion);
     headers.set("content-type", "application/json");
     return headers;
   }
@@ -44,14 +42,16 @@ export class AnthropicUpstream {
   /** POSTs a body; resolves with a 2xx response, throws a PassthroughUpstreamError (with the upstream's answer) otherwise. */
   async post(input: { path: string; search?: string; body: Uint8Array | string; headers: Headers; signal: AbortSignal }): Promise<Response> {
     const url = this.url(input.path, input.search);
-    const timeout = AbortSignal.timeout((this.config.timeout ?? defaultTimeoutSeconds) * 1000);
+    // The timeout covers the wait for the response headers only: a long stream may take as long as it needs.
+    const headersTimeout = new AbortController();
+    const timer = setTimeout(() => headersTimeout.abort(), this.config.timeoutMs);
     let response: Response;
     try {
-      response = await fetch(url, { method: "POST", headers: input.headers, body: input.body, signal: AbortSignal.any([input.signal, timeout]) });
+      response = await fetch(url, { method: "POST", headers: input.headers, body: input.body, signal: AbortSignal.any([input.signal, headersTimeout.signal]) });
     } catch (error) {
       if (input.signal.aborted) throw error;
-      if (timeout.aborted) {
-        throw new RelayError("timeout", `Provider "${this.provider}" did not answer within ${this.config.timeout ?? defaultTimeoutSeconds} s.`, { retryable: true });
+      if (headersTimeout.signal.aborted) {
+        throw new RelayError("timeout", `Provider "${this.provider}" did not answer within ${this.config.timeoutMs / 1000} s.`, { retryable: true });
       }
       throw new RelayError("api_error", `Provider "${this.provider}" could not be reached at ${this.baseUrl}.`, {
         status: 502,
@@ -59,6 +59,8 @@ export class AnthropicUpstream {
         code: "provider_unreachable",
         detail: error instanceof Error ? error.message : String(error),
       });
+    } finally {
+      clearTimeout(timer);
     }
     if (response.ok) return response;
     throw await this.responseError(response);

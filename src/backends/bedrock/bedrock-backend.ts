@@ -5,6 +5,7 @@
  * answer re-framed from the binary event stream to SSE without touching an event's bytes). Other models go
  * through Converse / ConverseStream. count_tokens is a local estimate: Bedrock has no counting call.
  */
+import { ConfigError } from "../../config.ts";
 import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
 import { estimateRelayInputTokens } from "../../core/estimate-relay-input-tokens.ts";
 import { incompleteResponseError } from "../../core/relay-error.ts";
@@ -16,7 +17,7 @@ import { toAnthropicMessagesBody } from "../anthropic-wire/to-anthropic-messages
 import { callBedrock, defaultBedrockBaseUrl, type BedrockEndpoint } from "./bedrock-client.ts";
 import { describeBedrockAuthorization, resolveBedrockAuthorization, type BedrockAuthorization } from "./bedrock-credentials.ts";
 import { bedrockBaseModelId, isAnthropicBedrockModel } from "./bedrock-model-path.ts";
-import type { BedrockProviderConfig } from "./bedrock-provider-config.ts";
+import type { BedrockProviderConfig } from "../../config/routing-config.ts";
 import { ConverseStreamMapper, converseResponseAsStreamEvents } from "./map-converse-stream-events.ts";
 import { prepareBedrockAnthropicBody } from "./prepare-bedrock-anthropic-body.ts";
 import { forwardBedrockAnthropicAnswer } from "./forward-bedrock-anthropic-answer.ts";
@@ -24,7 +25,6 @@ import { readBedrockEventStream } from "./read-bedrock-event-stream.ts";
 import { toBedrockConverseBody } from "./to-bedrock-converse-body.ts";
 
 export interface BedrockBackendOptions {
-  name: string;
   config: BedrockProviderConfig;
   environment: Record<string, string | undefined>;
 }
@@ -37,11 +37,11 @@ export class BedrockBackend implements RelayBackend {
   private active = 0;
 
   constructor(private readonly options: BedrockBackendOptions) {
-    this.name = options.name;
+    this.name = options.config.name;
     const region = options.config.region ?? options.environment.AWS_REGION ?? options.environment.AWS_DEFAULT_REGION;
-    if (!region) throw new Error(`bedrock provider "${options.name}" needs a region (region: in the file, or AWS_REGION)`);
-    this.authorization = resolveBedrockAuthorization({ apiKey: options.config.api_key, profile: options.config.profile, environment: options.environment });
-    this.endpoint = { provider: options.name, region, baseUrl: options.config.base_url ?? defaultBedrockBaseUrl(region), authorization: this.authorization };
+    if (!region) throw new ConfigError(`bedrock provider "${this.name}" needs a region (region: in the routing file, or AWS_REGION)`);
+    this.authorization = resolveBedrockAuthorization({ apiKey: options.config.apiKey, profile: options.config.profile, environment: options.environment });
+    this.endpoint = { provider: this.name, region, baseUrl: options.config.baseUrl ?? defaultBedrockBaseUrl(region), authorization: this.authorization, timeoutMs: options.config.timeoutMs };
   }
 
   /** Looks the credentials up once at start-up, so missing ones show in /health before the first request. */
@@ -66,7 +66,7 @@ export class BedrockBackend implements RelayBackend {
   }
 
   private async *streamAnthropic(request: RelayRequest, context: BackendContext): AsyncIterable<RelayEvent> {
-    const { body, warnings } = toAnthropicMessagesBody(request, { model: request.model, defaultMaxTokens: this.options.config.default_max_tokens });
+    const { body, warnings } = toAnthropicMessagesBody(request, { model: request.model, defaultMaxTokens: this.options.config.defaultMaxTokens });
     const prepared = this.prepareAnthropicBody(body, request.longContext ? ["context-1m-2025-08-07"] : [], request.model);
     const response = await callBedrock({ endpoint: this.endpoint, modelId: request.model, operation: "invoke-with-response-stream", body: JSON.stringify(prepared.body), signal: context.signal });
     const mapper = new AnthropicStreamMapper({ provider: this.name, requestedModel: request.model });
@@ -142,7 +142,7 @@ export class BedrockBackend implements RelayBackend {
   }
 
   private prepareAnthropicBody(body: Record<string, unknown>, betas: string[], modelId: string): { body: Record<string, unknown>; warnings: RelayWarning[] } {
-    const prepared = prepareBedrockAnthropicBody({ body, betas, baseModelId: bedrockBaseModelId(modelId), allowedBetas: this.options.config.betas, anthropicVersion: this.options.config.anthropic_version });
+    const prepared = prepareBedrockAnthropicBody({ body, betas, baseModelId: bedrockBaseModelId(modelId), allowedBetas: this.options.config.betas, anthropicVersion: this.options.config.anthropicVersion });
     const warnings: RelayWarning[] = [
       ...prepared.droppedBetas.map((beta) => ({ parameter: "anthropic-beta", message: `${beta} is not accepted by Bedrock for ${modelId}; it was not sent` })),
       ...prepared.droppedFields.map((field) => ({ parameter: field, message: `${field} is not accepted by Bedrock; it was not sent` })),

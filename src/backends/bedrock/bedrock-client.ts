@@ -16,6 +16,8 @@ export interface BedrockEndpoint {
   /** `https://bedrock-runtime.REGION.amazonaws.com` unless overridden. */
   baseUrl: string;
   authorization: BedrockAuthorization;
+  /** How long to wait for the response headers (a stream itself may take as long as it needs). */
+  timeoutMs?: number;
 }
 
 export interface BedrockCall {
@@ -47,17 +49,25 @@ export async function callBedrock(call: BedrockCall): Promise<Response> {
     }
     throw error;
   }
+  const headersTimeout = new AbortController();
+  const timeoutMs = endpoint.timeoutMs ?? 600_000;
+  const timer = setTimeout(() => headersTimeout.abort(), timeoutMs);
   let response: Response;
   try {
-    response = await fetch(url, { method: "POST", headers, body: call.body, signal: call.signal });
+    response = await fetch(url, { method: "POST", headers, body: call.body, signal: AbortSignal.any([call.signal, headersTimeout.signal]) });
   } catch (error) {
     if (call.signal.aborted) throw error;
+    if (headersTimeout.signal.aborted) {
+      throw new RelayError("timeout", `Bedrock provider "${endpoint.provider}" did not answer within ${timeoutMs / 1000} s.`, { retryable: true });
+    }
     throw new RelayError("api_error", `Bedrock provider "${endpoint.provider}" could not be reached at ${url.origin}.`, {
       status: 502,
       retryable: true,
       code: "provider_unreachable",
       detail: error instanceof Error ? error.message : String(error),
     });
+  } finally {
+    clearTimeout(timer);
   }
   if (response.ok) return response;
   throw await bedrockResponseError(response, call);

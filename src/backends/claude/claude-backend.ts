@@ -8,7 +8,6 @@
  */
 import { mkdir } from "node:fs/promises";
 import { conversationFingerprint, requestSettingsKey } from "../../core/conversation-fingerprint.ts";
-import { estimateRelayInputTokens } from "../../core/estimate-relay-input-tokens.ts";
 import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import { addRelayUsage, emptyUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
@@ -18,12 +17,14 @@ import type { Logger } from "../../util/logger.ts";
 import { buildClaudeInvocation, type ClaudeInvocation, type ClaudeInvocationSettings } from "./build-claude-invocation.ts";
 import { claudeMissingMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
 import { ClaudeRun } from "./claude-run.ts";
+import { estimateClaudeInputTokens } from "./estimate-claude-input-tokens.ts";
 import { ClientToolBridge, toMcpToolResult, type McpToolResult } from "./client-tool-bridge.ts";
 import { LiveConversations, type LiveConversation, type LiveEndReason } from "./live-conversations.ts";
 import { ClaudeOutputMapper } from "./map-claude-output.ts";
 import { listClaudeModels, probeClaudeBinary, type ClaudeBinaryStatus } from "./probe-claude.ts";
 import type { ProcessBackendObserver } from "./process-backend-observer.ts";
 import { WarmPool, type SpawnSpec } from "./warm-pool.ts";
+import { withFullClaudeIds } from "./with-full-claude-ids.ts";
 import { removeStaleClaudeSessions, writeClaudeSession, type ClaudeSessionFile } from "./write-claude-session.ts";
 
 export interface ClaudeBackendOptions extends ClaudeInvocationSettings {
@@ -60,9 +61,6 @@ const fallbackModels: RelayModel[] = [
 ];
 
 const modelsCacheMs = 10 * 60_000;
-
-/** Tokens the CLI adds to every request: a billing line, an identity line and a date reminder. */
-const claudeCliPromptOverhead = 140;
 
 /** What a run needs released when it ends. */
 interface RunResources {
@@ -155,6 +153,10 @@ export class ClaudeBackend implements RelayBackend {
     this.processes.killAll();
   }
 
+  processIds(): number[] {
+    return this.processes.pids();
+  }
+
   load(): BackendLoad {
     return {
       active: this.limiter.active,
@@ -168,12 +170,17 @@ export class ClaudeBackend implements RelayBackend {
     };
   }
 
-  /** The CLI has no token counter: a local estimate, plus what the CLI adds to every request. */
+  /** The CLI has no token counter: a local estimate. */
   async countTokens(request: RelayRequest): Promise<RelayTokenCount> {
-    return { inputTokens: claudeCliPromptOverhead + estimateRelayInputTokens(request), estimated: true };
+    return { inputTokens: estimateClaudeInputTokens(request), estimated: true };
   }
 
+  /** The CLI's models with the full ids of its aliases, and opus, sonnet and haiku always. */
   async listModels(): Promise<RelayModel[]> {
+    return withFullClaudeIds(await this.cliModels());
+  }
+
+  private async cliModels(): Promise<RelayModel[]> {
     if (this.models && Date.now() - this.models.at < modelsCacheMs) return this.models.list;
     const binary = await this.binaryPath().catch(() => undefined);
     if (!binary) return fallbackModels;

@@ -9,7 +9,6 @@ import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-rel
 import { servePassthroughRequest } from "../../server/serve-passthrough-request.ts";
 import { parseJsonKeepingBytes, rawBodyOf } from "../../server/raw-request-body.ts";
 import type { PassthroughProtocol } from "../../core/relay-passthrough.ts";
-import { estimateAnthropicInputTokens } from "./estimate-input-tokens.ts";
 import { parseAnthropicMessagesRequest } from "./parse-request.ts";
 import { renderAnthropicError } from "./render-error.ts";
 import { renderAnthropicMessagesResponse } from "./render-response.ts";
@@ -57,7 +56,13 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
 
   const handleCountTokens = async ({ body, request }: { body: AnthropicCountTokensRequest; request: Request }) => {
     const passthrough = await offerPassthrough(request, body, "anthropic-count-tokens", "/v1/messages/count_tokens");
-    return passthrough ?? { input_tokens: estimateAnthropicInputTokens(body) };
+    if (passthrough) return passthrough;
+    const context = getRequestContext(request, dependencies.log);
+    const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim());
+    // count_tokens takes a Messages request without max_tokens; the backend the model routes to counts it.
+    const relayRequest = parseAnthropicMessagesRequest(body as AnthropicMessagesRequest, betas);
+    const counted = await dependencies.backend.countTokens(relayRequest, { signal: request.signal, requestId: context.requestId, log: context.log, clientKey: "" });
+    return { input_tokens: counted.inputTokens };
   };
 
   return new Elysia({ name: "anthropic-messages" })
