@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
 import { startRoutedRelay } from "../support/backend-relay.ts";
 import { startFakeUpstream } from "../support/fake-anthropic-upstream.ts";
 
@@ -180,4 +181,44 @@ describe("Anthropic passthrough", () => {
 // Waits for log lines of this test only.
 beforeEach(() => {
   relay.logs.length = 0;
+});
+
+describe("OpenAI clients to an Anthropic provider (through the hub)", () => {
+  test("chat with tools: the upstream gets a Messages request, the client gets tool_calls and real usage", async () => {
+    upstream.enqueue({ kind: "tool-use", text: "Checking.", calls: [{ id: "toolu_42", name: "get_weather", input: { city: "Oslo" } }], usage: { input_tokens: 40, output_tokens: 9, cache_read_input_tokens: 100 } });
+    const openai = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "client-key" });
+    const completion = await openai.chat.completions.create({
+      model: "sonnet",
+      messages: [{ role: "system", content: "You are terse." }, { role: "user", content: "Weather in Oslo?" }],
+      tools: [{ type: "function", function: { name: "get_weather", description: "weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }],
+      tool_choice: "required",
+      temperature: 1.5,
+    });
+    const message = completion.choices[0]!.message;
+    expect(message.tool_calls?.[0]).toMatchObject({ id: "toolu_42", function: { name: "get_weather" } });
+    expect(JSON.parse((message.tool_calls![0] as any).function.arguments)).toEqual({ city: "Oslo" });
+    expect(completion.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(completion.usage?.prompt_tokens_details?.cached_tokens).toBe(100);
+
+    const [seen] = upstream.messageRequests();
+    expect(seen!.headers["x-api-key"]).toBe("sk-ant-provider-key");
+    expect(seen!.body).toMatchObject({
+      model: "claude-sonnet-4-5-20250929",
+      stream: true,
+      system: "You are terse.",
+      temperature: 1,
+      tool_choice: { type: "any" },
+      tools: [{ name: "get_weather", description: "weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }],
+      messages: [{ role: "user", content: [{ type: "text", text: "Weather in Oslo?" }] }],
+    });
+  });
+
+  test("the Responses API streams text through it", async () => {
+    upstream.enqueue({ kind: "text", chunks: ["Hel", "lo"] });
+    const openai = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "client-key" });
+    const stream = await openai.responses.create({ model: "sonnet", input: "hi", stream: true });
+    let text = "";
+    for await (const event of stream) if (event.type === "response.output_text.delta") text += event.delta;
+    expect(text).toBe("Hello");
+  });
 });
