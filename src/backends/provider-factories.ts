@@ -7,6 +7,8 @@ import type { ProviderConfig } from "../config/routing-config.ts";
 import type { RelayBackend } from "../core/relay-backend.ts";
 import type { RelayMetrics } from "../server/metrics.ts";
 import type { Logger } from "../util/logger.ts";
+import { AnthropicBackend } from "./anthropic/anthropic-backend.ts";
+import { BedrockBackend } from "./bedrock/bedrock-backend.ts";
 import { createClaudeCliProvider } from "./claude/create-claude-cli-provider.ts";
 import { createOpenAICompatibleProvider } from "./openai-compatible/create-openai-compatible-provider.ts";
 
@@ -27,6 +29,16 @@ type ProviderFactories = { [Type in ProviderConfig["type"]]: ProviderFactory<Ext
 export const providerFactories: ProviderFactories = {
   "claude-cli": createClaudeCliProvider,
   openai: createOpenAICompatibleProvider,
+  anthropic: (provider) => new AnthropicBackend(provider),
+  bedrock: (provider, context) => {
+    const backend = new BedrockBackend({ config: provider, environment: context.env });
+    // Missing credentials show in /health at once; the relay still starts (other providers keep working).
+    void backend.checkCredentials().then(() => {
+      const health = backend.health();
+      if (!health.ok) context.log.warn("bedrock provider has no usable credentials", { reason: health.reason });
+    });
+    return backend;
+  },
 };
 
 /** The backend for one configured provider. */

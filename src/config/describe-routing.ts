@@ -33,6 +33,23 @@ function describeProvider(provider: ProviderConfig): string[] {
       lines.push(`    timeout: ${provider.timeoutMs / 1000}s`);
       return lines;
     }
+    case "anthropic": {
+      const lines = [`  ${provider.name}: anthropic ${provider.baseUrl}`];
+      lines.push(`    api_key: ${provider.apiKey ? maskSecret(provider.apiKey) : "none"}`);
+      if (provider.authToken) lines.push(`    auth_token: ${maskSecret(provider.authToken)}`);
+      if (provider.forwardClientKey) lines.push("    forward_client_key: true (each client's own key goes upstream)");
+      for (const [name, value] of Object.entries(provider.headers)) lines.push(`    header ${name}: ${secretHeader.test(name) ? maskSecret(value) : value}`);
+      lines.push(`    timeout: ${provider.timeoutMs / 1000}s`);
+      return lines;
+    }
+    case "bedrock": {
+      const lines = [`  ${provider.name}: bedrock ${provider.baseUrl ?? `region ${provider.region ?? "from AWS_REGION"}`}`];
+      lines.push(`    credentials: ${provider.apiKey ? `api_key ${maskSecret(provider.apiKey)}` : provider.profile ? `profile ${provider.profile}` : "AWS_BEARER_TOKEN_BEDROCK or the AWS default chain"}`);
+      if (provider.betas) lines.push(`    betas: ${provider.betas.join(", ") || "(none)"}`);
+      if (provider.models.length > 0) lines.push(`    models: ${provider.models.join(", ")}`);
+      lines.push(`    timeout: ${provider.timeoutMs / 1000}s`);
+      return lines;
+    }
     default: {
       const unreachable: never = provider;
       return unreachable;

@@ -15,6 +15,7 @@ import {
   type RoutingConfig,
 } from "./routing-config.ts";
 import { lineOfKey, lineOfSyntaxError, lineOfText } from "./yaml-lines.ts";
+import { parseAnthropicProvider, parseBedrockProvider } from "./parse-upstream-providers.ts";
 
 type Mapping = Record<string, unknown>;
 
@@ -134,6 +135,14 @@ function parseProviders(value: unknown, problems: Problems): Map<string, Provide
           break;
         }
         providers.set(name, parseOpenAIProvider(name, fields, problems));
+        break;
+      case "anthropic":
+      case "bedrock":
+        if (name === claudeProviderName) {
+          problems.at([...keys, "type"], `"${claudeProviderName}" is the claude CLI's name; choose another name for this provider`);
+          break;
+        }
+        providers.set(name, type === "anthropic" ? parseAnthropicProvider(name, fields, problems) : parseBedrockProvider(name, fields, problems));
         break;
       default:
         problems.at([...keys, "type"], `unknown provider type "${String(type)}" (expected one of ${providerTypes.join(", ")})`);

@@ -47,10 +47,56 @@ export interface OpenAIProviderConfig {
   reasoningContent?: boolean;
 }
 
-export type ProviderConfig = ClaudeCliProviderConfig | OpenAIProviderConfig;
+/** The Anthropic API or an Anthropic-compatible gateway (docs/anthropic-and-bedrock.md). */
+export interface AnthropicProviderConfig {
+  type: "anthropic";
+  name: string;
+  /** The API root without /v1; default https://api.anthropic.com. */
+  baseUrl: string;
+  /** Sent as x-api-key. */
+  apiKey?: string;
+  /** Sent as Authorization: Bearer (gateways, OAuth tokens). */
+  authToken?: string;
+  /** Extra headers sent with every request. */
+  headers: Record<string, string>;
+  /** The anthropic-version header when the client sends none. */
+  anthropicVersion: string;
+  /** Forward the client's own x-api-key / Authorization instead of the provider's credentials. */
+  forwardClientKey: boolean;
+  /** A request fails when the upstream sends no response headers for this long (ms). */
+  timeoutMs: number;
+  /** max_tokens for translated requests that set none. */
+  defaultMaxTokens?: number;
+}
+
+/** Models in AWS Bedrock: Claude through InvokeModel, others through Converse (docs/anthropic-and-bedrock.md). */
+export interface BedrockProviderConfig {
+  type: "bedrock";
+  name: string;
+  /** The AWS region; absent means AWS_REGION / AWS_DEFAULT_REGION. */
+  region?: string;
+  /** A profile of the shared AWS config and credentials files. */
+  profile?: string;
+  /** A Bedrock API key, sent as Bearer (else AWS_BEARER_TOKEN_BEDROCK, else SigV4). */
+  apiKey?: string;
+  /** Endpoint override; default https://bedrock-runtime.REGION.amazonaws.com. */
+  baseUrl?: string;
+  /** Replaces the built-in list of anthropic_beta flags Bedrock accepts. */
+  betas?: string[];
+  /** The anthropic_version in InvokeModel bodies; default bedrock-2023-05-31. */
+  anthropicVersion?: string;
+  /** Model ids listed in /v1/models for this provider. */
+  models: string[];
+  /** max_tokens for translated requests that set none. */
+  defaultMaxTokens?: number;
+  /** A request fails when Bedrock sends no response headers for this long (ms). */
+  timeoutMs: number;
+}
+
+export type ProviderConfig = ClaudeCliProviderConfig | OpenAIProviderConfig | AnthropicProviderConfig | BedrockProviderConfig;
 
 /** The provider types the routing file accepts. */
-export const providerTypes = ["openai", "claude-cli"] as const satisfies ReadonlyArray<ProviderConfig["type"]>;
+export const providerTypes = ["openai", "anthropic", "bedrock", "claude-cli"] as const satisfies ReadonlyArray<ProviderConfig["type"]>;
 
 export interface RoutingConfig {
   /** Where it came from: a file path, "--backend openai", or "built-in". */

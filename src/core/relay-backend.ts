@@ -5,6 +5,7 @@
  */
 import type { Logger } from "../util/logger.ts";
 import type { RelayEvent } from "./relay-event.ts";
+import type { PassthroughContext, PassthroughProtocol, PassthroughRequest, PassthroughResponse } from "./relay-passthrough.ts";
 import type { RelayRequest } from "./relay-request.ts";
 
 /** What a backend needs to know about the request it serves. */
@@ -73,6 +74,13 @@ export interface RelayBackend {
   /** Counts the request's input tokens (Anthropic count_tokens). */
   countTokens(request: RelayRequest, context: BackendContext): Promise<RelayTokenCount>;
   load(): BackendLoad;
+  /**
+   * Whether `passthrough` forwards this protocol's requests for this model untranslated (see
+   * relay-passthrough.ts); when it does not, the request goes through `stream`. Decides without side effects.
+   */
+  supportsPassthrough?(protocol: PassthroughProtocol, model: string): boolean;
+  /** Forwards a request untranslated; only called when supportsPassthrough said yes. */
+  passthrough?(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse>;
   /** Refuses new work, lets running work end within the grace period, then releases everything it holds. */
   shutdown(graceMs: number): Promise<void>;
   /** Start-up work before serving (finding a binary, reading an upstream's models); problems show in health(), they do not throw. */

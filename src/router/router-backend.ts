@@ -7,6 +7,7 @@
 import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../core/relay-backend.ts";
 import { incompleteResponseError, RelayError, toRelayError } from "../core/relay-error.ts";
 import type { RelayEvent, RelayFallback, RelayRoute } from "../core/relay-event.ts";
+import type { PassthroughContext, PassthroughProtocol, PassthroughRequest, PassthroughResponse } from "../core/relay-passthrough.ts";
 import type { RelayRequest } from "../core/relay-request.ts";
 import type { Logger } from "../util/logger.ts";
 import { describeTargetFailure, isFallbackWorthy } from "./classify-target-failure.ts";
@@ -100,6 +101,42 @@ export class RouterBackend implements RelayBackend {
       }
     }
     throw this.exhausted(request.model, fallbacks, lastError, plan.retryAfterSeconds);
+  }
+
+  /** True when every target of the model's route forwards this protocol untranslated (a mixed chain goes through the hub). */
+  supportsPassthrough(protocol: PassthroughProtocol, model: string): boolean {
+    const { targets } = this.plan(model);
+    return targets.length > 0 && targets.every((target) => this.provider(target.provider).supportsPassthrough?.(protocol, target.model) === true);
+  }
+
+  /**
+   * Forwards the request to the route's targets in order, like `stream`: a target that fails before its
+   * answer started (an error status, unreachable, timed out) lets the next one try.
+   */
+  async passthrough(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse> {
+    const plan = this.plan(context.model);
+    const fallbacks = [...plan.skipped];
+    let lastError: RelayError | undefined;
+    for (const target of plan.targets) {
+      const backend = this.provider(target.provider);
+      const label = formatRouteTarget(target);
+      const route: RelayRoute = { provider: target.provider, model: target.model, fallbacks: [...fallbacks] };
+      const onEvent = (event: RelayEvent) => context.onEvent(event.type === "stream-start" ? { ...event, route } : event);
+      try {
+        const response = await backend.passthrough!(request, { ...context, model: target.model, onEvent });
+        this.cooldowns.clear(label);
+        if (fallbacks.length > 0) context.log.info("route fell back", { target: label, fallbacks: fallbacks.map((fallback) => `${fallback.target}: ${fallback.reason}`) });
+        return { ...response, route };
+      } catch (thrown) {
+        const error = toRelayError(thrown);
+        if (context.signal.aborted || !isFallbackWorthy(error)) throw error.withRoute(route);
+        this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
+        fallbacks.push({ target: label, reason: describeTargetFailure(error) });
+        context.log.warn("route target failed, trying the next", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
+        lastError = error.withRoute({ ...route, fallbacks: [...fallbacks] });
+      }
+    }
+    throw this.exhausted(context.model, fallbacks, lastError, plan.retryAfterSeconds);
   }
 
   /** The error when no target answered: the last failure, or a 429 when every target is cooling down. */

@@ -124,7 +124,7 @@ export async function serveRelayRequest(
 }
 
 /** Who is asking: a hash of the credentials the client presented and the end-user id it named. */
-function clientKeyOf(request: Request, relayRequest: RelayRequest): string {
+export function clientKeyOf(request: Request, relayRequest: Pick<RelayRequest, "userId">): string {
   const credential = request.headers.get("authorization") ?? request.headers.get("x-api-key") ?? "";
   return new Bun.CryptoHasher("sha256").update(credential).update("\u0000").update(relayRequest.userId ?? "").digest("hex");
 }
@@ -154,7 +154,7 @@ function describeWarnings(warnings: RelayWarning[]): string[] {
 }
 
 /** Watches the event stream of one request for its log line and metrics. */
-class RequestOutcome {
+export class RequestOutcome {
   private firstTokenAt: number | undefined;
   private usage: RelayUsage | undefined;
   private model: string;
@@ -165,30 +165,35 @@ class RequestOutcome {
   route: RelayRoute | undefined;
   private warnings: RelayWarning[] = [];
 
-  constructor(private readonly scope: RequestScope, request: RelayRequest, private readonly metrics: RelayMetrics) {
+  constructor(private readonly scope: RequestScope, request: Pick<RelayRequest, "model">, private readonly metrics: RelayMetrics) {
     this.model = request.model;
   }
 
   async *observe(events: AsyncIterable<RelayEvent>): AsyncGenerator<RelayEvent> {
     try {
       for await (const event of events) {
-        if (this.firstTokenAt === undefined && contentEvents.has(event.type)) this.firstTokenAt = performance.now();
-        if (event.type === "stream-start") {
-          this.model = event.model || this.model;
-          this.route = event.route ?? this.route;
-          this.warnings = event.warnings ?? this.warnings;
-        }
-        if (event.type === "finish") {
-          this.usage = event.usage;
-          this.model = event.model || this.model;
-          this.finishReason = event.finishReason.raw ?? event.finishReason.unified;
-        }
+        this.record(event);
         yield event;
       }
     } catch (error) {
       this.error = toRelayError(error);
       this.route = this.error.route ?? this.route;
       throw this.error;
+    }
+  }
+
+  /** Takes note of one event of the answer (also called directly for passthrough answers). */
+  record(event: RelayEvent): void {
+    if (this.firstTokenAt === undefined && contentEvents.has(event.type)) this.firstTokenAt = performance.now();
+    if (event.type === "stream-start") {
+      this.model = event.model || this.model;
+      this.route = event.route ?? this.route;
+      this.warnings = event.warnings ?? this.warnings;
+    }
+    if (event.type === "finish") {
+      this.usage = event.usage;
+      this.model = event.model || this.model;
+      this.finishReason = event.finishReason.raw ?? event.finishReason.unified;
     }
   }
 

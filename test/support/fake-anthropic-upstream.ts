@@ -33,13 +33,17 @@ export type ScriptedReply =
   /** Sends message_start and the given deltas, then stays silent until the client goes away. */
   | { kind: "stall"; chunks: string[]; usage?: UpstreamUsage }
   /** Sends message_start and the given deltas, then an SSE error event. */
-  | { kind: "sse-error"; chunks: string[]; errorType: string; message: string };
+  | { kind: "sse-error"; chunks: string[]; errorType: string; message: string }
+  /** Sends exactly these bytes (in these chunks) with this status and headers: for byte-fidelity tests. */
+  | { kind: "raw"; status?: number; headers?: Record<string, string>; chunks: Array<string | Uint8Array>; delayMs?: number };
 
 export interface RecordedRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
   body: any;
+  /** The request body exactly as received. */
+  rawBody: string;
   receivedAt: number;
   /** Resolves when the client closed the connection before the reply was complete. */
   aborted: Promise<void>;
@@ -108,6 +112,7 @@ export function startFakeUpstream(): FakeUpstream {
         path: url.pathname + url.search,
         headers,
         body,
+        rawBody: text,
         receivedAt: Date.now(),
         aborted: new Promise<void>((resolve) => (markAborted = resolve)),
         wasAborted: false,
@@ -177,6 +182,8 @@ function replyWith(reply: ScriptedReply, body: any, record: RecordedRequest, sig
       return streamMessage(reply, model, record, signal);
     case "tool-use":
       return streamToolUse(reply, model, record);
+    case "raw":
+      return rawReply(reply, record, signal);
     default: {
       const unreachable: never = reply;
       throw new Error(`unknown reply ${JSON.stringify(unreachable)}`);
@@ -304,4 +311,19 @@ function streamToolUse(reply: Extract<ScriptedReply, { kind: "tool-use" }>, mode
   send("message_stop", { type: "message_stop" });
   record.completed = true;
   return new Response(new Blob(frames), { headers: { "content-type": "text/event-stream" } });
+}
+
+function rawReply(reply: Extract<ScriptedReply, { kind: "raw" }>, record: RecordedRequest, signal: AbortSignal) {
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      for (const chunk of reply.chunks) {
+        if (signal.aborted) return;
+        if (reply.delayMs) await sleep(reply.delayMs);
+        controller.enqueue(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
+      }
+      record.completed = true;
+      controller.close();
+    },
+  });
+  return new Response(stream, { status: reply.status ?? 200, headers: reply.headers ?? { "content-type": "text/event-stream" } });
 }

@@ -5,6 +5,9 @@ import type { AppDependencies } from "../../server/app-dependencies.ts";
 import { protocolErrorHandler } from "../../server/protocol-error-handler.ts";
 import { getRequestContext } from "../../server/request-context.ts";
 import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
+import { servePassthroughRequest } from "../../server/serve-passthrough-request.ts";
+import { parseJsonKeepingBytes, rawBodyOf } from "../../server/raw-request-body.ts";
+import type { PassthroughProtocol } from "../../core/relay-passthrough.ts";
 import { parseAnthropicMessagesRequest } from "./parse-request.ts";
 import { renderAnthropicError } from "./render-error.ts";
 import { renderAnthropicMessagesResponse } from "./render-response.ts";
@@ -17,7 +20,23 @@ import {
 } from "./schema.ts";
 
 export function anthropicMessagesRoutes(dependencies: AppDependencies) {
+  // A backend whose upstream speaks Anthropic Messages itself gets the request untranslated.
+  const offerPassthrough = (request: Request, body: Record<string, unknown>, protocol: PassthroughProtocol, route: string) => {
+    const context = getRequestContext(request, dependencies.log);
+    const raw = rawBodyOf(request);
+    if (!raw) return undefined;
+    const search = new URL(request.url).search;
+    return servePassthroughRequest(
+      { ...context, request, route },
+      { protocol, body: raw, parsed: body, headers: request.headers, search, stream: body.stream === true },
+      { ...dependencies, keepaliveIntervalMs: dependencies.config.keepaliveIntervalMs },
+      { renderError: (error) => renderAnthropicError(error, context.requestId) },
+    );
+  };
+
   const handleMessages = async ({ body, request }: { body: AnthropicMessagesRequest; request: Request }) => {
+    const passthrough = await offerPassthrough(request, body, "anthropic-messages", "/v1/messages");
+    if (passthrough) return passthrough;
     const context = getRequestContext(request, dependencies.log);
     const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim());
     const relayRequest = parseAnthropicMessagesRequest(body, betas);
@@ -35,6 +54,8 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
   };
 
   const handleCountTokens = async ({ body, request }: { body: AnthropicCountTokensRequest; request: Request }) => {
+    const passthrough = await offerPassthrough(request, body, "anthropic-count-tokens", "/v1/messages/count_tokens");
+    if (passthrough) return passthrough;
     const context = getRequestContext(request, dependencies.log);
     const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim());
     // count_tokens takes a Messages request without max_tokens; the backend the model routes to counts it.
@@ -45,8 +66,8 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
 
   return new Elysia({ name: "anthropic-messages" })
     .onError(protocolErrorHandler(() => renderAnthropicError, dependencies.log))
-    .post("/v1/messages", handleMessages, { body: anthropicMessagesRequestSchema })
-    .post("/messages", handleMessages, { body: anthropicMessagesRequestSchema })
-    .post("/v1/messages/count_tokens", handleCountTokens, { body: anthropicCountTokensRequestSchema })
-    .post("/messages/count_tokens", handleCountTokens, { body: anthropicCountTokensRequestSchema });
+    .post("/v1/messages", handleMessages, { body: anthropicMessagesRequestSchema, parse: parseJsonKeepingBytes })
+    .post("/messages", handleMessages, { body: anthropicMessagesRequestSchema, parse: parseJsonKeepingBytes })
+    .post("/v1/messages/count_tokens", handleCountTokens, { body: anthropicCountTokensRequestSchema, parse: parseJsonKeepingBytes })
+    .post("/messages/count_tokens", handleCountTokens, { body: anthropicCountTokensRequestSchema, parse: parseJsonKeepingBytes });
 }
