@@ -80,7 +80,8 @@ export class RouterBackend implements RelayBackend {
         const error = toRelayError(thrown);
         await iterator.return?.(undefined)?.catch(() => {});
         if (context.signal.aborted || !isFallbackWorthy(error)) throw error.withRoute(route);
-        this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
+        // A backend's own full queue frees up as soon as one of its requests ends: no cooldown for everyone.
+        if (error.code !== "queue_full") this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
         fallbacks.push({ target: label, reason: describeTargetFailure(error) });
         context.log.warn("route target failed, trying the next", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
         lastError = error.withRoute({ ...route, fallbacks: [...fallbacks] });

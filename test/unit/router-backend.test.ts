@@ -162,6 +162,16 @@ describe("RouterBackend: cooldowns", () => {
     expect(b.requests).toHaveLength(1);
   });
 
+  test("a backend's own full queue falls through but starts no cooldown: the next request tries it first again", async () => {
+    const clock = { now: 1_000_000 };
+    const queueFull: ScriptedAnswer = { error: new RelayError("rate_limit", "Too many concurrent requests", { code: "queue_full", retryAfterSeconds: 2 }) };
+    const a = new ScriptedBackend("a", [queueFull, answer("a")]);
+    const b = new ScriptedBackend("b", [answer("b")]);
+    const backend = router([a, b], table({ sonnet: ["a/one", "b/two"] }), clock);
+    expect(textOf((await run(backend, "sonnet")).events)).toBe("b");
+    expect(textOf((await run(backend, "sonnet")).events)).toBe("a");
+  });
+
   test("without retry-after a failed target is tried after the others for a short while, not skipped", async () => {
     const clock = { now: 1_000_000 };
     const a = new ScriptedBackend("a", [failure("api_error", 500), answer("a")]);
