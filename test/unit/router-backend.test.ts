@@ -204,10 +204,19 @@ describe("RouterBackend: merged reports", () => {
     const claude = new ScriptedBackend("claude", []);
     const a = new ScriptedBackend("a", []);
     a.healthy = { ok: false, reason: "http://127.0.0.1:9/v1 cannot be reached", details: { base_url: "http://127.0.0.1:9/v1" } };
-    const health = router([claude, a], table({})).health();
+    const health = router([claude, a], table({ sonnet: "a/qwen" })).health();
     expect(health.ok).toBe(false);
-    expect(health.reason).toContain("a: http://127.0.0.1:9/v1 cannot be reached");
-    expect(health.details.providers).toMatchObject({ claude: { ok: true }, a: { ok: false, base_url: "http://127.0.0.1:9/v1" } });
+    expect(health.reason).toBe("a: http://127.0.0.1:9/v1 cannot be reached");
+    expect(health.details.providers).toMatchObject({ claude: { ok: true }, a: { ok: false, routed: true, base_url: "http://127.0.0.1:9/v1" } });
+  });
+
+  test("a provider no route names is listed but does not make the relay degraded", () => {
+    const claude = new ScriptedBackend("claude", []);
+    claude.healthy = { ok: false, reason: "claude not found", details: {} };
+    const a = new ScriptedBackend("a", []);
+    const health = router([claude, a], table({}, "a")).health();
+    expect(health.ok).toBe(true);
+    expect(health.details.providers).toMatchObject({ claude: { ok: false, routed: false, reason: "claude not found" } });
   });
 
   test("load sums the providers, details key by key", () => {
