@@ -104,21 +104,29 @@ async function runBunTest(options: RunnerOptions): Promise<{ exitCode: number; o
     ...options.bunArguments,
   ];
   console.error(`==> ${command.slice(1).join(" ")}`);
-  const child = Bun.spawn([...command], { cwd: projectRoot, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const chunks: string[] = [];
+  const child = Bun.spawn(command, { cwd: projectRoot, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  // One copy per stream, so a line is never cut by a chunk of the other stream.
   const forward = async (stream: ReadableStream<Uint8Array>, sink: NodeJS.WriteStream) => {
     const decoder = new TextDecoder();
+    let text = "";
     for await (const chunk of stream) {
       sink.write(chunk);
-      chunks.push(decoder.decode(chunk, { stream: true }));
+      text += decoder.decode(chunk, { stream: true });
     }
+    return text;
   };
-  await Promise.all([forward(child.stdout, process.stdout), forward(child.stderr, process.stderr)]);
-  return { exitCode: await child.exited, output: chunks.join("") };
+  const [stdout, stderr] = await Promise.all([forward(child.stdout, process.stdout), forward(child.stderr, process.stderr)]);
+  return { exitCode: await child.exited, output: `${stdout}\n${stderr}` };
 }
 
 async function main(): Promise<number> {
-  const options = parseRunnerArguments(process.argv.slice(2), process.env);
+  let options: RunnerOptions;
+  try {
+    options = parseRunnerArguments(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
   const startedAt = performance.now();
   if (options.typecheck) {
     console.error("==> tsc --noEmit -p .");
