@@ -120,15 +120,25 @@ export async function installService(context: ServiceContext, options: InstallSe
     );
     return 1;
   }
-  const health = await waitForRelayHealth(definition.url, { timeoutMs: context.healthTimeoutMs });
+  // The answer must come from the service's own process: another relay already on the port would answer too.
+  let servicePid: number | undefined;
+  const health = await waitForRelayHealth(definition.url, {
+    timeoutMs: context.healthTimeoutMs,
+    accept: async (answer) => {
+      servicePid = (await manager.state().catch(() => undefined))?.pid;
+      return servicePid === undefined || answer.pid === servicePid;
+    },
+  });
   for (const line of describeRelayHealth(definition.url, health)) context.write(`${line}\n`);
   for (const hint of await manager.hints()) context.write(`note:     ${hint}\n`);
-  if ("error" in health) {
+  if ("error" in health || !health.accepted) {
     const state = await manager.state().catch(() => undefined);
-    context.writeError(
-      `agent-relay: the service did not answer on ${definition.url}/health within ${Math.round(context.healthTimeoutMs / 1000)} s` +
-        `${state ? ` (${manager.description}: ${state.summary})` : ""}; see agent-relay service logs\n`,
-    );
+    const seconds = Math.round(context.healthTimeoutMs / 1000);
+    const problem =
+      "error" in health
+        ? `the service did not answer on ${definition.url}/health within ${seconds} s`
+        : `${definition.url} is answered by pid ${health.health.pid}, not by the service (pid ${servicePid}): is another agent-relay running on that port?`;
+    context.writeError(`agent-relay: ${problem}${state ? ` (${manager.description}: ${state.summary})` : ""}; see agent-relay service logs\n`);
     return 1;
   }
   context.write(`\nagent-relay is running at ${definition.url}. Point clients at it:\n${exportLines.join("\n")}\n`);

@@ -22,13 +22,19 @@ export async function fetchRelayHealth(url: string, timeoutMs = 2000): Promise<{
   }
 }
 
-/** Polls /health until it answers or the time is up. */
-export async function waitForRelayHealth(url: string, options: { timeoutMs: number; intervalMs?: number }): Promise<{ health: RelayHealth } | { error: string }> {
+/**
+ * Polls /health until it answers and `accept` takes the answer, or the time is up (then the last answer or error).
+ */
+export async function waitForRelayHealth(
+  url: string,
+  options: { timeoutMs: number; intervalMs?: number; accept?: (health: RelayHealth) => Promise<boolean> },
+): Promise<{ health: RelayHealth; accepted: boolean } | { error: string }> {
   const deadline = Date.now() + options.timeoutMs;
-  let last: { health: RelayHealth } | { error: string } = { error: "not checked" };
+  let last: { health: RelayHealth; accepted: boolean } | { error: string } = { error: "not checked" };
   while (Date.now() < deadline) {
-    last = await fetchRelayHealth(url, Math.max(250, Math.min(2000, deadline - Date.now())));
-    if ("health" in last) return last;
+    const answer = await fetchRelayHealth(url, Math.max(250, Math.min(2000, deadline - Date.now())));
+    last = "health" in answer ? { health: answer.health, accepted: options.accept ? await options.accept(answer.health) : true } : answer;
+    if ("health" in last && last.accepted) return last;
     await Bun.sleep(options.intervalMs ?? 250);
   }
   return last;

@@ -22,7 +22,7 @@ export interface RenderLaunchdPlistOptions {
  * The arguments launchd runs. launchd has no environment-file setting and a plist is readable by anyone who can
  * list the user's LaunchAgents, so with secrets /bin/sh reads the user-only file and then execs the relay.
  */
-export function launchdProgramArguments(definition: ServiceDefinition, environmentFilePath: string | undefined): string[] {
+function launchdProgramArguments(definition: ServiceDefinition, environmentFilePath: string | undefined): string[] {
   if (!environmentFilePath) return definition.programArguments;
   return ["/bin/sh", "-c", 'set -a && . "$0" && exec "$@"', environmentFilePath, ...definition.programArguments];
 }

@@ -41,7 +41,7 @@ interface InstallArguments {
 }
 
 /** Separates install's own options from the serve options. */
-export function parseInstallArguments(argv: string[]): InstallArguments {
+function parseInstallArguments(argv: string[]): InstallArguments {
   const parsed: InstallArguments = { serveArguments: [], start: true, shellExports: undefined };
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]!;

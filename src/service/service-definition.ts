@@ -15,9 +15,9 @@ const pathFlags = new Set(["data-dir", "workdir", "claude-bin"]);
 export interface ServiceDefinition {
   /** The executable and its arguments, e.g. ["/home/me/.local/bin/agent-relay", "serve", "--port", "18082"]. */
   programArguments: string[];
-  /** Non-secret environment the service gets (PATH, HOME). */
+  /** Non-secret environment the service gets (PATH, HOME, CLAUDE_CONFIG_DIR). */
   environment: Record<string, string>;
-  /** Secret environment (AGENT_RELAY_API_KEY), written to the user-only environment file. */
+  /** Secret environment (AGENT_RELAY_API_KEY, proxy settings), written to the user-only environment file. */
   secrets: Record<string, string>;
   /** The configuration the service will run with. */
   config: RelayConfig;
@@ -57,13 +57,32 @@ function checkSecretValue(flag: string, value: string): void {
   if (/['\n\r\0]/.test(value)) throw new ConfigError(`--${flag} for a service must not contain a single quote or a line break`);
 }
 
-/** The environment a service starts with: PATH (plus the claude CLI's directory) and HOME, nothing else of the shell's. */
+/** Where the claude CLI keeps its login and settings when not in ~/.claude: the service must look there too. */
+const claudeEnvironmentNames = ["CLAUDE_CONFIG_DIR"];
+/** The CLI reaches its API through these; they may hold a proxy password, so they go to the user-only file. */
+const proxyEnvironmentNames = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"];
+
+/**
+ * The environment a service starts with: PATH (plus the claude CLI's directory), HOME and CLAUDE_CONFIG_DIR;
+ * nothing else of the shell's (proxy settings go with the secrets).
+ */
 function captureEnvironment(env: Record<string, string | undefined>, claudePath: string | undefined): Record<string, string> {
   const directories = (env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter).filter(Boolean);
   if (claudePath && !directories.includes(dirname(claudePath))) directories.unshift(dirname(claudePath));
   const environment: Record<string, string> = { PATH: [...new Set(directories)].join(delimiter) };
   if (env.HOME) environment.HOME = env.HOME;
+  for (const name of claudeEnvironmentNames) if (env[name]) environment[name] = env[name]!;
   return environment;
+}
+
+/** The installing shell's proxy settings that can be written to the environment file. */
+function captureProxySettings(env: Record<string, string | undefined>): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const name of proxyEnvironmentNames) {
+    const value = env[name];
+    if (value && !/['\n\r\0]/.test(value)) settings[name] = value;
+  }
+  return settings;
 }
 
 function locateClaude(claudeBin: string, env: Record<string, string | undefined>): string | undefined {
@@ -95,7 +114,7 @@ export function buildServiceDefinition(options: BuildServiceDefinitionOptions): 
   const { config } = command;
   if (config.port === 0) throw new ConfigError("--port 0 picks a new port at every start; a service needs a fixed one (the default is 18082)");
 
-  const secrets: Record<string, string> = {};
+  const secrets: Record<string, string> = captureProxySettings(env);
   const commandLine: string[] = [];
   for (const { flag, value } of absoluteTokens) {
     if (secretFlags.has(flag) && value !== undefined) {

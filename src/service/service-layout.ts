@@ -24,8 +24,8 @@ export interface ServiceLayout {
 
 export class UnsupportedPlatformError extends Error {}
 
-export const systemdUnitName = "agent-relay.service";
-export const launchdLabel = "dev.agent-relay";
+const systemdUnitName = "agent-relay.service";
+const launchdLabel = "dev.agent-relay";
 
 /** The service layout for a platform, or UnsupportedPlatformError with what to do instead. */
 export function resolveServiceLayout(env: Record<string, string | undefined>, platform: string = process.platform): ServiceLayout {

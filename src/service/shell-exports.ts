@@ -91,5 +91,3 @@ export function removeExportBlock(path: string): boolean {
   writeFileSync(path, updated);
   return true;
 }
-
-export const exportBlockMarkers = { begin: beginMarker, end: endMarker };

@@ -54,13 +54,14 @@ interface Run {
   errors: string;
 }
 
-function context(options: { platform: "linux" | "darwin"; shell?: string; terminalAnswer?: boolean }): { context: ServiceContext; output: string[]; errors: string[] } {
+function context(options: { platform: "linux" | "darwin"; shell?: string; terminalAnswer?: boolean; env?: Record<string, string> }): { context: ServiceContext; output: string[]; errors: string[] } {
   const env: Record<string, string> = {
     HOME: home,
     PATH: `${managers.binDirectory}:${join(temp, "claude")}:/usr/bin:/bin`,
     USER: "tester",
     ...managers.env,
     ...(options.shell ? { SHELL: options.shell } : {}),
+    ...options.env,
   };
   const layout = resolveServiceLayout(env, options.platform);
   const output: string[] = [];
@@ -146,10 +147,12 @@ describe("systemd user unit (Linux layout)", () => {
     const first = await service(linux, ["install", "--shell-exports", "yes", "--port", String(healthPort)]);
     expect(first.errors).toBe("");
     expect(first.exitCode).toBe(0);
+    // Then `show` for the service's pid, which /health must report (another relay on the port would not).
     expect(managers.calls()).toEqual([
       "systemctl --user daemon-reload",
       "systemctl --user enable agent-relay.service",
       "systemctl --user restart agent-relay.service",
+      "systemctl --user show agent-relay.service --property=LoadState,ActiveState,SubState,MainPID,UnitFileState",
       "loginctl show-user tester --property=Linger --value",
     ]);
     expect(first.output).toContain(`relay:    http://127.0.0.1:${healthPort} ok, version 9.9.9, pid 4242, up 1m 15s`);
@@ -228,6 +231,12 @@ describe("systemd user unit (Linux layout)", () => {
     expect(existsSync(unitPath())).toBe(true);
   });
 
+  test("another process answering on the port is not taken for the service", async () => {
+    const run = await service({ ...linux, env: { FAKE_MAIN_PID: "999999" } }, ["install", "--port", String(healthPort)]);
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toContain(`is answered by pid 4242, not by the service (pid 999999): is another agent-relay running on that port?`);
+  }, 15_000);
+
   test("logs shows the unit's journal, and -f follows it", async () => {
     expect((await service(linux, ["install", "--no-start"])).exitCode).toBe(0);
     managers.clearCalls();
@@ -267,7 +276,12 @@ describe("LaunchAgent (macOS layout)", () => {
     const first = await service(mac, ["install", "--shell-exports", "yes", "--port", String(healthPort), "--api-key", "sk-mac"]);
     expect(first.errors).toBe("");
     expect(first.exitCode).toBe(0);
-    expect(managers.calls()).toEqual(["launchctl print gui/501/dev.agent-relay", "launchctl enable gui/501/dev.agent-relay", `launchctl bootstrap gui/501 ${plistPath()}`]);
+    expect(managers.calls()).toEqual([
+      "launchctl print gui/501/dev.agent-relay",
+      "launchctl enable gui/501/dev.agent-relay",
+      `launchctl bootstrap gui/501 ${plistPath()}`,
+      "launchctl print gui/501/dev.agent-relay", // the service's pid, to match /health's
+    ]);
     const plistText = readFileSync(plistPath(), "utf8");
     expect(plistText).toContain("<string>/bin/sh</string>");
     expect(plistText).not.toContain("sk-mac");
@@ -284,6 +298,7 @@ describe("LaunchAgent (macOS layout)", () => {
       "launchctl bootout gui/501/dev.agent-relay",
       "launchctl enable gui/501/dev.agent-relay",
       `launchctl bootstrap gui/501 ${plistPath()}`,
+      "launchctl print gui/501/dev.agent-relay",
     ]);
     expect(readFileSync(environmentFile, "utf8")).toContain("'sk-mac-2'");
 

@@ -20,7 +20,7 @@ shift # --user
 case "$1" in
   show)
     if [ -e "$state_dir/running" ]; then
-      printf 'LoadState=loaded\\nActiveState=active\\nSubState=running\\nMainPID=4242\\nUnitFileState=enabled\\n'
+      printf 'LoadState=loaded\\nActiveState=active\\nSubState=running\\nMainPID=%s\\nUnitFileState=enabled\\n' "\${FAKE_MAIN_PID:-4242}"
     elif [ -e "$state_dir/enabled" ]; then
       printf 'LoadState=loaded\\nActiveState=inactive\\nSubState=dead\\nMainPID=0\\nUnitFileState=enabled\\n'
     else

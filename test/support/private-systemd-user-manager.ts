@@ -20,16 +20,23 @@ export interface PrivateUserManager {
 
 const systemdBinary = ["/usr/lib/systemd/systemd", "/lib/systemd/systemd"].find(existsSync);
 
+/** Why no private user manager can run on this machine, or undefined when one can be tried. */
+export function privateUserManagerUnavailable(): string | undefined {
+  if (process.platform !== "linux") return "systemd user managers exist only on Linux";
+  if (!systemdBinary) return "systemd is not installed (Debian package systemd)";
+  if (!Bun.which("systemctl")) return "systemctl is not installed (Debian package systemd)";
+  const booted = existsSync("/run/systemd/system");
+  if (!booted && !(process.getuid?.() === 0 && Bun.which("unshare") && Bun.which("nsenter"))) {
+    return "this machine was not booted with systemd, and starting a user manager anyway needs root with unshare and nsenter";
+  }
+  return undefined;
+}
+
 /** Starts one, or resolves with the reason it cannot run here. */
 export async function startPrivateUserManager(directory: string): Promise<PrivateUserManager | { unavailable: string }> {
-  if (process.platform !== "linux") return { unavailable: "systemd user managers exist only on Linux" };
-  if (!systemdBinary) return { unavailable: "systemd is not installed (Debian package systemd)" };
-  if (!Bun.which("systemctl")) return { unavailable: "systemctl is not installed (Debian package systemd)" };
+  const unavailable = privateUserManagerUnavailable();
+  if (unavailable || !systemdBinary) return { unavailable: unavailable ?? "systemd is not installed" };
   const booted = existsSync("/run/systemd/system");
-  const isRoot = process.getuid?.() === 0;
-  if (!booted && !(isRoot && Bun.which("unshare") && Bun.which("nsenter"))) {
-    return { unavailable: "this machine was not booted with systemd, and starting a user manager anyway needs root with unshare and nsenter" };
-  }
   const home = join(directory, "manager-home");
   const runtimeDirectory = join(directory, "runtime");
   mkdirSync(home, { recursive: true });

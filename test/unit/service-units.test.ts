@@ -61,6 +61,12 @@ describe("buildServiceDefinition", () => {
     expect(definition.claudePath).toBe(join(claudeDirectory, "claude"));
   });
 
+  test("takes CLAUDE_CONFIG_DIR along, and proxy settings (which may hold a password) as secrets", () => {
+    const definition = define([], { CLAUDE_CONFIG_DIR: "/home/me/.claude-work", HTTPS_PROXY: "http://me:pw@proxy:3128", NO_PROXY: "localhost", EDITOR: "vim" });
+    expect(definition.environment).toEqual({ PATH: `${claudeDirectory}:/usr/bin:/bin`, HOME: join(temp, "home"), CLAUDE_CONFIG_DIR: "/home/me/.claude-work" });
+    expect(definition.secrets).toEqual({ HTTPS_PROXY: "http://me:pw@proxy:3128", NO_PROXY: "localhost" });
+  });
+
   test("puts the directory of an explicit --claude-bin on PATH", () => {
     const definition = define(["--claude-bin", join(claudeDirectory, "claude")], { PATH: "/usr/bin:/bin" });
     expect(definition.environment.PATH).toBe(`${claudeDirectory}:/usr/bin:/bin`);
