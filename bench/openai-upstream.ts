@@ -132,7 +132,8 @@ async function main() {
     const relay = await startRelayProcess({
       bun,
       cliPath: join(projectRoot, "src", "cli.ts"),
-      args: ["--port", "0", "--config", configPath, "--log-level", "warn", "--data-dir", join(work, "relay-data")],
+      // warn hides the per-request log line (claude-code-router runs with LOG: false); a fixed port is polled on /health.
+      args: ["--port", String(freePort()), "--config", configPath, "--log-level", "warn", "--warm-processes", "0", "--data-dir", join(work, "relay-data")],
       env: { ...process.env, HOME: work },
       cwd: work,
     });
