@@ -80,7 +80,8 @@ export class RouterBackend implements RelayBackend {
         const error = toRelayError(thrown);
         await iterator.return?.(undefined)?.catch(() => {});
         if (context.signal.aborted || !isFallbackWorthy(error)) throw error.withRoute(route);
-        this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
+        // A backend's own full queue frees up as soon as one of its requests ends: no cooldown for everyone.
+        if (error.code !== "queue_full") this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
         fallbacks.push({ target: label, reason: describeTargetFailure(error) });
         context.log.warn("route target failed, trying the next", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
         lastError = error.withRoute({ ...route, fallbacks: [...fallbacks] });
@@ -174,14 +175,19 @@ export class RouterBackend implements RelayBackend {
     return [...seen.values()];
   }
 
-  /** Healthy when every provider is; each provider's health is in details.providers. */
+  /**
+   * Healthy when every provider a route or the default names is; each provider's health is in
+   * details.providers (a provider no route names, such as an unused claude CLI, is listed but does not count).
+   */
   health(): BackendHealth {
+    const { routes, defaultTargets } = this.options.routes;
+    const routed = new Set([...routes.flatMap((route) => route.targets), ...defaultTargets].map((target) => target.provider));
     const providers: Record<string, unknown> = {};
     const problems: string[] = [];
     for (const [name, backend] of this.options.providers) {
       const health = backend.health();
-      providers[name] = { type: backend.name, ok: health.ok, ...(health.reason ? { reason: health.reason } : {}), ...health.details };
-      if (!health.ok) problems.push(`${name}: ${health.reason ?? "unavailable"}`);
+      providers[name] = { type: backend.name, ok: health.ok, ...(health.reason ? { reason: health.reason } : {}), routed: routed.has(name), ...health.details };
+      if (!health.ok && routed.has(name)) problems.push(`${name}: ${health.reason ?? "unavailable"}`);
     }
     return { ok: problems.length === 0, ...(problems.length > 0 ? { reason: problems.join("; ") } : {}), details: { providers } };
   }
