@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { timedRequest, type ClientProtocol, type TimedSample } from "./lib/bench-clients.ts";
 import { closedLoop } from "./lib/closed-loop.ts";
 import { freePort, startRelayProcess } from "./lib/relay-process.ts";
+import { processCpu } from "./lib/cpu.ts";
 import { processMemory } from "./lib/rss.ts";
 import { fixed, percentile } from "./lib/stats.ts";
 
@@ -106,13 +107,17 @@ function modelFor(target: Target, long: boolean): string {
 interface RowResult {
   samples: TimedSample[];
   wallMs: number;
+  /** CPU time of the proxy process (the fake upstream's for direct) per request, ms: robust to a busy machine. */
+  cpuPerRequestMs?: number;
 }
 
 async function runRow(targets: Target[], rowIndex: number, run: (target: Target) => Promise<RowResult>): Promise<Map<string, RowResult>> {
   const results = new Map<string, RowResult>();
   const order = targets.map((_, index) => targets[(index + rowIndex) % targets.length]!);
   for (const target of order) {
+    const before = target.pid === undefined ? undefined : processCpu(target.pid).self;
     const result = await run(target);
+    if (before !== undefined) result.cpuPerRequestMs = (processCpu(target.pid!).self - before) / result.samples.length;
     const failures = result.samples.filter((sample) => !sample.ok);
     if (failures.length > 0) process.stderr.write(`  ${target.name}: ${failures.length} failed, e.g. ${failures[0]!.error}\n`);
     results.set(target.name, result);
@@ -132,13 +137,14 @@ async function main() {
     const relay = await startRelayProcess({
       bun,
       cliPath: join(projectRoot, "src", "cli.ts"),
-      args: ["--port", "0", "--config", configPath, "--log-level", "warn", "--data-dir", join(work, "relay-data")],
+      // warn hides the per-request log line (claude-code-router runs with LOG: false); a fixed port is polled on /health.
+      args: ["--port", String(freePort()), "--config", configPath, "--log-level", "warn", "--warm-processes", "0", "--data-dir", join(work, "relay-data")],
       env: { ...process.env, HOME: work },
       cwd: work,
     });
     stops.push(() => relay.stop());
     const targets: Target[] = [
-      { name: "direct", protocol: "openai", url: upstream.url.replace(/\/v1$/, "") },
+      { name: "direct", protocol: "openai", url: upstream.url.replace(/\/v1$/, ""), pid: upstream.pid },
       { name: "relay (OpenAI chat)", protocol: "openai", url: relay.url, pid: relay.pid },
       { name: "relay (Anthropic)", protocol: "anthropic", url: relay.url, pid: relay.pid },
     ];
@@ -204,8 +210,14 @@ function printReport(targets: Target[], rows: Array<{ label: string; metric: (re
     });
     lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
   }
-  const rss = targets.map((target) => (memory.has(target.name) ? `${fixed(memory.get(target.name)! / 1024 / 1024, 0)} MB` : "-"));
+  const rss = targets.map((target) => (target.name !== "direct" && memory.has(target.name) ? `${fixed(memory.get(target.name)! / 1024 / 1024, 0)} MB` : "-"));
   lines.push(`| peak RSS (VmHWM) | ${rss.join(" | ")} |`);
+  lines.push("");
+  lines.push("CPU time per request of the process in the middle (ms; direct: the fake upstream itself, which every column also pays):");
+  lines.push("");
+  lines.push(`| row | ${targets.map((target) => target.name).join(" | ")} |`);
+  lines.push(`|---|${targets.map(() => "---:").join("|")}|`);
+  for (const row of rows) lines.push(`| ${row.label} | ${targets.map((target) => fixed(row.results.get(target.name)!.cpuPerRequestMs ?? Number.NaN, 2)).join(" | ")} |`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 

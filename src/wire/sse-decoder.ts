@@ -38,6 +38,16 @@ export class SseDecoder {
     this.buffer += text;
     const events: SseEvent[] = [];
     let start = 0;
+    if (!this.buffer.includes("\r")) {
+      // The common case (every upstream we know ends lines in \n): jump from line to line with indexOf.
+      for (let end = this.buffer.indexOf("\n"); end !== -1; end = this.buffer.indexOf("\n", start)) {
+        const event = this.acceptLine(this.buffer.slice(start, end));
+        if (event) events.push(event);
+        start = end + 1;
+      }
+      this.buffer = this.buffer.slice(start);
+      return events;
+    }
     for (let index = 0; index < this.buffer.length; index++) {
       const character = this.buffer[index];
       if (character !== "\n" && character !== "\r") continue;

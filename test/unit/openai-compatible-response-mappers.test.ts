@@ -9,9 +9,10 @@ import type { RelayEvent } from "../../src/core/relay-event.ts";
 
 const context = { providerName: "p", model: "m", responseId: "r1" };
 
+/** Each chunk as its own SSE event and network read. */
 async function events(chunks: unknown[]): Promise<RelayEvent[]> {
   async function* payloads() {
-    for (const chunk of chunks) yield typeof chunk === "string" ? chunk : JSON.stringify(chunk);
+    for (const chunk of chunks) yield `data: ${typeof chunk === "string" ? chunk : JSON.stringify(chunk)}\n\n`;
   }
   const collected: RelayEvent[] = [];
   for await (const event of mapOpenAIChatStream(payloads(), context)) collected.push(event);
@@ -76,8 +77,8 @@ describe("mapOpenAIChatStream", () => {
     const result = await events([delta({ tool_calls: [{ index: 0, id: "call_1", function: { arguments: '{"a"' } }] }), delta({ tool_calls: [{ index: 0, function: { name: "lookup", arguments: ":1}" } }] }), delta({}, "tool_calls")]);
     expect(result.slice(1, -1)).toEqual([
       { type: "tool-input-start", id: "call_1", toolName: "lookup" },
-      { type: "tool-input-delta", id: "call_1", delta: '{"a"' },
-      { type: "tool-input-delta", id: "call_1", delta: ":1}" },
+      // The held fragment and the one that came with the name, as one delta.
+      { type: "tool-input-delta", id: "call_1", delta: '{"a":1}' },
       { type: "tool-input-end", id: "call_1" },
     ]);
   });
@@ -90,6 +91,29 @@ describe("mapOpenAIChatStream", () => {
   test("a fragment without index or id while two calls are open is refused, not guessed", async () => {
     const chunks = [delta({ tool_calls: [{ id: "a", function: { name: "f", arguments: "{" } }] }), delta({ tool_calls: [{ id: "b", function: { name: "g", arguments: "{" } }] }), delta({ tool_calls: [{ function: { arguments: "}" } }] })];
     await expect(events(chunks)).rejects.toThrow("cannot tell which call");
+  });
+
+  test("deltas that arrive in one read are merged per block; separate reads stay separate", async () => {
+    const read = [delta({ content: "a" }), delta({ content: "b" }), delta({ tool_calls: [{ index: 0, id: "t", function: { name: "f", arguments: '{"x":' } }] }), delta({ tool_calls: [{ index: 0, function: { arguments: "1}" } }] }), delta({}, "tool_calls")]
+      .map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`)
+      .join("");
+    const collected: RelayEvent[] = [];
+    for await (const event of mapOpenAIChatStream((async function* () { yield read; yield "data: [DONE]\n\n"; })(), context)) collected.push(event);
+    expect(collected.filter((event) => event.type === "text-delta")).toEqual([{ type: "text-delta", id: "text-0", delta: "ab" }]);
+    expect(collected.filter((event) => event.type === "tool-input-delta")).toEqual([{ type: "tool-input-delta", id: "t", delta: '{"x":1}' }]);
+    const separate = await events([delta({ content: "a" }), delta({ content: "b" }), delta({}, "stop")]);
+    expect(separate.filter((event) => event.type === "text-delta")).toHaveLength(2);
+  });
+
+  test("text before an in-stream error in the same read reaches the client before the error", async () => {
+    const read = `data: ${JSON.stringify(delta({ content: "partial" }))}\n\ndata: ${JSON.stringify({ error: { message: "boom", code: 502 } })}\n\n`;
+    const collected: RelayEvent[] = [];
+    const error = await (async () => {
+      for await (const event of mapOpenAIChatStream((async function* () { yield read; })(), context)) collected.push(event);
+    })().catch((caught) => caught);
+    expect(collected.map((event) => event.type)).toEqual(["stream-start", "text-start", "text-delta"]);
+    expect(error).toBeInstanceOf(RelayError);
+    expect(error.message).toContain("boom");
   });
 
   test("a stream without a finish_reason is incomplete", async () => {

@@ -104,11 +104,17 @@ describe("the routing file", () => {
     expect(problems('models:\n  sonnet: claude\n  "gpt-[45]": claude\n')).toBe('/etc/relay.yaml:3: models.gpt-[45]: "gpt-[45]" uses a wildcard other than *; only * (any characters) is supported');
   });
 
+  test("top_k and reasoning_content are true or false", () => {
+    const routing = parse("providers:\n  deep:\n    type: openai\n    base_url: https://api.deepseek.com/v1\n    top_k: false\n    reasoning_content: true\n");
+    expect(routing.providers.get("deep")).toMatchObject({ topK: false, reasoningContent: true });
+    expect(problems("providers:\n  deep:\n    type: openai\n    base_url: https://api.deepseek.com/v1\n    top_k: sometimes\n")).toBe("/etc/relay.yaml:5: providers.deep.top_k: must be true or false");
+  });
+
   test("every problem is reported at once, each with its line", () => {
     const message = problems("providers:\n  a:\n    type: openai\n    base_url: ftp://x\n    colour: blue\nmodels:\n  opus: b/x\n");
     expect(message.split("\n")).toEqual([
       "/etc/relay.yaml:4: providers.a.base_url: must be an http:// or https:// URL: the API root, e.g. https://openrouter.ai/api/v1",
-      "/etc/relay.yaml:5: providers.a.colour: unknown key (expected one of type, base_url, api_key, headers, api_version, models, pdf, system_prompt, timeout)",
+      "/etc/relay.yaml:5: providers.a.colour: unknown key (expected one of type, base_url, api_key, headers, api_version, models, pdf, system_prompt, timeout, top_k, reasoning_content)",
       '/etc/relay.yaml:7: models.opus: "b/x" routes to provider "b", which is not configured (providers: claude, a)',
     ]);
   });

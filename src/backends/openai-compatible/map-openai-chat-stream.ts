@@ -9,6 +9,7 @@ import { emptyUsage } from "../../core/relay-event.ts";
 import { mapOpenAIFinishReason } from "./map-openai-finish-reason.ts";
 import { mapOpenAIStreamError } from "./map-openai-upstream-error.ts";
 import { mapOpenAIUsage } from "./map-openai-usage.ts";
+import { SseDecoder, type SseEvent } from "../../wire/sse-decoder.ts";
 import type { OpenAIChatChunk, OpenAIChatToolCallDelta, OpenAIChatUsage } from "./openai-chat-wire.ts";
 
 export interface OpenAIChatStreamContext {
@@ -30,20 +31,69 @@ interface ToolCallState {
   ended: boolean;
 }
 
-/** Maps the data payloads of an SSE stream ("[DONE]" included) to neutral events. */
-export async function* mapOpenAIChatStream(payloads: AsyncIterable<string>, context: OpenAIChatStreamContext): AsyncGenerator<RelayEvent> {
+/**
+ * Maps an SSE body (bytes, or text in tests) to neutral events. The chunks of one network read are mapped
+ * together and adjacent deltas of the same block merged: an upstream that sends many tiny chunks at once
+ * (a fast model, a buffered proxy) costs the relay one event per read rather than one per token, and the
+ * client sees the same text no later than it would have.
+ */
+export async function* mapOpenAIChatStream(body: AsyncIterable<Uint8Array | string>, context: OpenAIChatStreamContext): AsyncGenerator<RelayEvent> {
   const state = new ChatStreamState(context);
-  for await (const payload of payloads) {
-    if (payload === "[DONE]") break;
-    let chunk: OpenAIChatChunk;
+  const decoder = new SseDecoder();
+  let done = false;
+  // What came before a failure in the same read is still delivered first: the client sees the answer as far as it went.
+  let failure: unknown;
+  const accept = (events: SseEvent[]): RelayEvent[] => {
+    const batch: RelayEvent[] = [];
     try {
-      chunk = JSON.parse(payload) as OpenAIChatChunk;
-    } catch {
-      throw new RelayError("api_error", `Provider "${context.providerName}" sent a stream chunk that is not JSON.`, { status: 502, detail: payload.slice(0, 500) });
+      for (const event of events) {
+        // After [DONE] the body is still read to its end, so the connection can be reused.
+        if (done) break;
+        if (event.data === "[DONE]") {
+          done = true;
+          break;
+        }
+        batch.push(...state.accept(parseChunk(event.data, context.providerName)));
+      }
+    } catch (error) {
+      failure = error;
     }
-    yield* state.accept(chunk);
+    return mergeAdjacentDeltas(batch);
+  };
+  for await (const chunk of body) {
+    yield* accept(decoder.push(chunk));
+    if (failure !== undefined) throw failure;
   }
+  yield* accept(decoder.end());
+  if (failure !== undefined) throw failure;
   yield* state.finish();
+}
+
+function parseChunk(data: string, providerName: string): OpenAIChatChunk {
+  try {
+    return JSON.parse(data) as OpenAIChatChunk;
+  } catch {
+    throw new RelayError("api_error", `Provider "${providerName}" sent a stream chunk that is not JSON.`, { status: 502, detail: data.slice(0, 500) });
+  }
+}
+
+type MergeableDelta = Extract<RelayEvent, { type: "text-delta" | "reasoning-delta" | "tool-input-delta" }>;
+
+function isMergeableDelta(event: RelayEvent): event is MergeableDelta {
+  return event.type === "text-delta" || event.type === "tool-input-delta" || (event.type === "reasoning-delta" && !event.providerMetadata);
+}
+
+/** Adjacent text, reasoning or tool-argument deltas of the same block, as one delta. */
+export function mergeAdjacentDeltas(events: RelayEvent[]): RelayEvent[] {
+  if (events.length < 2) return events;
+  const merged: RelayEvent[] = [];
+  for (const event of events) {
+    const previous = merged.at(-1);
+    if (isMergeableDelta(event) && previous?.type === event.type && previous.id === event.id) {
+      merged[merged.length - 1] = { ...previous, delta: previous.delta + event.delta };
+    } else merged.push(event);
+  }
+  return merged;
 }
 
 /** The state of one streamed answer; `accept` each chunk, then `finish`. Also used for whole answers. */

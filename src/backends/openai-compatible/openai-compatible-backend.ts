@@ -8,7 +8,6 @@ import { estimateRelayInputTokens } from "../../core/estimate-relay-input-tokens
 import { RelayError } from "../../core/relay-error.ts";
 import type { RelayEvent } from "../../core/relay-event.ts";
 import type { RelayRequest } from "../../core/relay-request.ts";
-import { decodeSseStream } from "../../wire/sse-decoder.ts";
 import type { Logger } from "../../util/logger.ts";
 import { buildOpenAIChatRequest, type BuiltOpenAIChatRequest } from "./build-openai-chat-request.ts";
 import { mapOpenAIChatCompletion } from "./map-openai-chat-completion.ts";
@@ -82,7 +81,7 @@ export class OpenAICompatibleBackend implements RelayBackend {
       const contentType = call.response.headers.get("content-type") ?? "";
       const events = contentType.includes("application/json")
         ? mapOpenAIChatCompletion((await call.response.json()) as OpenAIChatCompletion, streamContext)
-        : mapOpenAIChatStream(dataOf(call.body()), streamContext);
+        : mapOpenAIChatStream(call.body(), streamContext);
       for await (const event of events) {
         // What the provider could not honour goes out with the start of the answer, to the client's log line.
         if (event.type === "stream-start") yield { ...event, warnings: [...(event.warnings ?? []), ...built.warnings] };
@@ -137,8 +136,4 @@ export class OpenAICompatibleBackend implements RelayBackend {
   private upstreamError(response: Response, body: string): RelayError {
     return mapOpenAIUpstreamError({ providerName: this.name, status: response.status, body, retryAfter: response.headers.get("retry-after") });
   }
-}
-
-async function* dataOf(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  for await (const event of decodeSseStream(body)) yield event.data;
 }

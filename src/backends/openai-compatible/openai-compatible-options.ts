@@ -29,7 +29,7 @@ export interface OpenAICompatibleOptions {
   pdf?: "file" | "text";
   /** Compaction of Claude Code's system prompt for small local models; off by default. */
   systemPrompt?: { maxTokens?: number; compact?: boolean };
-  /** Milliseconds to wait for the upstream's response headers and between stream chunks (default 300 000). */
+  /** Milliseconds to wait for the upstream's response headers and between stream chunks (the routing file defaults it to 600 s; 300 s when built without one). */
   timeoutMs?: number;
   /** Whether the provider accepts top_k (default: OpenRouter yes, others no). */
   topK?: boolean;

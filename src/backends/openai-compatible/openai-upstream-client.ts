@@ -81,10 +81,12 @@ export class OpenAIUpstreamClient {
     const onCancel = () => controller.abort(signal.reason);
     if (signal.aborted) onCancel();
     signal.addEventListener("abort", onCancel, { once: true });
+    // Set once the body was read to its end: nothing is left to abort then.
+    let bodyEnded = false;
     const close = () => {
       clearTimeout(timer);
       signal.removeEventListener("abort", onCancel);
-      controller.abort();
+      if (!bodyEnded) controller.abort();
     };
     // Every failure becomes a RelayError: the client's cancellation, our timeout, or a broken connection.
     const failure = (error: unknown, duringBody: boolean): RelayError => {
@@ -117,6 +119,7 @@ export class OpenAIUpstreamClient {
               const { value, done } = await reader.read();
               if (done) {
                 clearTimeout(timer);
+                bodyEnded = true;
                 stream.close();
               } else stream.enqueue(value);
             } catch (error) {
