@@ -16,6 +16,8 @@ import type { AppDependencies } from "./server/app-dependencies.ts";
 import { describeRequestError } from "./server/describe-request-error.ts";
 import { getRequestContext, requestIdFrom, setRequestContext, wasServedAsRelayRequest } from "./server/request-context.ts";
 import { ResponseStore } from "./store/response-store.ts";
+import { inspectorRoutes } from "./inspector/inspector-routes.ts";
+import { rememberRequestBody } from "./server/request-body.ts";
 
 /** True for requests from Anthropic-format clients (they send anthropic-version, and use /messages paths). */
 function speaksAnthropic(request: Request): boolean {
@@ -54,7 +56,12 @@ function corsOrigin(allowed: string[]) {
   };
 }
 
-const publicPaths = new Set(["/", "/health"]);
+const publicPaths = new Set(["/", "/health", "/inspector", "/inspector/"]);
+
+/** The inspector page and its files hold no data (the page asks for the key); its API is not public. */
+function isPublicPath(path: string): boolean {
+  return publicPaths.has(path) || path.startsWith("/inspector/assets/");
+}
 
 function openAIModelList(models: RelayModel[]) {
   return { object: "list", data: models.map((model) => ({ id: model.id, object: "model", created: 0, owned_by: "anthropic" })) };
@@ -141,7 +148,7 @@ export function createApp(dependencies: AppDependencies) {
         }
       }
       const path = new URL(request.url).pathname;
-      if (config.apiKey && !publicPaths.has(path)) {
+      if (config.apiKey && !isPublicPath(path)) {
         const key = presentedKey(request);
         if (!key || !sameSecret(key, config.apiKey)) {
           return errorResponse(request, new RelayError("authentication", "Invalid or missing API key for this relay (send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY')."), requestId);
@@ -154,10 +161,17 @@ export function createApp(dependencies: AppDependencies) {
       if (relayError.status >= 500) context.log.error("request failed", { error: relayError.detail ?? relayError.message });
       return errorResponse(request, relayError, context.requestId);
     })
+    // The parsed body, for the inspector's recorder (Elysia has parsed it once; nothing reads it again).
+    .onBeforeHandle({ as: "global" }, ({ request, body }) => {
+      if (dependencies.recorder?.enabled) rememberRequestBody(request, body);
+    })
     .onAfterResponse(({ request, set }) => {
       if (wasServedAsRelayRequest(request)) return;
       const context = getRequestContext(request, log);
       const status = typeof set.status === "number" ? set.status : 200;
+      if (status >= 400 && !new URL(request.url).pathname.startsWith("/inspector")) {
+        dependencies.recorder?.recordPlain({ request, requestId: context.requestId, status, startedAt: context.startedAt });
+      }
       const fields = { method: request.method, path: new URL(request.url).pathname, status, duration_ms: Math.round(performance.now() - context.startedAt) };
       if (status >= 400) context.log.info("request completed", fields);
       else context.log.debug("request completed", fields);
@@ -171,7 +185,8 @@ export function createApp(dependencies: AppDependencies) {
     .get("/models", ({ request }) => listModels(request))
     .use(openAIChatRoutes(dependencies))
     .use(openAIResponsesRoutes({ ...dependencies, responseStore }))
-    .use(anthropicMessagesRoutes(dependencies));
+    .use(anthropicMessagesRoutes(dependencies))
+    .use(dependencies.inspectorStore && dependencies.recorder ? inspectorRoutes({ store: dependencies.inspectorStore, recorder: dependencies.recorder }) : new Elysia());
 }
 
 export type RelayApp = ReturnType<typeof createApp>;

@@ -8,6 +8,9 @@ import { createApp } from "./app.ts";
 import { ClaudeBackend } from "./backends/claude/claude-backend.ts";
 import { ConfigError, helpText, parseCommand, type RelayConfig } from "./config.ts";
 import { RelayMetrics } from "./server/metrics.ts";
+import { InspectorRecorder } from "./inspector/inspector-recorder.ts";
+import { InspectorStore } from "./store/inspector-store.ts";
+import { openRelayDatabase } from "./store/open-relay-database.ts";
 import { ResponseStore } from "./store/response-store.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 import { version } from "./version.ts";
@@ -71,12 +74,22 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     log,
   });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const responseStore = ResponseStore.open({
-    path: join(config.dataDir, "responses.sqlite"),
-    maxResponses: config.responsesMaxStored,
-    maxAgeMs: config.responsesMaxAgeMs,
-  });
+  const database = await openRelayDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const responseStore = new ResponseStore(database, { maxResponses: config.responsesMaxStored, maxAgeMs: config.responsesMaxAgeMs });
+  const inspectorStore = new InspectorStore(database);
   let server: ReturnType<typeof Bun.serve> | undefined;
+  const recorder = new InspectorRecorder({
+    store: inspectorStore,
+    capture: config.inspectorCapture,
+    bodyMaxBytes: config.inspectorBodyMaxBytes,
+    redactHeaders: config.inspectorRedactHeaders,
+    retentionMs: config.inspectorRetentionMs,
+    bodyRetentionMs: config.inspectorBodyRetentionMs,
+    maxBytes: config.inspectorMaxBytes,
+    metrics,
+    log,
+    remoteAddress: (request) => server?.requestIP(request)?.address,
+  });
   const app = createApp({
     config,
     backend,
@@ -85,6 +98,8 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     version,
     startedAt,
     responseStore,
+    inspectorStore,
+    recorder,
     disableIdleTimeout: (request) => server?.timeout(request, 0),
   });
   await backend.start();
@@ -113,7 +128,8 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       await backend.shutdown(config.shutdownGraceMs);
       await Promise.race([closing, Bun.sleep(1000)]);
       await server!.stop(true);
-      responseStore.close();
+      await recorder.close();
+      await database.close();
       log.info("stopped");
     })());
   return { url, port, shutdown, forceStop: () => backend.killAll(), processIds: () => backend.processes.pids() };
