@@ -50,13 +50,7 @@ export async function readInspectorOverview(database: RelayDatabase, options: { 
       cacheReadTokens: Number(total?.cache_read_tokens ?? 0),
       cacheWriteTokens: Number(total?.cache_write_tokens ?? 0),
     },
-    buckets: buckets.map((row) => ({
-      at: Number(row.at),
-      requests: Number(row.requests),
-      errors: Number(row.errors ?? 0),
-      inputTokens: Number(row.input_tokens),
-      outputTokens: Number(row.output_tokens),
-    })),
+    buckets: everyBucket(since, bucketMs, buckets),
     latency: await percentiles(database, "duration_ms", since),
     timeToFirstToken: await percentiles(database, "ttft_ms", since),
     models: models.map((row) => ({
@@ -69,6 +63,18 @@ export async function readInspectorOverview(database: RelayDatabase, options: { 
     })),
     tools: [...toolCounts].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([name, calls]) => ({ name, calls })),
   };
+}
+
+/** One bucket per interval from `since` to now, empty ones included, so a chart's x axis is time. */
+function everyBucket(since: number, bucketMs: number, rows: Array<{ at: number; requests: number; errors: number | null; input_tokens: number; output_tokens: number }>) {
+  const byStart = new Map(rows.map((row) => [Number(row.at), row]));
+  const first = Math.floor(since / bucketMs) * bucketMs;
+  const result: InspectorOverview["buckets"] = [];
+  for (let at = first; at <= Date.now() && result.length < 1000; at += bucketMs) {
+    const row = byStart.get(at);
+    result.push({ at, requests: Number(row?.requests ?? 0), errors: Number(row?.errors ?? 0), inputTokens: Number(row?.input_tokens ?? 0), outputTokens: Number(row?.output_tokens ?? 0) });
+  }
+  return result;
 }
 
 async function percentiles(database: RelayDatabase, column: "duration_ms" | "ttft_ms", since: number) {

@@ -29,7 +29,7 @@ const fmt = {
   time: (ms) => new Date(ms).toLocaleTimeString([], { hour12: false }),
   dateTime: (ms) => new Date(ms).toLocaleString([], { hour12: false }),
   percent: (value) => (value === null || Number.isNaN(value) ? "–" : `${(value * 100).toFixed(1)}%`),
-  usd: (value) => `$${value.toFixed(value < 1 ? 4 : 2)}`,
+  usd: (value) => `$${value.toFixed(value < 0.01 ? 6 : value < 1 ? 4 : 2)}`,
   bytes: (value) => (value > 1048576 ? `${(value / 1048576).toFixed(1)} MB` : value > 1024 ? `${(value / 1024).toFixed(1)} KB` : `${value} B`),
 };
 function inclusiveInput(usage) {
