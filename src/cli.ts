@@ -11,6 +11,9 @@ import { RelayMetrics } from "./server/metrics.ts";
 import { InspectorRecorder } from "./inspector/inspector-recorder.ts";
 import { InspectorStore } from "./store/inspector-store.ts";
 import { openRelayDatabase } from "./store/open-relay-database.ts";
+import { combineRequestObservers, GenAITelemetry } from "./telemetry/genai-telemetry.ts";
+import { OtlpExporter, otlpConfigFromEnvironment } from "./telemetry/otlp-exporter.ts";
+import { prometheusTextToOtlpMetrics } from "./telemetry/prometheus-to-otlp.ts";
 import { ResponseStore } from "./store/response-store.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 import { version } from "./version.ts";
@@ -32,6 +35,8 @@ export interface StartRelayOptions {
   env?: Record<string, string | undefined>;
   /** Where log lines go; stderr by default. */
   log?: Logger;
+  /** OTEL_* variables for telemetry; the relay's own environment by default. */
+  telemetryEnv?: Record<string, string | undefined>;
   /** Bun's idle timeout for connections between requests; streams lift it per request. */
   serverIdleTimeoutSeconds?: number;
 }
@@ -90,6 +95,11 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     log,
     remoteAddress: (request) => server?.requestIP(request)?.address,
   });
+  // OpenTelemetry is configured by the relay's own environment (OTEL_*), not the CLI's.
+  const otlpConfig = otlpConfigFromEnvironment(options.telemetryEnv ?? process.env, version);
+  const exporter = otlpConfig
+    ? new OtlpExporter(otlpConfig, log, { readMetrics: () => prometheusTextToOtlpMetrics(metrics.render(), startedAt.getTime()) })
+    : undefined;
   const app = createApp({
     config,
     backend,
@@ -100,6 +110,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     responseStore,
     inspectorStore,
     recorder,
+    observer: combineRequestObservers([recorder.enabled ? recorder : undefined, exporter ? new GenAITelemetry(exporter) : undefined]),
     disableIdleTimeout: (request) => server?.timeout(request, 0),
   });
   await backend.start();
@@ -129,6 +140,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       await Promise.race([closing, Bun.sleep(1000)]);
       await server!.stop(true);
       await recorder.close();
+      await exporter?.close();
       await database.close();
       log.info("stopped");
     })());

@@ -49,7 +49,8 @@ export interface ServeDependencies {
   keepaliveIntervalMs: number;
   /** Lifts Bun's idle timeout for this request, so quiet streams are not cut. */
   disableIdleTimeout(request: Request): void;
-  recorder?: RelayRequestObserver;
+  /** The inspector's recorder and telemetry, when enabled. */
+  observer?: RelayRequestObserver;
 }
 
 const contentEvents = new Set<RelayEvent["type"]>(["text-delta", "reasoning-delta", "reasoning-signature", "tool-input-start", "finish"]);
@@ -67,7 +68,7 @@ export async function serveRelayRequest(
   if (scope.request.signal.aborted) onClientGone();
   scope.request.signal.addEventListener("abort", onClientGone, { once: true });
 
-  const outcome = new RequestOutcome(scope, relayRequest, dependencies.metrics, dependencies.recorder?.observe({ ...scope, relayRequest }));
+  const outcome = new RequestOutcome(scope, relayRequest, dependencies.metrics, dependencies.observer?.observe({ ...scope, relayRequest }));
   const clientKey = clientKeyOf(scope.request, relayRequest);
   const events = outcome.observe(dependencies.backend.stream(relayRequest, { signal: abort.signal, requestId: scope.requestId, log: scope.log, clientKey }));
   const iterator = events[Symbol.asyncIterator]();
