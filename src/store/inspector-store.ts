@@ -60,7 +60,17 @@ export class InspectorStore {
   }
 
   async list(filter: InspectorFilter, options: { before?: number; limit: number }): Promise<InspectorPage> {
-    const { where, params } = filterClause(filter);
+    if (filter.text && options.before === undefined) {
+      // A request id typed into the search box: one indexed lookup instead of a text search.
+      const [exact] = await this.summaries([filter.text]);
+      if (exact) return { items: [exact], nextCursor: null };
+    }
+    if (filter.text && options.before === undefined) {
+      // Frequent text is found fastest by reading the newest rows; the trigram index answers rare text.
+      const recent = await this.listRecentText(filter, options.limit);
+      if (recent) return recent;
+    }
+    const { where, params } = filterClause(filter, this.database.engine);
     if (options.before !== undefined) {
       where.push("seq < ?");
       params.push(options.before);
@@ -69,6 +79,18 @@ export class InspectorStore {
     const rows = await this.database.all<SummaryRow>(sql, [...params, options.limit + 1]);
     const items = rows.slice(0, options.limit).map(summaryFromRow);
     return { items, nextCursor: rows.length > options.limit ? items.at(-1)!.seq : null };
+  }
+
+  /** The first page of a text search from the newest rows only, when they hold a full page. */
+  private async listRecentText(filter: InspectorFilter, limit: number): Promise<InspectorPage | undefined> {
+    const { where, params } = filterClause({ ...filter, text: undefined }, this.database.engine);
+    const [newest] = await this.database.all<{ seq: number | null }>("SELECT max(seq) AS seq FROM inspector_requests");
+    where.push("seq > ?", "lower(preview) LIKE ? ESCAPE '\\'");
+    params.push(Number(newest?.seq ?? 0) - recentTextWindow, likePattern(filter.text!));
+    const rows = await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [...params, limit + 1]);
+    if (rows.length <= limit) return undefined;
+    const items = rows.slice(0, limit).map(summaryFromRow);
+    return { items, nextCursor: items.at(-1)!.seq };
   }
 
   /** Rows written after `seq`, oldest first (what the live list polls for). */
@@ -320,7 +342,14 @@ async function sweepBlobs(database: RelayDatabase, limit: number): Promise<numbe
   return freed;
 }
 
-function filterClause(filter: InspectorFilter): { where: string[]; params: SqlValue[] } {
+/** Rows read newest-first before a text search falls back to the trigram index. */
+const recentTextWindow = 20_000;
+
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+function filterClause(filter: InspectorFilter, engine: RelayDatabase["engine"]): { where: string[]; params: SqlValue[] } {
   const where: string[] = [];
   const params: SqlValue[] = [];
   const equal = (column: string, value: string | undefined) => {
@@ -343,9 +372,11 @@ function filterClause(filter: InspectorFilter): { where: string[]; params: SqlVa
   }
   if (filter.starred) where.push("starred = 1");
   if (filter.text) {
-    const pattern = `%${filter.text.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-    where.push("(id = ? OR lower(coalesce(preview, '')) LIKE ? ESCAPE '\\' OR lower(coalesce(requested_model, '')) LIKE ? ESCAPE '\\' OR path LIKE ? ESCAPE '\\')");
-    params.push(filter.text, pattern, pattern, pattern);
+    // Matched against the preview (the last user message), through the engine's trigram index.
+    const pattern = likePattern(filter.text);
+    if (engine === "sqlite") where.push("seq IN (SELECT rowid FROM inspector_search WHERE preview LIKE ? ESCAPE '\\')");
+    else where.push("lower(preview) LIKE ? ESCAPE '\\'");
+    params.push(pattern);
   }
   return { where, params };
 }

@@ -5,6 +5,30 @@
  */
 import type { Migration } from "./relay-database.ts";
 
+/**
+ * Free-text search over the list's preview without scanning the log: an FTS5 trigram index on SQLite (it
+ * answers LIKE '%text%' case-insensitively), kept in step by triggers.
+ */
+const sqliteTextSearch = `
+  CREATE VIRTUAL TABLE inspector_search USING fts5(preview, content='inspector_requests', content_rowid='seq', tokenize='trigram');
+  CREATE TRIGGER inspector_search_insert AFTER INSERT ON inspector_requests BEGIN
+    INSERT INTO inspector_search (rowid, preview) VALUES (new.seq, new.preview);
+  END;
+  CREATE TRIGGER inspector_search_delete AFTER DELETE ON inspector_requests BEGIN
+    INSERT INTO inspector_search (inspector_search, rowid, preview) VALUES ('delete', old.seq, old.preview);
+  END;
+`;
+
+/** On PostgreSQL a pg_trgm index where the extension can be created; without it, free text scans. */
+const postgresTextSearch = `
+  DO $$ BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    CREATE INDEX inspector_requests_preview_trigrams ON inspector_requests USING gin (lower(preview) gin_trgm_ops);
+  EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'pg_trgm is not available: free-text search in the request log scans';
+  END $$;
+`;
+
 export const migrations: Migration[] = [
   {
     sqlite: `CREATE TABLE responses (
@@ -25,8 +49,8 @@ export const migrations: Migration[] = [
      CREATE INDEX responses_by_created_at ON responses (created_at);`,
   },
   {
-    sqlite: inspectorSchema("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"),
-    postgres: inspectorSchema("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT"),
+    sqlite: inspectorSchema("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER") + sqliteTextSearch,
+    postgres: inspectorSchema("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT") + postgresTextSearch,
   },
 ];
 
@@ -83,6 +107,7 @@ function inspectorSchema(sequence: string, bigInteger: string): string {
     CREATE INDEX inspector_requests_by_model ON inspector_requests (requested_model, seq);
     CREATE INDEX inspector_requests_by_provider ON inspector_requests (provider, seq);
     CREATE INDEX inspector_requests_by_status ON inspector_requests (status, seq);
+    CREATE INDEX inspector_requests_failed ON inspector_requests (seq) WHERE status >= 400;
     CREATE INDEX inspector_requests_by_client ON inspector_requests (client_key_hash, seq);
     CREATE INDEX inspector_requests_by_response ON inspector_requests (response_id);
     CREATE INDEX inspector_requests_with_body ON inspector_requests (has_body, seq);
