@@ -93,12 +93,6 @@ export class InspectorStore {
     return { items, nextCursor: items.at(-1)!.seq };
   }
 
-  /** Rows written after `seq`, oldest first (what the live list polls for). */
-  async after(seq: number, limit = 200): Promise<InspectorSummary[]> {
-    const rows = await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE seq > ? ORDER BY seq LIMIT ?`, [seq, limit]);
-    return rows.map(summaryFromRow);
-  }
-
   /** The metadata rows of these requests (any order). */
   async summaries(ids: string[]): Promise<InspectorSummary[]> {
     if (ids.length === 0) return [];
