@@ -184,11 +184,17 @@ export class InspectorRecorder {
     const batch = this.queue.splice(0, 200);
     this.writing = (async () => {
       const entries = (await Promise.all(batch)).filter((entry): entry is InspectorEntry => entry !== undefined);
-      try {
-        await this.options.store.write(entries);
-        await this.publishStored(entries.map((entry) => entry.summary.id));
-      } catch (error) {
-        this.options.log.warn("inspector could not write requests", { error: String(error), count: entries.length });
+      // SQLite commits synchronously: small transactions with a turn of the event loop between them let
+      // requests proceed while a large batch is written.
+      for (let start = 0; start < entries.length; start += 10) {
+        const slice = entries.slice(start, start + 10);
+        try {
+          await this.options.store.write(slice);
+          await this.publishStored(slice.map((entry) => entry.summary.id));
+        } catch (error) {
+          this.options.log.warn("inspector could not write requests", { error: String(error), count: slice.length });
+        }
+        await new Promise((resolve) => setImmediate(resolve));
       }
     })().finally(() => {
       this.writing = undefined;
