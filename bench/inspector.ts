@@ -217,11 +217,17 @@ async function listLatency() {
   await database.close();
 }
 
+// The results file is rewritten after each part, so a run cut short keeps what it measured.
+const save = () => {
+  if (values.results) writeFileSync(values.results, `${lines.join("\n")}\n`);
+};
 try {
   if (!skip.has("capture")) await captureOnOff();
+  save();
   if (!skip.has("storage")) await storageSize();
+  save();
   if (!skip.has("list")) await listLatency();
-  if (values.results) writeFileSync(values.results, `${lines.join("\n")}\n`);
+  save();
 } finally {
   rmSync(home, { recursive: true, force: true });
 }

@@ -98,6 +98,13 @@ export function createApp(dependencies: AppDependencies) {
   const responseStore =
     dependencies.responseStore ?? ResponseStore.open({ path: ":memory:", maxResponses: config.responsesMaxStored, maxAgeMs: config.responsesMaxAgeMs });
 
+  // onAfterResponse does not run for answers returned from onRequest: refused requests are logged here.
+  const refuse = (request: Request, error: RelayError, requestId: string) => {
+    const response = errorResponse(request, error, requestId);
+    dependencies.recorder?.recordPlain({ request, requestId, status: response.status, startedAt: getRequestContext(request, log).startedAt });
+    return response;
+  };
+
   const listModels = async (request: Request) => {
     const models = withFullIds(await backend.listModels());
     return speaksAnthropic(request) ? anthropicModelList(models) : openAIModelList(models);
@@ -144,14 +151,14 @@ export function createApp(dependencies: AppDependencies) {
         // DNS rebinding: a web page whose domain resolves to 127.0.0.1 would otherwise reach an unauthenticated relay.
         const host = (request.headers.get("host") ?? "").replace(/:\d+$/, "");
         if (host && !isLoopbackHost(host)) {
-          return errorResponse(request, new RelayError("permission", `Host "${host}" is not allowed: the relay only answers to localhost without --api-key.`), requestId);
+          return refuse(request, new RelayError("permission", `Host "${host}" is not allowed: the relay only answers to localhost without --api-key.`), requestId);
         }
       }
       const path = new URL(request.url).pathname;
       if (config.apiKey && !isPublicPath(path)) {
         const key = presentedKey(request);
         if (!key || !sameSecret(key, config.apiKey)) {
-          return errorResponse(request, new RelayError("authentication", "Invalid or missing API key for this relay (send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY')."), requestId);
+          return refuse(request, new RelayError("authentication", "Invalid or missing API key for this relay (send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY')."), requestId);
         }
       }
     })

@@ -146,4 +146,17 @@ test("the API refuses other origins and requests without the key; the page itsel
   const list = await fetch(`${relay.url}/inspector/api/requests?limit=abc`, { headers: { authorization: `Bearer ${apiKey}` } });
   expect(list.status).toBe(400);
   expect(((await list.json()) as any).error.message).toContain("limit");
+
+  // A request the relay refused (wrong key) is in the log too, without the key it presented.
+  const refused = await fetch(`${relay.url}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer wrong-key-planted-123", "x-request-id": "req_refused" }, body: "{}" });
+  expect(refused.status).toBe(401);
+  let row: any;
+  for (let attempt = 0; attempt < 100 && !row; attempt++) {
+    const page = (await (await fetch(`${relay.url}/inspector/api/requests?q=req_refused`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as any;
+    row = page.items[0];
+    if (!row) await Bun.sleep(50);
+  }
+  expect(row).toMatchObject({ id: "req_refused", status: 401, path: "/v1/chat/completions" });
+  const detail = await (await fetch(`${relay.url}/inspector/api/requests/req_refused`, { headers: { authorization: `Bearer ${apiKey}` } })).text();
+  expect(detail).not.toContain("wrong-key-planted-123");
 });
