@@ -16,6 +16,8 @@ import type { AppDependencies } from "./server/app-dependencies.ts";
 import { protocolErrorHandler, protocolErrorResponse, type RenderProtocolError } from "./server/protocol-error-handler.ts";
 import { getRequestContext, requestIdFrom, setRequestContext, wasServedAsRelayRequest } from "./server/request-context.ts";
 import { ResponseStore } from "./store/response-store.ts";
+import { inspectorRoutes } from "./inspector/inspector-routes.ts";
+import { rememberRequestBody } from "./server/request-body.ts";
 
 /** True for requests from Anthropic-format clients (they send anthropic-version, and use /messages paths). */
 function speaksAnthropic(request: Request): boolean {
@@ -58,7 +60,12 @@ function corsOrigin(allowed: string[]) {
   };
 }
 
-const publicPaths = new Set(["/", "/health"]);
+const publicPaths = new Set(["/", "/health", "/inspector", "/inspector/"]);
+
+/** The inspector page and its files hold no data (the page asks for the key); its API is not public. */
+function isPublicPath(path: string): boolean {
+  return publicPaths.has(path) || path.startsWith("/inspector/assets/");
+}
 
 function openAIModelList(models: RelayModel[]) {
   return { object: "list", data: models.map((model) => ({ id: model.id, object: "model", created: 0, owned_by: model.ownedBy ?? "agent-relay" })) };
@@ -74,6 +81,13 @@ export function createApp(dependencies: AppDependencies) {
   const guardHost = !config.apiKey && isLoopbackHost(config.host);
   const responseStore =
     dependencies.responseStore ?? ResponseStore.open({ path: ":memory:", maxResponses: config.responsesMaxStored, maxAgeMs: config.responsesMaxAgeMs });
+
+  // onAfterResponse does not run for answers returned from onRequest: refused requests are logged here.
+  const refuse = (request: Request, error: RelayError, requestId: string) => {
+    const response = errorResponse(request, error, requestId);
+    dependencies.recorder?.recordPlain({ request, requestId, status: response.status, startedAt: getRequestContext(request, log).startedAt });
+    return response;
+  };
 
   const listModels = async (request: Request) => {
     const models = await backend.listModels();
@@ -120,22 +134,29 @@ export function createApp(dependencies: AppDependencies) {
         // DNS rebinding: a web page whose domain resolves to 127.0.0.1 would otherwise reach an unauthenticated relay.
         const host = (request.headers.get("host") ?? "").replace(/:\d+$/, "");
         if (host && !isLoopbackHost(host)) {
-          return errorResponse(request, new RelayError("permission", `Host "${host}" is not allowed: the relay only answers to localhost without --api-key.`), requestId);
+          return refuse(request, new RelayError("permission", `Host "${host}" is not allowed: the relay only answers to localhost without --api-key.`), requestId);
         }
       }
       const path = new URL(request.url).pathname;
-      if (config.apiKey && !publicPaths.has(path)) {
+      if (config.apiKey && !isPublicPath(path)) {
         const key = presentedKey(request);
         if (!key || !sameSecret(key, config.apiKey)) {
-          return errorResponse(request, new RelayError("authentication", "Invalid or missing API key for this relay (send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY')."), requestId);
+          return refuse(request, new RelayError("authentication", "Invalid or missing API key for this relay (send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY')."), requestId);
         }
       }
     })
     .onError(protocolErrorHandler(renderErrorFor, log))
+    // The parsed body, for the inspector's recorder (Elysia has parsed it once; nothing reads it again).
+    .onBeforeHandle({ as: "global" }, ({ request, body }) => {
+      if (dependencies.recorder?.enabled) rememberRequestBody(request, body);
+    })
     .onAfterResponse(({ request, set }) => {
       if (wasServedAsRelayRequest(request)) return;
       const context = getRequestContext(request, log);
       const status = typeof set.status === "number" ? set.status : 200;
+      if (status >= 400 && !new URL(request.url).pathname.startsWith("/inspector")) {
+        dependencies.recorder?.recordPlain({ request, requestId: context.requestId, status, startedAt: context.startedAt });
+      }
       const fields = { method: request.method, path: new URL(request.url).pathname, status, duration_ms: Math.round(performance.now() - context.startedAt) };
       if (status >= 400) context.log.info("request completed", fields);
       else context.log.debug("request completed", fields);
@@ -149,7 +170,8 @@ export function createApp(dependencies: AppDependencies) {
     .get("/models", ({ request }) => listModels(request))
     .use(openAIChatRoutes(dependencies))
     .use(openAIResponsesRoutes({ ...dependencies, responseStore }))
-    .use(anthropicMessagesRoutes(dependencies));
+    .use(anthropicMessagesRoutes(dependencies))
+    .use(dependencies.inspectorStore && dependencies.recorder ? inspectorRoutes({ store: dependencies.inspectorStore, recorder: dependencies.recorder }) : new Elysia());
 }
 
 export type RelayApp = ReturnType<typeof createApp>;

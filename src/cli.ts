@@ -14,6 +14,12 @@ import type { RoutingConfig } from "./config/routing-config.ts";
 import type { RelayBackend } from "./core/relay-backend.ts";
 import { RouterBackend } from "./router/router-backend.ts";
 import { RelayMetrics } from "./server/metrics.ts";
+import { InspectorRecorder } from "./inspector/inspector-recorder.ts";
+import { InspectorStore } from "./store/inspector-store.ts";
+import { openRelayDatabase } from "./store/open-relay-database.ts";
+import { combineRequestObservers, GenAITelemetry } from "./telemetry/genai-telemetry.ts";
+import { OtlpExporter, otlpConfigFromEnvironment } from "./telemetry/otlp-exporter.ts";
+import { prometheusTextToOtlpMetrics } from "./telemetry/prometheus-to-otlp.ts";
 import { ResponseStore } from "./store/response-store.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 import { version, versionLine } from "./version.ts";
@@ -42,6 +48,8 @@ export interface StartRelayOptions {
   env?: Record<string, string | undefined>;
   /** Where log lines go; stderr by default. */
   log?: Logger;
+  /** OTEL_* variables for telemetry; the relay's own environment by default. */
+  telemetryEnv?: Record<string, string | undefined>;
   /** Bun's idle timeout for connections between requests; streams lift it per request. */
   serverIdleTimeoutSeconds?: number;
 }
@@ -56,12 +64,27 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   const metrics = new RelayMetrics(() => backend?.load() ?? { active: 0, queued: 0 });
   backend = createBackends(routing, { config, env, log, metrics });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const responseStore = ResponseStore.open({
-    path: join(config.dataDir, "responses.sqlite"),
-    maxResponses: config.responsesMaxStored,
-    maxAgeMs: config.responsesMaxAgeMs,
-  });
+  const database = await openRelayDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const responseStore = new ResponseStore(database, { maxResponses: config.responsesMaxStored, maxAgeMs: config.responsesMaxAgeMs });
+  const inspectorStore = new InspectorStore(database);
   let server: ReturnType<typeof Bun.serve> | undefined;
+  const recorder = new InspectorRecorder({
+    store: inspectorStore,
+    capture: config.inspectorCapture,
+    bodyMaxBytes: config.inspectorBodyMaxBytes,
+    redactHeaders: config.inspectorRedactHeaders,
+    retentionMs: config.inspectorRetentionMs,
+    bodyRetentionMs: config.inspectorBodyRetentionMs,
+    maxBytes: config.inspectorMaxBytes,
+    metrics,
+    log,
+    remoteAddress: (request) => server?.requestIP(request)?.address,
+  });
+  // OpenTelemetry is configured by the relay's own environment (OTEL_*), not the CLI's.
+  const otlpConfig = otlpConfigFromEnvironment(options.telemetryEnv ?? process.env, version);
+  const exporter = otlpConfig
+    ? new OtlpExporter(otlpConfig, log, { readMetrics: () => prometheusTextToOtlpMetrics(metrics.render(), startedAt.getTime()) })
+    : undefined;
   const app = createApp({
     config,
     backend,
@@ -70,6 +93,9 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     version,
     startedAt,
     responseStore,
+    inspectorStore,
+    recorder,
+    observer: combineRequestObservers([recorder.enabled ? recorder : undefined, exporter ? new GenAITelemetry(exporter) : undefined]),
     disableIdleTimeout: (request) => server?.timeout(request, 0),
   });
   await backend.start?.();
@@ -99,7 +125,9 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       await backend!.shutdown(config.shutdownGraceMs);
       await Promise.race([closing, Bun.sleep(1000)]);
       await server!.stop(true);
-      responseStore.close();
+      await recorder.close();
+      await exporter?.close();
+      await database.close();
       log.info("stopped");
     })());
   return { url, port, shutdown, forceStop: () => backend!.killAll?.(), processIds: () => backend!.processIds?.() ?? [] };

@@ -43,6 +43,20 @@ export interface RelayConfig {
   responsesMaxStored: number;
   /** Stored Responses API responses older than this are removed. */
   responsesMaxAgeMs: number;
+  /** PostgreSQL URL for stored responses and the request log; undefined = SQLite in the data directory. */
+  databaseUrl?: string;
+  /** What the inspector keeps of each request: everything, bodies only for failed requests, or nothing. */
+  inspectorCapture: "all" | "errors" | "none";
+  /** Each body (request, answer, events) is cut at this many bytes, with a visible marker. */
+  inspectorBodyMaxBytes: number;
+  /** Request log rows older than this are removed (starred ones stay). */
+  inspectorRetentionMs: number;
+  /** Request and answer bodies older than this are removed; the row stays (starred ones keep theirs). */
+  inspectorBodyRetentionMs: number;
+  /** Above this database size, the oldest bodies and then the oldest rows are removed. */
+  inspectorMaxBytes: number;
+  /** Extra request header names never written to the log (Authorization, x-api-key, cookies and auth-like names always are removed). */
+  inspectorRedactHeaders: string[];
   /** Agent mode: the CLI's own tools (Bash, Edit, Read, ...) are enabled. */
   agent: boolean;
   /** The CLI tools offered in agent mode; undefined = the CLI's default set. */
@@ -105,6 +119,13 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: "maxProcesses", flag: "max-processes", kind: "integer", placeholder: "N", defaultText: "16", min: 1, help: "CLI processes at most, answering, warm and live (about 200 MB each when idle)." },
   { key: "responsesMaxStored", flag: "responses-max-stored", kind: "integer", placeholder: "N", defaultText: "10000", min: 0, help: "Responses API responses kept for previous_response_id and GET (0: none)." },
   { key: "responsesMaxAgeMs", flag: "responses-max-age", kind: "duration", placeholder: "DURATION", defaultText: "720h (30 days)", min: 1, help: "Stored responses older than this are removed." },
+  { key: "databaseUrl", flag: "database-url", kind: "string", placeholder: "URL", defaultText: "SQLite in DATA_DIR; env DATABASE_URL too", help: "postgres://... to keep stored responses and the request log in PostgreSQL (shared by several relays)." },
+  { key: "inspectorCapture", flag: "inspector-capture", kind: "string", placeholder: "MODE", defaultText: "all", choices: ["all", "errors", "none"], help: "Request log at /inspector: 'all' bodies, bodies of failed requests only ('errors'), or no log ('none')." },
+  { key: "inspectorBodyMaxBytes", flag: "inspector-body-max-bytes", kind: "integer", placeholder: "BYTES", defaultText: "1048576", min: 1024, help: "Each logged body is cut at this size, with a visible truncation marker." },
+  { key: "inspectorRetentionMs", flag: "inspector-retention", kind: "duration", placeholder: "DURATION", defaultText: "720h (30 days)", min: 1, help: "Request log rows older than this are removed (starred requests stay)." },
+  { key: "inspectorBodyRetentionMs", flag: "inspector-body-retention", kind: "duration", placeholder: "DURATION", defaultText: "168h (7 days)", min: 1, help: "Logged bodies older than this are removed; the metadata row stays." },
+  { key: "inspectorMaxBytes", flag: "inspector-max-mb", kind: "integer", placeholder: "MB", defaultText: "2048", min: 1, help: "Above this database size the oldest bodies, then the oldest rows, are removed." },
+  { key: "inspectorRedactHeaders", flag: "inspector-redact-headers", kind: "list", placeholder: "LIST", defaultText: "none", help: "More request header names never written to the log (auth-like names always are removed)." },
   { key: "agent", flag: "agent", kind: "boolean", defaultText: "off", help: "Agent mode: enable the CLI's own tools (Bash, Edit, Read, ...). See README: Security." },
   { key: "agentTools", flag: "agent-tools", kind: "string", placeholder: "LIST", defaultText: "the CLI's default set", help: "Comma-separated CLI tools offered in agent mode, e.g. 'Read,Grep,Glob'." },
   { key: "permissionMode", flag: "permission-mode", kind: "string", placeholder: "MODE", defaultText: "default", choices: ["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"], help: "CLI permission mode in agent mode." },
@@ -242,6 +263,12 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     maxProcesses: 16,
     responsesMaxStored: 10_000,
     responsesMaxAgeMs: 30 * 24 * 3_600_000,
+    inspectorCapture: "all",
+    inspectorBodyMaxBytes: 1_048_576,
+    inspectorRetentionMs: 30 * 24 * 3_600_000,
+    inspectorBodyRetentionMs: 7 * 24 * 3_600_000,
+    inspectorMaxBytes: 2048,
+    inspectorRedactHeaders: [],
     agent: false,
     permissionMode: "default",
     corsOrigins: ["localhost"],
@@ -250,6 +277,7 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     logLevel: "info",
     backend: "claude",
     ...(values as Partial<RelayConfig>),
+    databaseUrl: (values.databaseUrl as string | undefined) ?? (env.DATABASE_URL || undefined),
     dataDir,
     workdir: resolve((values.workdir as string | undefined) ?? join(dataDir, "workspace")),
   };
@@ -258,6 +286,11 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
       `refusing to listen on ${config.host} without a key: the relay drives an agent with your Claude login. ` +
         `Set --api-key (or ${environmentName("api-key")}), or listen on 127.0.0.1.`,
     );
+  }
+  // Given in megabytes, kept in bytes.
+  config.inspectorMaxBytes = (values.inspectorMaxBytes as number | undefined ?? 2048) * 1_048_576;
+  if (config.databaseUrl && !/^postgres(ql)?:\/\//i.test(config.databaseUrl)) {
+    throw new ConfigError("--database-url must be a postgres:// or postgresql:// URL");
   }
   if (config.maxProcesses < config.maxConcurrent) {
     throw new ConfigError(`--max-processes (${config.maxProcesses}) must be at least --max-concurrent (${config.maxConcurrent})`);

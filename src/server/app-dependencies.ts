@@ -1,6 +1,9 @@
 import type { RelayConfig } from "../config.ts";
 import type { RelayBackend } from "../core/relay-backend.ts";
+import type { InspectorRecorder } from "../inspector/inspector-recorder.ts";
+import type { InspectorStore } from "../store/inspector-store.ts";
 import type { ResponseStore } from "../store/response-store.ts";
+import type { RelayRequestObserver } from "./serve-relay-request.ts";
 import type { Logger } from "../util/logger.ts";
 import type { RelayMetrics } from "./metrics.ts";
 
@@ -14,6 +17,12 @@ export interface AppDependencies {
   startedAt: Date;
   /** Stored Responses API responses; without one, the app keeps them in memory for its lifetime. */
   responseStore?: ResponseStore;
+  /** The request log behind /inspector; without it the page and its API are not served. */
+  inspectorStore?: InspectorStore;
+  /** The inspector's recorder (its live feed, and requests the hub does not serve such as 401s). */
+  recorder?: InspectorRecorder;
+  /** What watches every request the hub serves: the recorder and telemetry, combined. */
+  observer?: RelayRequestObserver;
   /** Lifts Bun's idle timeout for one request (set once the server is listening). */
   disableIdleTimeout(request: Request): void;
 }

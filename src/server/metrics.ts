@@ -143,6 +143,10 @@ export class RelayMetrics {
     "Time from request arrival to the CLI starting the turn, by how the process was found (cold, warm, live).",
     [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   );
+  readonly inspectorDropped = new Counter(
+    "agent_relay_inspector_dropped_total",
+    "Request log writes dropped because the writer fell behind, by what: bodies (the row was kept) or rows.",
+  );
   private readonly metrics: Metric[];
 
   /** `load` reports the backends' load; the process gauges read the claude backend's details by name. */
@@ -162,6 +166,7 @@ export class RelayMetrics {
       this.poolSpawns,
       this.poolEvictions,
       this.turnStart,
+      this.inspectorDropped,
       new Gauge("agent_relay_held_tool_rounds", "CLI processes waiting for client tool results.", detail("held_tool_rounds")),
       new Gauge("agent_relay_live_conversations", "CLI processes kept for their conversation (waiting for tool results or the next turn).", detail("live_conversations")),
       new Gauge("agent_relay_warm_processes", "Warm CLI processes ready for new conversations.", detail("warm_processes")),

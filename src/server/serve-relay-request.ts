@@ -15,7 +15,7 @@ import { createSseResponse, type SseFrame } from "./sse.ts";
 
 /** How one protocol renders answers and errors. */
 export interface ProtocolRenderer {
-  /** The body of a complete (non-streaming) answer. */
+  /** The body of a complete (non-streaming) answer (awaited: a renderer may store it first). */
   renderResponse(response: RelayResponse): unknown;
   /** SSE frames for a streamed answer. Must catch failures of `events` and render them as an in-band error. */
   renderStream(events: AsyncIterable<RelayEvent>): AsyncIterable<SseFrame>;
@@ -32,6 +32,15 @@ export interface RequestScope {
   route: string;
   log: Logger;
   startedAt: number;
+  /** The Responses API id the answer will carry (for the request log). */
+  responseId?: string;
+}
+
+/** Watches every request the hub serves (the inspector's recorder); never blocks it. */
+export interface RelayRequestObserver {
+  observe(start: { request: Request; requestId: string; route: string; startedAt: number; relayRequest: RelayRequest; responseId?: string }):
+    | { event(event: RelayEvent): void; finish(outcome: { status: number; error?: RelayError }): void }
+    | undefined;
 }
 
 export interface ServeDependencies {
@@ -40,6 +49,8 @@ export interface ServeDependencies {
   keepaliveIntervalMs: number;
   /** Lifts Bun's idle timeout for this request, so quiet streams are not cut. */
   disableIdleTimeout(request: Request): void;
+  /** The inspector's recorder and telemetry, when enabled. */
+  observer?: RelayRequestObserver;
 }
 
 const contentEvents = new Set<RelayEvent["type"]>(["text-delta", "reasoning-delta", "tool-input-start", "finish"]);
@@ -57,7 +68,7 @@ export async function serveRelayRequest(
   if (scope.request.signal.aborted) onClientGone();
   scope.request.signal.addEventListener("abort", onClientGone, { once: true });
 
-  const outcome = new RequestOutcome(scope, relayRequest, dependencies.metrics);
+  const outcome = new RequestOutcome(scope, relayRequest, dependencies.metrics, dependencies.observer?.observe({ ...scope, relayRequest }));
   const clientKey = clientKeyOf(scope.request, relayRequest);
   const events = outcome.observe(dependencies.backend.stream(relayRequest, { signal: abort.signal, requestId: scope.requestId, log: scope.log, clientKey }));
   const iterator = events[Symbol.asyncIterator]();
@@ -66,7 +77,7 @@ export async function serveRelayRequest(
     try {
       const response = await foldRelayEvents({ [Symbol.asyncIterator]: () => iterator });
       outcome.finish(200);
-      return Response.json(renderer.renderResponse(response), { headers: { "x-request-id": scope.requestId, ...routeHeaders(outcome.route) } });
+      return Response.json(await renderer.renderResponse(response), { headers: { "x-request-id": scope.requestId, ...routeHeaders(outcome.route) } });
     } catch (error) {
       return errorResponse(toRelayError(error), renderer, scope, outcome, abort.signal);
     } finally {
@@ -165,7 +176,12 @@ export class RequestOutcome {
   route: RelayRoute | undefined;
   private warnings: RelayWarning[] = [];
 
-  constructor(private readonly scope: RequestScope, request: Pick<RelayRequest, "model">, private readonly metrics: RelayMetrics) {
+  constructor(
+    private readonly scope: RequestScope,
+    request: Pick<RelayRequest, "model">,
+    private readonly metrics: RelayMetrics,
+    private readonly observation?: ReturnType<RelayRequestObserver["observe"]>,
+  ) {
     this.model = request.model;
   }
 
@@ -184,6 +200,7 @@ export class RequestOutcome {
 
   /** Takes note of one event of the answer (also called directly for passthrough answers). */
   record(event: RelayEvent): void {
+    this.observation?.event(event);
     if (this.firstTokenAt === undefined && contentEvents.has(event.type)) this.firstTokenAt = performance.now();
     if (event.type === "stream-start") {
       this.model = event.model || this.model;
@@ -207,6 +224,7 @@ export class RequestOutcome {
     if (this.recorded) return;
     this.recorded = true;
     const finalStatus = this.error && status === 200 ? `${status}+error` : String(status);
+    this.observation?.finish({ status, error: this.error });
     const durationSeconds = (performance.now() - this.scope.startedAt) / 1000;
     const ttftSeconds = this.firstTokenAt === undefined ? undefined : (this.firstTokenAt - this.scope.startedAt) / 1000;
     const route = this.scope.route;

@@ -51,6 +51,8 @@ export interface TestRelayOptions {
   /** Reuse an upstream (otherwise a new one is started and stopped with the relay). */
   upstream?: FakeUpstream;
   serverIdleTimeoutSeconds?: number;
+  /** OTEL_* variables for the relay's telemetry (none by default, whatever the test runner's environment). */
+  telemetryEnv?: Record<string, string>;
 }
 
 export async function startTestRelay(options: TestRelayOptions = {}): Promise<TestRelay> {
@@ -75,7 +77,7 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
   if (command.kind !== "serve") throw new Error("unexpected command");
   const logs: Array<Record<string, any>> = [];
   const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
-  const relay = await startRelay({ config: command.config, env, log, serverIdleTimeoutSeconds: options.serverIdleTimeoutSeconds });
+  const relay = await startRelay({ config: command.config, env, log, serverIdleTimeoutSeconds: options.serverIdleTimeoutSeconds, telemetryEnv: options.telemetryEnv ?? {} });
   return {
     url: relay.url,
     relay,

@@ -146,7 +146,7 @@ describe("renderOpenAIResponsesStream", () => {
   test("the final object is handed over (to be stored) before the terminal event goes out", async () => {
     let framesBeforeStore = -1;
     let yielded = 0;
-    const stream = renderOpenAIResponsesStream(eventSource(text), { ...context, onFinished: () => (framesBeforeStore = yielded) });
+    const stream = renderOpenAIResponsesStream(eventSource(text), { ...context, onFinished: () => void (framesBeforeStore = yielded) });
     for await (const _ of stream) yielded++;
     expect(framesBeforeStore).toBe(yielded - 1);
   });

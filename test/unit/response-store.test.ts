@@ -3,7 +3,11 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { migrations } from "../../src/store/migrations.ts";
 import { ResponseStore, type StoredResponse } from "../../src/store/response-store.ts";
+import { useStoreEngines } from "../support/store-engines.ts";
+
+const storeEngines = useStoreEngines();
 
 let directory: string;
 let path: string;
@@ -29,74 +33,109 @@ const stored = (id: string, createdAt: number): StoredResponse => ({
   },
 });
 
-describe("ResponseStore", () => {
-  test("a saved response comes back field for field, from a reopened file too", () => {
+describe("ResponseStore on SQLite files", () => {
+  test("a saved response comes back field for field, from a reopened file too", async () => {
     const store = ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day });
-    store.save(stored("resp_a", Date.now()));
-    expect(store.get("resp_a")).toEqual(stored("resp_a", store.get("resp_a")!.createdAt));
-    store.close();
+    await store.save(stored("resp_a", Date.now()));
+    expect(await store.get("resp_a")).toEqual(stored("resp_a", (await store.get("resp_a"))!.createdAt));
+    await store.close();
     const reopened = ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day });
-    expect(reopened.get("resp_a")?.conversation.messages[1]).toEqual({ role: "assistant", content: [{ type: "tool-call", id: "toolu_1", name: "lookup", input: { q: "resp_a" } }] });
-    expect(reopened.get("resp_missing")).toBeUndefined();
-    reopened.close();
+    expect((await reopened.get("resp_a"))?.conversation.messages[1]).toEqual({ role: "assistant", content: [{ type: "tool-call", id: "toolu_1", name: "lookup", input: { q: "resp_a" } }] });
+    expect(await reopened.get("resp_missing")).toBeUndefined();
+    await reopened.close();
   });
 
-  test("the file is in WAL mode and at the current schema version", () => {
-    ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day }).close();
+  test("the file is in WAL mode and at the current schema version", async () => {
+    await ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day }).close();
     const database = new Database(path, { readonly: true });
     expect(database.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()?.journal_mode).toBe("wal");
-    expect(database.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version).toBe(1);
+    expect(database.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version).toBe(migrations.length);
     database.close();
   });
 
-  test("a file from a newer relay (higher schema version) is refused, not rewritten", () => {
-    ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day }).close();
+  test("a file written before the inspector (schema version 1) is upgraded in place, its responses kept", async () => {
+    const old = new Database(path, { create: true });
+    old.run(migrations[0].sqlite);
+    old.run("PRAGMA user_version = 1");
+    old.run("INSERT INTO responses VALUES ('resp_old', ?, '{\"id\":\"resp_old\"}', '[]', '{\"systemTexts\":[],\"messages\":[]}')", [Date.now()]);
+    old.close();
+    const store = ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day });
+    expect((await store.get("resp_old"))?.response).toEqual({ id: "resp_old" });
+    await store.close();
+  });
+
+  test("a file from a newer relay (higher schema version) is refused, not rewritten", async () => {
+    await ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day }).close();
     const database = new Database(path);
     database.run("PRAGMA user_version = 99");
     database.close();
     expect(() => ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day })).toThrow(/newer agent-relay/);
   });
-
-  test("beyond maxResponses the oldest are removed on write", () => {
-    let now = 1_000_000;
-    const store = ResponseStore.open({ path, maxResponses: 2, maxAgeMs: day, now: () => now });
-    for (const id of ["resp_1", "resp_2", "resp_3"]) {
-      store.save(stored(id, now));
-      now += 1000;
-    }
-    expect(store.size()).toBe(2);
-    expect(store.get("resp_1")).toBeUndefined();
-    expect(store.get("resp_2")?.id).toBe("resp_2");
-    expect(store.get("resp_3")?.id).toBe("resp_3");
-    store.close();
-  });
-
-  test("responses older than maxAgeMs are gone at once for readers and removed at the next write", () => {
-    let now = 1_000_000;
-    const store = ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day, now: () => now });
-    store.save(stored("resp_old", now));
-    now += day + 1;
-    expect(store.get("resp_old")).toBeUndefined();
-    expect(store.size()).toBe(1);
-    store.save(stored("resp_new", now));
-    expect(store.size()).toBe(1);
-    expect(store.get("resp_new")?.id).toBe("resp_new");
-    store.close();
-  });
-
-  test("delete removes a response and says whether there was one", () => {
-    const store = ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day });
-    store.save(stored("resp_a", Date.now()));
-    expect(store.delete("resp_a")).toBe(true);
-    expect(store.get("resp_a")).toBeUndefined();
-    expect(store.delete("resp_a")).toBe(false);
-    store.close();
-  });
-
-  test("maxResponses 0 keeps nothing", () => {
-    const store = ResponseStore.open({ path: ":memory:", maxResponses: 0, maxAgeMs: day });
-    store.save(stored("resp_a", Date.now()));
-    expect(store.get("resp_a")).toBeUndefined();
-    store.close();
-  });
 });
+
+for (const engine of storeEngines) {
+  describe(`ResponseStore on ${engine.name}`, () => {
+    test("a saved response comes back field for field, and a second save of the same id replaces it", async () => {
+      const store = new ResponseStore(await engine.open(), { maxResponses: 10, maxAgeMs: day });
+      const createdAt = Date.now();
+      await store.save(stored("resp_a", createdAt));
+      expect(await store.get("resp_a")).toEqual(stored("resp_a", createdAt));
+      await store.save({ ...stored("resp_a", createdAt), response: { replaced: true } });
+      expect((await store.get("resp_a"))?.response).toEqual({ replaced: true });
+      expect(await store.size()).toBe(1);
+      await store.close();
+    });
+
+    test("beyond maxResponses the oldest are removed on write", async () => {
+      let now = 1_000_000;
+      const store = new ResponseStore(await engine.open(), { maxResponses: 2, maxAgeMs: day, now: () => now });
+      for (const id of ["resp_1", "resp_2", "resp_3"]) {
+        await store.save(stored(id, now));
+        now += 1000;
+      }
+      expect(await store.size()).toBe(2);
+      expect(await store.get("resp_1")).toBeUndefined();
+      expect((await store.get("resp_2"))?.id).toBe("resp_2");
+      expect((await store.get("resp_3"))?.id).toBe("resp_3");
+      await store.close();
+    });
+
+    test("responses older than maxAgeMs are gone at once for readers and removed at the next write", async () => {
+      let now = 1_000_000;
+      const store = new ResponseStore(await engine.open(), { maxResponses: 10, maxAgeMs: day, now: () => now });
+      await store.save(stored("resp_old", now));
+      now += day + 1;
+      expect(await store.get("resp_old")).toBeUndefined();
+      expect(await store.size()).toBe(1);
+      await store.save(stored("resp_new", now));
+      expect(await store.size()).toBe(1);
+      expect((await store.get("resp_new"))?.id).toBe("resp_new");
+      await store.close();
+    });
+
+    test("delete removes a response and says whether there was one", async () => {
+      const store = new ResponseStore(await engine.open(), { maxResponses: 10, maxAgeMs: day });
+      await store.save(stored("resp_a", Date.now()));
+      expect(await store.delete("resp_a")).toBe(true);
+      expect(await store.get("resp_a")).toBeUndefined();
+      expect(await store.delete("resp_a")).toBe(false);
+      await store.close();
+    });
+
+    test("maxResponses 0 keeps nothing", async () => {
+      const store = new ResponseStore(await engine.open(), { maxResponses: 0, maxAgeMs: day });
+      await store.save(stored("resp_a", Date.now()));
+      expect(await store.get("resp_a")).toBeUndefined();
+      await store.close();
+    });
+
+    test("concurrent saves and reads do not interleave inside a transaction", async () => {
+      const store = new ResponseStore(await engine.open(), { maxResponses: 100, maxAgeMs: day });
+      const now = Date.now();
+      await Promise.all(Array.from({ length: 20 }, (_, index) => store.save(stored(`resp_${index}`, now + index))));
+      const found = await Promise.all(Array.from({ length: 20 }, (_, index) => store.get(`resp_${index}`)));
+      expect(found.map((response) => response?.id)).toEqual(Array.from({ length: 20 }, (_, index) => `resp_${index}`));
+      await store.close();
+    });
+  });
+}

@@ -27,8 +27,8 @@ import {
 } from "./render-response.ts";
 
 export interface OpenAIResponsesStreamOptions extends OpenAIResponsesRenderContext {
-  /** Receives the final response object before its terminal event is sent (to store it); must not throw. */
-  onFinished?: (response: OpenAIResponsesObject) => void;
+  /** Receives the final response object before its terminal event is sent (to store it, awaited); must not throw. */
+  onFinished?: (response: OpenAIResponsesObject) => void | Promise<void>;
 }
 
 /** One output item as it is being built. */
@@ -46,19 +46,25 @@ export async function* renderOpenAIResponsesStream(events: AsyncIterable<RelayEv
   const writer = new OpenAIResponsesStreamWriter(options);
   try {
     for await (const event of events) {
-      yield* writer.accept(event);
+      const frames = writer.accept(event);
+      await writer.finished;
+      yield* frames;
       if (event.type === "finish") return;
     }
     throw incompleteResponseError();
   } catch (error) {
     // After output started the status is already 200: the failure goes in-band.
-    yield* writer.fail(toRelayError(error));
+    const frames = writer.fail(toRelayError(error));
+    await writer.finished;
+    yield* frames;
   }
 }
 
 /** The state of one streamed response: its output items so far and the next sequence number. */
 class OpenAIResponsesStreamWriter {
   private sequenceNumber = 0;
+  /** onFinished's work (storing the response), awaited before the terminal event goes out. */
+  finished: void | Promise<void> = undefined;
   private model: string;
   private started = false;
   private readonly entries: OutputEntry[] = [];
@@ -92,7 +98,7 @@ class OpenAIResponsesStreamWriter {
         this.model = event.model || this.model;
         const frames = [...this.start(), ...this.closeAll()];
         const response = renderFinishedObject(this.options, { model: this.model, output: this.output(), usage: event.usage, outcome: mapOpenAIResponsesOutcome(event.finishReason) });
-        this.options.onFinished?.(response);
+        this.finished = this.options.onFinished?.(response);
         return [...frames, this.frame({ type: terminalEventType(response.status), response })];
       }
       default: {
@@ -108,7 +114,7 @@ class OpenAIResponsesStreamWriter {
     for (const outputIndex of this.openEntries.values()) this.entries[outputIndex].status = "incomplete";
     this.openEntries.clear();
     const response = renderOpenAIResponsesObject(this.options, { model: this.model, output: this.output(), status: "failed", error });
-    this.options.onFinished?.(response);
+    this.finished = this.options.onFinished?.(response);
     return [...frames, this.frame({ type: "response.failed", response }), this.frame(renderOpenAIResponsesErrorEvent(error))];
   }
 

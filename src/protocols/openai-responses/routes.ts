@@ -34,7 +34,7 @@ export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies)
   const handleCreate = async ({ body, request }: { body: OpenAIResponsesRequest; request: Request }) => {
     const context = getRequestContext(request, dependencies.log);
     const previousId = body.previous_response_id ?? undefined;
-    const previous = previousId === undefined ? undefined : store.get(previousId);
+    const previous = previousId === undefined ? undefined : await store.get(previousId);
     if (previousId !== undefined && !previous) {
       throw new RelayError("invalid_request", `Previous response with id '${previousId}' not found.`, { param: "previous_response_id", code: "previous_response_not_found" });
     }
@@ -47,9 +47,9 @@ export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies)
     };
     const persist = (response: OpenAIResponsesObject) => storeResponse(store, parsed, response, context.log);
     const renderer: ProtocolRenderer = {
-      renderResponse: (response) => {
+      renderResponse: async (response) => {
         const rendered = renderOpenAIResponsesResponse(response, renderContext);
-        persist(rendered);
+        await persist(rendered);
         return rendered;
       },
       renderStream: (events) => renderOpenAIResponsesStream(events, { ...renderContext, onFinished: persist }),
@@ -57,32 +57,32 @@ export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies)
       keepaliveFrame: { comment: "keepalive" },
     };
     if (previous) context.log.debug("continuing a stored response", { previous_response_id: previous.id, turns: previous.conversation.messages.length });
-    return serveRelayRequest({ ...context, request, route: "/v1/responses" }, parsed.relayRequest, renderer, {
+    return serveRelayRequest({ ...context, request, route: "/v1/responses", responseId: renderContext.id }, parsed.relayRequest, renderer, {
       ...dependencies,
       keepaliveIntervalMs: dependencies.config.keepaliveIntervalMs,
     });
   };
 
-  const storedOrNotFound = (id: string) => {
-    const stored = store.get(id);
+  const storedOrNotFound = async (id: string) => {
+    const stored = await store.get(id);
     if (!stored) throw responseNotFound(id);
     return stored;
   };
 
-  const handleRetrieve = ({ params, query }: { params: { id: string }; query: Record<string, string | undefined> }) => {
+  const handleRetrieve = async ({ params, query }: { params: { id: string }; query: Record<string, string | undefined> }) => {
     if (query.stream === "true") {
       throw new RelayError("invalid_request", "Streaming a stored response again is not supported; retrieve it without stream.", { param: "stream" });
     }
-    return storedOrNotFound(params.id).response;
+    return (await storedOrNotFound(params.id)).response;
   };
 
-  const handleDelete = ({ params }: { params: { id: string } }) => {
-    if (!store.delete(params.id)) throw responseNotFound(params.id);
+  const handleDelete = async ({ params }: { params: { id: string } }) => {
+    if (!(await store.delete(params.id))) throw responseNotFound(params.id);
     return { id: params.id, object: "response.deleted", deleted: true };
   };
 
-  const handleInputItems = ({ params, query }: { params: { id: string }; query: OpenAIResponsesInputItemsQuery }) =>
-    pageOpenAIResponsesInputItems(storedOrNotFound(params.id).inputItems as OpenAIResponsesItem[], query);
+  const handleInputItems = async ({ params, query }: { params: { id: string }; query: OpenAIResponsesInputItemsQuery }) =>
+    pageOpenAIResponsesInputItems((await storedOrNotFound(params.id)).inputItems as OpenAIResponsesItem[], query);
 
   return new Elysia({ name: "openai-responses" })
     .onError(protocolErrorHandler(() => renderOpenAIResponsesError, dependencies.log))
@@ -105,10 +105,10 @@ function responseNotFound(id: string): RelayError {
  * response end, so a request that names it as previous_response_id right away finds it. A store that fails
  * is logged, not turned into a failed answer: the client already has its response.
  */
-function storeResponse(store: ResponseStore, parsed: ParsedOpenAIResponsesRequest, response: OpenAIResponsesObject, log: Logger): void {
+async function storeResponse(store: ResponseStore, parsed: ParsedOpenAIResponsesRequest, response: OpenAIResponsesObject, log: Logger): Promise<void> {
   if (!parsed.store) return;
   try {
-    store.save({
+    await store.save({
       id: response.id,
       createdAt: Date.now(),
       response,

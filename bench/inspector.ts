@@ -1,0 +1,233 @@
+/**
+ * The inspector's costs, in one run:
+ *   1. capture on (--inspector-capture all) against capture off (none): two relays side by side on the fake
+ *      CLI path, interleaved rounds, added p50 at c=1 and throughput ratio at c=8;
+ *   2. storage of a 200-turn Claude Code conversation with content addressing against a naive log (each
+ *      request's body stored whole), next to the largest single request;
+ *   3. list and filter latency on a request log of 1,000,000 rows (SQLite, built here).
+ *
+ *   node_modules/.bin/bun bench/inspector.ts [--requests N] [--rounds N] [--rows N] [--results bench/INSPECTOR-RESULTS.md]
+ */
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { closedLoop } from "./lib/closed-loop.ts";
+import { relayRequest } from "./lib/relay-client.ts";
+import { startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
+import { percentile } from "./lib/stats.ts";
+import { InspectorStore } from "../src/store/inspector-store.ts";
+import { SqliteDatabase } from "../src/store/sqlite-database.ts";
+import type { InspectorEntry } from "../src/inspector/inspector-record.ts";
+
+const projectRoot = resolve(import.meta.dir, "..");
+const { values } = parseArgs({
+  options: {
+    requests: { type: "string", default: "300" },
+    rounds: { type: "string", default: "3" },
+    rows: { type: "string", default: "1000000" },
+    results: { type: "string", default: join(import.meta.dir, "INSPECTOR-RESULTS.md") },
+    skip: { type: "string", default: "" },
+  },
+});
+const requests = Number(values.requests);
+const rounds = Number(values.rounds);
+const rowCount = Number(values.rows);
+const skip = new Set(values.skip!.split(",").filter(Boolean));
+const home = mkdtempSync(join(os.tmpdir(), "agent-relay-inspector-bench-"));
+const lines: string[] = [`# Inspector benchmark`, "", `${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}.`, `Command: \`node_modules/.bin/bun bench/inspector.ts ${process.argv.slice(2).join(" ")}\``, ""];
+const say = (line = "") => {
+  lines.push(line);
+  console.log(line);
+};
+
+// ------------------------------------------------------------------------------------------ 1. capture on/off
+async function captureOnOff() {
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8" };
+  const start = (capture: string) =>
+    startRelayProcess({
+      bun: process.execPath,
+      cliPath: join(projectRoot, "src", "cli.ts"),
+      cwd: projectRoot,
+      env,
+      args: ["--host", "127.0.0.1", "--port", "0", "--claude-bin", join(projectRoot, "test", "support", "fake-claude.sh"), "--data-dir", join(home, `data-${capture}`),
+        "--warm-processes", "0", "--conversation-idle-timeout", "0", "--max-concurrent", "16", "--max-processes", "32", "--log-level", "info", "--inspector-capture", capture],
+    });
+  const relays: Record<string, RelayProcess> = { none: await start("none"), all: await start("all") };
+  const body = { model: "sonnet", messages: [{ role: "system", content: "You are terse. ".repeat(200) }, { role: "user", content: "Say hello." }] };
+  const samples: Record<string, Record<number, number[]>> = { none: { 1: [], 8: [] }, all: { 1: [], 8: [] } };
+  const throughput: Record<string, Record<number, number[]>> = { none: { 1: [], 8: [] }, all: { 1: [], 8: [] } };
+  let failures = 0;
+  try {
+    for (const mode of ["none", "all"]) await closedLoop(30, 4, () => relayRequest(relays[mode].url, body, true));
+    for (let round = 0; round < rounds; round++) {
+      for (const concurrency of [1, 8]) {
+        const order = round % 2 === 0 ? ["none", "all"] : ["all", "none"];
+        for (const mode of order) {
+          const total = concurrency === 1 ? requests : requests * 2;
+          const { samples: results, wallMs } = await closedLoop(total, concurrency, () => relayRequest(relays[mode].url, body, true));
+          failures += results.filter((result) => !result.ok).length;
+          samples[mode][concurrency].push(...results.map((result) => result.totalMs));
+          throughput[mode][concurrency].push((total / wallMs) * 1000);
+        }
+      }
+    }
+  } finally {
+    for (const relay of Object.values(relays)) await relay.stop();
+  }
+  const median = (list: number[]) => percentile(list, 50);
+  const p50 = (mode: string, concurrency: number) => median(samples[mode][concurrency]);
+  const rate = (mode: string, concurrency: number) => median(throughput[mode][concurrency]);
+  say("## 1. Capture on against capture off");
+  say();
+  say(`Two relays on the fake CLI path (spawn per request), streaming chat completions with a 3 KB system prompt, ${rounds} interleaved rounds of ${requests} (c=1) and ${requests * 2} (c=8) requests per mode. Failures: ${failures}.`);
+  say();
+  say("| concurrency | p50 capture off | p50 capture all | added p50 | throughput off | throughput all | all ÷ off |");
+  say("|---:|---:|---:|---:|---:|---:|---:|");
+  for (const concurrency of [1, 8]) {
+    say(`| ${concurrency} | ${p50("none", concurrency).toFixed(2)} ms | ${p50("all", concurrency).toFixed(2)} ms | ${(p50("all", concurrency) - p50("none", concurrency)).toFixed(2)} ms | ${rate("none", concurrency).toFixed(1)}/s | ${rate("all", concurrency).toFixed(1)}/s | ${((rate("all", concurrency) / rate("none", concurrency)) * 100).toFixed(1)}% |`);
+  }
+  say();
+}
+
+// ------------------------------------------------------------------------------------------ 2. storage size
+/** A Claude Code-shaped conversation: a 15 KB system prompt, 30 tools, each turn a tool call and its result. */
+function claudeCodeBody(turns: number) {
+  const system = [
+    { type: "text", text: `x-anthropic-billing-header: cc_version=2.1.197.${(turns * 7919).toString(16).slice(-3)};` },
+    { type: "text", text: "You are Claude Code, Anthropic's official CLI for Claude." },
+    { type: "text", text: "Follow the instructions carefully. ".repeat(430), cache_control: { type: "ephemeral" } },
+  ];
+  const tools = Array.from({ length: 30 }, (_, index) => ({ name: `Tool${index}`, description: "A tool that does a specific thing well. ".repeat(20), input_schema: { type: "object", properties: { path: { type: "string" }, content: { type: "string" } } } }));
+  const messages: any[] = [{ role: "user", content: [{ type: "text", text: "<system-reminder>context</system-reminder>" }, { type: "text", text: "Refactor the parser module." }] }];
+  for (let turn = 1; turn < turns; turn++) {
+    messages.push({ role: "assistant", content: [{ type: "text", text: `Step ${turn}: reading the next file.` }, { type: "tool_use", id: `toolu_${turn}`, name: "Tool1", input: { path: `src/file-${turn}.ts` } }] });
+    messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: `toolu_${turn}`, content: `export const value${turn} = ${turn};\n`.repeat(40) }] });
+  }
+  messages.at(-1).content.at(-1).cache_control = { type: "ephemeral" };
+  return { model: "claude-opus-4-8", max_tokens: 64000, stream: true, system, tools, messages };
+}
+
+async function storageSize() {
+  const entry = (id: string, body: unknown): InspectorEntry => ({
+    summary: { id, startedAt: Date.now(), durationMs: 1000, ttftMs: 300, protocol: "anthropic-messages", method: "POST", path: "/v1/messages", stream: true, status: 200, errorKind: null, errorMessage: null, requestedModel: "opus", responseModel: "claude-opus-4-8", provider: "claude", providerModel: null, servedPath: "live", clientKeyHash: null, userAgent: "claude-cli/2.1.197", remoteAddress: "127.0.0.1", sessionId: "bench-session", agentId: null, parentAgentId: null, conversationId: null, responseId: null, previousResponseId: null, usage: null, stopReason: "tool_use", toolNames: "Tool1", preview: "Refactor the parser module." },
+    details: { warnings: [], headers: {} },
+    bodies: { request: body, response: { content: [{ type: "text", text: "ok" }] }, events: [] },
+  });
+  const addressedPath = join(home, "addressed.sqlite");
+  const store = new InspectorStore(SqliteDatabase.open(addressedPath));
+  const naive = new Database(join(home, "naive.sqlite"), { create: true });
+  naive.run("CREATE TABLE log (id TEXT PRIMARY KEY, request_json TEXT, response_json TEXT)");
+  const insert = naive.prepare("INSERT INTO log VALUES (?, ?, ?)");
+  let largest = 0;
+  let rawTotal = 0;
+  const started = performance.now();
+  for (let turns = 1; turns <= 200; turns++) {
+    const body = claudeCodeBody(turns);
+    const text = JSON.stringify(body);
+    largest = Math.max(largest, text.length);
+    rawTotal += text.length;
+    await store.write([entry(`req_${turns}`, body)]);
+    insert.run(`req_${turns}`, text, JSON.stringify({ content: [{ type: "text", text: "ok" }] }));
+  }
+  const writeMs = performance.now() - started;
+  const addressed = await store.database.sizeBytes();
+  naive.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  naive.close();
+  const naiveBytes = statSync(join(home, "naive.sqlite")).size;
+  const readStarted = performance.now();
+  const view = await store.get("req_200");
+  const readMs = performance.now() - readStarted;
+  if (JSON.stringify(view?.bodies?.request) !== JSON.stringify(claudeCodeBody(200))) throw new Error("the 200th request did not read back as sent");
+  await store.database.close();
+  const mb = (bytes: number) => `${(bytes / 1048576).toFixed(2)} MB`;
+  say("## 2. Storage of a 200-turn Claude Code conversation");
+  say();
+  say("Each request repeats a 15 KB system prompt (with Claude Code's per-request billing line), 30 tool definitions (25 KB) and the whole conversation so far; `cache_control` moves to the newest message every turn.");
+  say();
+  say("| | size | ÷ largest request |");
+  say("|---|---:|---:|");
+  say(`| largest single request | ${mb(largest)} | 1.0 |`);
+  say(`| sum of all 200 request bodies | ${mb(rawTotal)} | ${(rawTotal / largest).toFixed(1)} |`);
+  say(`| naive log (SQLite, one row per request body) | ${mb(naiveBytes)} | ${(naiveBytes / largest).toFixed(1)} |`);
+  say(`| **content-addressed log (the relay's, SQLite file incl. indexes and metadata)** | **${mb(addressed)}** | **${(addressed / largest).toFixed(1)}** (target ≤ 3) |`);
+  say();
+  say(`Writing the 200 requests took ${writeMs.toFixed(0)} ms (${(writeMs / 200).toFixed(1)} ms each, on the writer, off the request path); reading the 200th back whole took ${readMs.toFixed(1)} ms.`);
+  say();
+}
+
+// ------------------------------------------------------------------------------------------ 3. 1M rows
+async function listLatency() {
+  const path = join(home, "million.sqlite");
+  const database = SqliteDatabase.open(path);
+  const raw = new Database(path);
+  const buildStarted = performance.now();
+  const models = ["claude-opus-4-8", "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-4o", "sonnet", "opus", "haiku"];
+  const insert = raw.prepare(
+    `INSERT INTO inspector_requests (id, started_at, duration_ms, ttft_ms, protocol, method, path, stream, status, requested_model, response_model, provider, client_key_hash, session_id, agent_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, stop_reason, tool_names, preview, details_json)
+     VALUES (?, ?, ?, ?, 'anthropic-messages', 'POST', '/v1/messages', 1, ?, ?, ?, 'claude', ?, ?, ?, ?, ?, ?, ?, 'end_turn', ?, ?, '{}')`,
+  );
+  const now = Date.now();
+  const batch = 50_000;
+  for (let start = 0; start < rowCount; start += batch) {
+    raw.transaction(() => {
+      for (let index = start; index < Math.min(rowCount, start + batch); index++) {
+        const model = models[index % models.length];
+        const status = index % 97 === 0 ? 500 : index % 389 === 0 ? 429 : 200;
+        insert.run(`req_${index.toString(36).padStart(8, "0")}`, now - (rowCount - index) * 2000, 200 + (index % 5000), 50 + (index % 700), status, model, model, `${(index % 50).toString(16).padStart(2, "0")}${"ab".repeat(31)}`, `session-${Math.floor(index / 40)}`, index % 5 === 0 ? `agent-${index % 3}` : null, 1000 + (index % 9000), 100 + (index % 900), index % 8000, index % 300, index % 3 ? "Read,Bash" : null, `turn ${index}: please refactor module ${index % 10_000} and run the tests`);
+      }
+    })();
+  }
+  raw.run("ANALYZE");
+  raw.close();
+  const buildMs = performance.now() - buildStarted;
+  const store = new InspectorStore(database);
+  const deepCursor = (await store.list({}, { limit: 1, before: Math.floor(rowCount / 2) })).items[0]?.seq ?? 1;
+  const cases: Array<[string, () => Promise<unknown>]> = [
+    ["newest 100, no filter", () => store.list({}, { limit: 100 })],
+    ["page at the middle (cursor)", () => store.list({}, { limit: 100, before: deepCursor })],
+    ["model = claude-haiku-4-5", () => store.list({ model: "claude-haiku-4-5" }, { limit: 100 })],
+    ["status = 500", () => store.list({ status: "500" }, { limit: 100 })],
+    ["status = error (>= 400)", () => store.list({ status: "error" }, { limit: 100 })],
+    ["client key prefix", () => store.list({ client: "2a" }, { limit: 100 })],
+    ["one session", () => store.list({ session: `session-${Math.floor(rowCount / 80)}` }, { limit: 100 })],
+    ["free text, frequent", () => store.list({ text: "module 42" }, { limit: 100 })],
+    ["free text, rare (trigram index)", () => store.list({ text: `module 9999 and` }, { limit: 100 })],
+    ["free text, an id", () => store.list({ text: `req_${(rowCount - 5).toString(36).padStart(8, "0")}` }, { limit: 100 })],
+    ["session view (40 turns)", () => store.session(`session-${Math.floor(rowCount / 80)}`)],
+  ];
+  say(`## 3. List and filter latency at ${rowCount.toLocaleString("en-US")} rows`);
+  say();
+  say(`SQLite file of ${(statSync(path).size / 1048576).toFixed(0)} MB built in ${(buildMs / 1000).toFixed(0)} s; each query run 20 times after one warm-up, through the relay's InspectorStore (what the API calls).`);
+  say();
+  say("| query | p50 | p95 |");
+  say("|---|---:|---:|");
+  for (const [name, run] of cases) {
+    await run();
+    const times: number[] = [];
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const started = performance.now();
+      await run();
+      times.push(performance.now() - started);
+    }
+    say(`| ${name} | ${percentile(times, 50).toFixed(2)} ms | ${percentile(times, 95).toFixed(2)} ms |`);
+  }
+  say();
+  await database.close();
+}
+
+// The results file is rewritten after each part, so a run cut short keeps what it measured.
+const save = () => {
+  if (values.results) writeFileSync(values.results, `${lines.join("\n")}\n`);
+};
+try {
+  if (!skip.has("capture")) await captureOnOff();
+  save();
+  if (!skip.has("storage")) await storageSize();
+  save();
+  if (!skip.has("list")) await listLatency();
+  save();
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}

@@ -1,0 +1,219 @@
+/**
+ * The inspector's recorder: an observer of the hub. serveRelayRequest hands it every request (whatever the
+ * protocol or backend); it keeps a recording while the request runs and queues an entry when it ends.
+ * A writer drains the queue in batches, off the request path; when it falls behind, bodies are dropped
+ * first (counted in /metrics), then whole rows, so a request never waits for the log. Retention runs in
+ * small steps on a timer.
+ */
+import { createHash } from "node:crypto";
+import type { RelayError } from "../core/relay-error.ts";
+import type { RelayEvent } from "../core/relay-event.ts";
+import type { RelayMetrics } from "../server/metrics.ts";
+import { requestBodyOf } from "../server/request-body.ts";
+import type { InspectorStore } from "../store/inspector-store.ts";
+import type { Logger } from "../util/logger.ts";
+import { InspectorLiveFeed } from "./inspector-live-feed.ts";
+import type { InspectorEntry } from "./inspector-record.ts";
+import { RequestRecording, type RecordingStart } from "./request-recording.ts";
+import { scrubHeaders } from "./scrub-secrets.ts";
+
+export type CaptureMode = "all" | "errors" | "none";
+
+export interface InspectorRecorderOptions {
+  store: InspectorStore;
+  capture: CaptureMode;
+  bodyMaxBytes: number;
+  redactHeaders: string[];
+  retentionMs: number;
+  bodyRetentionMs: number;
+  maxBytes: number;
+  metrics: RelayMetrics;
+  log: Logger;
+  /** The client's address, from the server. */
+  remoteAddress?: (request: Request) => string | undefined;
+  /** How long entries wait to be written together. */
+  flushIntervalMs?: number;
+  /** Above this many queued entries, new entries lose their bodies; above four times it, they are dropped. */
+  maxQueuedBodies?: number;
+  pruneIntervalMs?: number;
+}
+
+/** What serveRelayRequest calls while a request runs. */
+export interface RequestObservation {
+  event(event: RelayEvent): void;
+  finish(outcome: { status: number; error?: RelayError }): void;
+}
+
+export class InspectorRecorder {
+  readonly feed = new InspectorLiveFeed();
+  private queue: Array<Promise<InspectorEntry | undefined>> = [];
+  private writing: Promise<void> | undefined;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly pruneTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly running = new Map<string, RequestRecording>();
+  private closed = false;
+
+  constructor(private readonly options: InspectorRecorderOptions) {
+    if (options.capture !== "none") {
+      this.pruneTimer = setInterval(() => void this.pruneStep(), options.pruneIntervalMs ?? 60_000);
+      this.pruneTimer.unref?.();
+    }
+  }
+
+  get enabled(): boolean {
+    return this.options.capture !== "none";
+  }
+
+  /** Requests running now, for the live list of a page that just opened. */
+  runningRequests() {
+    return [...this.running.values()].map((recording) => recording.liveSummary());
+  }
+
+  /** Starts recording a relay request; undefined when capture is off. */
+  observe(start: RecordingStart): RequestObservation | undefined {
+    if (!this.enabled || this.closed) return undefined;
+    const headers = start.request.headers;
+    const recording = new RequestRecording(start, {
+      headers: scrubHeaders(headers, this.options.redactHeaders),
+      clientKeyHash: credentialHash(headers),
+      remoteAddress: this.options.remoteAddress?.(start.request) ?? null,
+      body: requestBodyOf(start.request),
+      bodyMaxBytes: this.options.bodyMaxBytes,
+    });
+    this.running.set(recording.id, recording);
+    this.publishLive("started", recording);
+    let lastProgress = 0;
+    return {
+      event: (event) => {
+        recording.event(event);
+        if (this.feed.subscribers > 0 && performance.now() - lastProgress > 250) {
+          lastProgress = performance.now();
+          this.publishLive("progress", recording);
+        }
+      },
+      finish: (outcome) => {
+        this.running.delete(recording.id);
+        const failed = outcome.status >= 400 || outcome.error !== undefined;
+        const withBodies = this.options.capture === "all" || (this.options.capture === "errors" && failed);
+        this.enqueue(() => recording.toEntry(outcome, withBodies), withBodies ? undefined : "capture-mode");
+      },
+    };
+  }
+
+  /** A request the hub did not serve (a 401, a 404): its metadata only. */
+  recordPlain(input: { request: Request; requestId: string; status: number; startedAt: number }): void {
+    if (!this.enabled || this.closed) return;
+    const { request } = input;
+    const url = new URL(request.url);
+    const entry: InspectorEntry = {
+      summary: {
+        id: input.requestId, startedAt: Date.now() - Math.round(performance.now() - input.startedAt), durationMs: Math.round(performance.now() - input.startedAt),
+        ttftMs: null, protocol: "http", method: request.method, path: url.pathname, stream: false, status: input.status, errorKind: null, errorMessage: null,
+        requestedModel: null, responseModel: null, provider: null, providerModel: null, servedPath: null, clientKeyHash: credentialHash(request.headers),
+        userAgent: request.headers.get("user-agent"), remoteAddress: this.options.remoteAddress?.(request) ?? null, sessionId: null, agentId: null,
+        parentAgentId: null, conversationId: null, responseId: null, previousResponseId: null, usage: null, stopReason: null, toolNames: null, preview: null,
+      },
+      details: { warnings: [], headers: scrubHeaders(request.headers, this.options.redactHeaders) },
+    };
+    this.enqueue(async () => entry, "capture-mode");
+  }
+
+  /** Writes everything queued (tests and shutdown). */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.writing) {
+      if (!this.writing) this.startWriting();
+      await this.writing;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.flush();
+  }
+
+  /** One retention step; returns whether it removed anything. */
+  async pruneStep(): Promise<boolean> {
+    try {
+      const removed = await this.options.store.prune({
+        now: Date.now(),
+        retentionMs: this.options.retentionMs,
+        bodyRetentionMs: this.options.bodyRetentionMs,
+        maxBytes: this.options.maxBytes,
+        batchSize: 200,
+      });
+      const any = removed.bodies + removed.rows + removed.blobs > 0;
+      if (any) this.options.log.debug("inspector retention", removed);
+      return any;
+    } catch (error) {
+      this.options.log.warn("inspector retention failed", { error: String(error) });
+      return false;
+    }
+  }
+
+  private enqueue(build: () => Promise<InspectorEntry>, skipped?: "capture-mode"): void {
+    const maxQueued = this.options.maxQueuedBodies ?? 500;
+    if (this.queue.length >= maxQueued * 4) {
+      this.options.metrics.inspectorDropped.inc({ what: "rows" });
+      return;
+    }
+    const behind = this.queue.length >= maxQueued;
+    const entry = build().then(
+      (built) => {
+        if (behind && built.bodies) {
+          this.options.metrics.inspectorDropped.inc({ what: "bodies" });
+          delete built.bodies;
+          built.details.bodiesSkipped = "writer-behind";
+        } else if (skipped && !built.bodies && built.summary.protocol !== "http") built.details.bodiesSkipped = skipped;
+        return built;
+      },
+      (error) => {
+        this.options.log.warn("inspector could not record a request", { error: String(error) });
+        return undefined;
+      },
+    );
+    this.queue.push(entry);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      if (!this.writing) this.startWriting();
+    }, this.options.flushIntervalMs ?? 100);
+  }
+
+  private startWriting(): void {
+    const batch = this.queue.splice(0, 200);
+    this.writing = (async () => {
+      const entries = (await Promise.all(batch)).filter((entry): entry is InspectorEntry => entry !== undefined);
+      // SQLite commits synchronously: small transactions with a turn of the event loop between them let
+      // requests proceed while a large batch is written.
+      for (let start = 0; start < entries.length; start += 10) {
+        const slice = entries.slice(start, start + 10);
+        try {
+          await this.options.store.write(slice);
+          await this.publishStored(slice.map((entry) => entry.summary.id));
+        } catch (error) {
+          this.options.log.warn("inspector could not write requests", { error: String(error), count: slice.length });
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })().finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0 && !this.flushTimer) this.startWriting();
+    });
+  }
+
+  private async publishStored(ids: string[]): Promise<void> {
+    if (this.feed.subscribers === 0) return;
+    for (const summary of await this.options.store.summaries(ids.slice(0, 200))) this.feed.publish({ type: "stored", request: summary });
+  }
+
+  private publishLive(type: "started" | "progress", recording: RequestRecording): void {
+    if (this.feed.subscribers > 0) this.feed.publish({ type, request: recording.liveSummary() });
+  }
+}
+
+/** sha256 of the credential the client presented (none: null), so requests group by client without storing keys. */
+function credentialHash(headers: Headers): string | null {
+  const credential = headers.get("authorization") ?? headers.get("x-api-key");
+  return credential ? createHash("sha256").update(credential).digest("hex") : null;
+}

@@ -1,0 +1,376 @@
+/**
+ * The inspector's request log on the relay's database: metadata rows the list reads, bodies in their own
+ * table, repeated parts stored once as content-addressed blobs (see compact-request-body.ts).
+ *
+ * Blobs count their referrers; pruning a body releases its references and frees, in small batches, every
+ * blob nothing refers to any more (a freed prefix node releases its parent in turn).
+ */
+import type { InspectorBodies, InspectorDetails, InspectorEntry, InspectorRequestView, InspectorSummary } from "../inspector/inspector-record.ts";
+import { completePrefix, compactRequestBody, expandRequestBody, type BlobRecord } from "./compact-request-body.ts";
+import type { RelayDatabase, SqlValue } from "./relay-database.ts";
+import { summaryFromRow, type SummaryRow } from "./inspector-rows.ts";
+
+/** Filters of the request list; all optional, combined with AND. */
+export interface InspectorFilter {
+  provider?: string;
+  model?: string;
+  /** An HTTP status, or "error" for every status from 400 on. */
+  status?: string;
+  /** A client key hash, or a prefix of one (at least 8 characters). */
+  client?: string;
+  session?: string;
+  conversation?: string;
+  /** Free text matched against the request id, the preview, the model and the path. */
+  text?: string;
+  starred?: boolean;
+}
+
+export interface InspectorPage {
+  items: InspectorSummary[];
+  /** Pass as `before` to get the next (older) page; null at the end. */
+  nextCursor: number | null;
+}
+
+export interface PruneOptions {
+  now: number;
+  /** Metadata rows older than this go (starred ones stay). */
+  retentionMs: number;
+  /** Bodies older than this go (starred ones stay). */
+  bodyRetentionMs: number;
+  /** When the database is larger than this, the oldest bodies go first, then the oldest rows. */
+  maxBytes: number;
+  /** Rows handled per call: pruning runs in small steps between writes. */
+  batchSize: number;
+}
+
+const summaryColumns = `seq, id, started_at, duration_ms, ttft_ms, protocol, method, path, stream, status, error_kind, error_message,
+  requested_model, response_model, provider, provider_model, served_path, client_key_hash, user_agent, remote_address,
+  session_id, agent_id, parent_agent_id, conversation_id, response_id, previous_response_id, input_tokens, output_tokens,
+  cache_write_tokens, cache_read_tokens, reasoning_tokens, stop_reason, tool_names, preview, starred, body_bytes, has_body`;
+
+export class InspectorStore {
+  constructor(readonly database: RelayDatabase) {}
+
+  /** Writes a batch of finished requests in one transaction. */
+  async write(entries: InspectorEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.database.transaction(async (database) => {
+      for (const entry of entries) await writeEntry(database, entry);
+    });
+  }
+
+  async list(filter: InspectorFilter, options: { before?: number; limit: number }): Promise<InspectorPage> {
+    if (filter.text && options.before === undefined) {
+      // A request id typed into the search box: one indexed lookup instead of a text search.
+      const [exact] = await this.summaries([filter.text]);
+      if (exact) return { items: [exact], nextCursor: null };
+    }
+    if (filter.text && options.before === undefined) {
+      // Frequent text is found fastest by reading the newest rows; the trigram index answers rare text.
+      const recent = await this.listRecentText(filter, options.limit);
+      if (recent) return recent;
+    }
+    const { where, params } = filterClause(filter, this.database.engine);
+    if (options.before !== undefined) {
+      where.push("seq < ?");
+      params.push(options.before);
+    }
+    const sql = `SELECT ${summaryColumns} FROM inspector_requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`;
+    const rows = await this.database.all<SummaryRow>(sql, [...params, options.limit + 1]);
+    const items = rows.slice(0, options.limit).map(summaryFromRow);
+    return { items, nextCursor: rows.length > options.limit ? items.at(-1)!.seq : null };
+  }
+
+  /** The first page of a text search from the newest rows only, when they hold a full page. */
+  private async listRecentText(filter: InspectorFilter, limit: number): Promise<InspectorPage | undefined> {
+    const { where, params } = filterClause({ ...filter, text: undefined }, this.database.engine);
+    const [newest] = await this.database.all<{ seq: number | null }>("SELECT max(seq) AS seq FROM inspector_requests");
+    where.push("seq > ?", "lower(preview) LIKE ? ESCAPE '\\'");
+    params.push(Number(newest?.seq ?? 0) - recentTextWindow, likePattern(filter.text!));
+    const rows = await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [...params, limit + 1]);
+    if (rows.length <= limit) return undefined;
+    const items = rows.slice(0, limit).map(summaryFromRow);
+    return { items, nextCursor: items.at(-1)!.seq };
+  }
+
+  /** The metadata rows of these requests (any order). */
+  async summaries(ids: string[]): Promise<InspectorSummary[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE id IN (${ids.map(() => "?").join(",")})`, ids);
+    return rows.map(summaryFromRow);
+  }
+
+  async get(id: string): Promise<InspectorRequestView | undefined> {
+    const [row] = await this.database.all<SummaryRow & { details_json: string }>(`SELECT ${summaryColumns}, details_json FROM inspector_requests WHERE id = ?`, [id]);
+    if (!row) return undefined;
+    const summary = summaryFromRow(row);
+    const [body] = await this.database.all<{ request_json: string | null; response_json: string | null; events_json: string | null }>(
+      "SELECT request_json, response_json, events_json FROM inspector_bodies WHERE seq = ?",
+      [summary.seq],
+    );
+    return { ...summary, details: JSON.parse(row.details_json) as InspectorDetails, bodies: body ? await this.expandBodies(body) : null };
+  }
+
+  /** The requests of a session (or of a conversation when no session has this id), oldest first. */
+  async session(sessionId: string, limit = 2000): Promise<InspectorSummary[]> {
+    const rows = await this.database.all<SummaryRow>(
+      `SELECT ${summaryColumns} FROM inspector_requests WHERE session_id = ? ORDER BY seq LIMIT ?`,
+      [sessionId, limit],
+    );
+    return rows.map(summaryFromRow);
+  }
+
+  /** The request before `seq` in the same session and lane (for the system prompt and tools diff). */
+  async previousInSession(summary: InspectorSummary): Promise<InspectorRequestView | undefined> {
+    if (!summary.sessionId) return undefined;
+    const [row] = await this.database.all<{ id: string }>(
+      `SELECT id FROM inspector_requests WHERE session_id = ? AND seq < ? AND ${summary.agentId ? "agent_id = ?" : "agent_id IS NULL"} ORDER BY seq DESC LIMIT 1`,
+      summary.agentId ? [summary.sessionId, summary.seq, summary.agentId] : [summary.sessionId, summary.seq],
+    );
+    return row ? this.get(row.id) : undefined;
+  }
+
+  async setStarred(id: string, starred: boolean): Promise<boolean> {
+    return (await this.database.run("UPDATE inspector_requests SET starred = ? WHERE id = ?", [starred ? 1 : 0, id])) > 0;
+  }
+
+  /** Deletes every request of a session, bodies included; returns how many. */
+  async deleteSession(sessionId: string): Promise<number> {
+    return this.database.transaction(async (database) => {
+      const rows = await database.all<{ seq: number }>("SELECT seq FROM inspector_requests WHERE session_id = ?", [sessionId]);
+      for (const { seq } of rows) await deleteBody(database, seq);
+      await database.run("DELETE FROM inspector_requests WHERE session_id = ?", [sessionId]);
+      await sweepBlobs(database, 10_000);
+      return rows.length;
+    });
+  }
+
+  /** One step of retention; returns what it removed, so the caller knows whether to run another soon. */
+  async prune(options: PruneOptions): Promise<{ bodies: number; rows: number; blobs: number }> {
+    return this.database.transaction(async (database) => {
+      let bodies = 0;
+      let rows = 0;
+      const oldBodies = await database.all<{ seq: number }>(
+        "SELECT seq FROM inspector_requests WHERE has_body = 1 AND starred = 0 AND started_at < ? ORDER BY seq LIMIT ?",
+        [options.now - options.bodyRetentionMs, options.batchSize],
+      );
+      for (const { seq } of oldBodies) bodies += await deleteBody(database, seq);
+      const oldRows = await database.all<{ seq: number }>(
+        "SELECT seq FROM inspector_requests WHERE starred = 0 AND started_at < ? ORDER BY seq LIMIT ?",
+        [options.now - options.retentionMs, options.batchSize],
+      );
+      for (const { seq } of oldRows) {
+        await deleteBody(database, seq);
+        rows += await database.run("DELETE FROM inspector_requests WHERE seq = ?", [seq]);
+      }
+      if (bodies + rows === 0 && (await database.sizeBytes()) > options.maxBytes) {
+        const oldest = await database.all<{ seq: number; has_body: number }>(
+          "SELECT seq, has_body FROM inspector_requests WHERE starred = 0 ORDER BY has_body DESC, seq LIMIT ?",
+          [options.batchSize],
+        );
+        for (const { seq, has_body } of oldest) {
+          if (has_body) bodies += await deleteBody(database, seq);
+          else rows += await database.run("DELETE FROM inspector_requests WHERE seq = ?", [seq]);
+        }
+      }
+      const blobs = await sweepBlobs(database, options.batchSize * 4);
+      return { bodies, rows, blobs };
+    });
+  }
+
+  /** Requests (with bodies) as JSON lines: one session, or one request. */
+  async *exportLines(selection: { sessionId?: string; id?: string }): AsyncGenerator<string> {
+    const ids = selection.id ? [selection.id] : (await this.session(selection.sessionId ?? "", 100_000)).map((summary) => summary.id);
+    for (const id of ids) {
+      const view = await this.get(id);
+      if (view) yield `${JSON.stringify(view)}\n`;
+    }
+  }
+
+  private async expandBodies(row: { request_json: string | null; response_json: string | null; events_json: string | null }): Promise<InspectorBodies> {
+    const request = row.request_json
+      ? await expandRequestBody(JSON.parse(row.request_json), { blobs: (hashes) => this.blobContents(hashes), chain: (tip) => this.prefixItems(tip) })
+      : null;
+    return { request, response: row.response_json ? JSON.parse(row.response_json) : null, events: row.events_json ? JSON.parse(row.events_json) : [] };
+  }
+
+  private async blobContents(hashes: string[]): Promise<Map<string, string>> {
+    const contents = new Map<string, string>();
+    for (let start = 0; start < hashes.length; start += 200) {
+      const chunk = hashes.slice(start, start + 200);
+      const rows = await this.database.all<{ hash: string; content: string }>(
+        `SELECT hash, content FROM inspector_blobs WHERE hash IN (${chunk.map(() => "?").join(",")})`,
+        chunk,
+      );
+      for (const row of rows) contents.set(row.hash, row.content);
+    }
+    return contents;
+  }
+
+  /** The messages of a prefix chain, oldest first, in one recursive query. */
+  private async prefixItems(tip: string): Promise<unknown[]> {
+    const nodes = await this.database.all<{ content: string; depth: number }>(
+      `WITH RECURSIVE chain (hash, content, depth) AS (
+         SELECT hash, content, 0 FROM inspector_blobs WHERE hash = ?
+         UNION ALL
+         SELECT blob.hash, blob.content, chain.depth + 1 FROM inspector_blobs blob
+           JOIN chain ON blob.hash = ${this.database.engine === "postgres" ? "(chain.content::json ->> 'parent')" : "json_extract(chain.content, '$.parent')"}
+       )
+       SELECT content, depth FROM chain ORDER BY depth DESC`,
+      [tip],
+    );
+    return nodes.flatMap((node) => (JSON.parse(node.content) as { items: unknown[] }).items);
+  }
+}
+
+async function writeEntry(database: RelayDatabase, entry: InspectorEntry): Promise<void> {
+  const summary = { ...entry.summary, sessionId: entry.summary.sessionId ?? (await continuedSession(database, entry)) ?? entry.summary.id };
+  const usage = summary.usage;
+  const values: SqlValue[] = [
+    summary.id, summary.startedAt, summary.durationMs, summary.ttftMs, summary.protocol, summary.method, summary.path, summary.stream ? 1 : 0,
+    summary.status, summary.errorKind, summary.errorMessage, summary.requestedModel, summary.responseModel, summary.provider, summary.providerModel,
+    summary.servedPath, summary.clientKeyHash, summary.userAgent, summary.remoteAddress, summary.sessionId, summary.agentId, summary.parentAgentId,
+    summary.conversationId, summary.responseId, summary.previousResponseId, usage?.inputTokens ?? null, usage?.outputTokens ?? null,
+    usage?.cacheCreationInputTokens ?? null, usage?.cacheReadInputTokens ?? null, usage?.reasoningTokens ?? null, summary.stopReason,
+    summary.toolNames, summary.preview, JSON.stringify(entry.details),
+  ];
+  const [inserted] = await database.all<{ seq: number }>(
+    `INSERT INTO inspector_requests (id, started_at, duration_ms, ttft_ms, protocol, method, path, stream, status, error_kind, error_message,
+       requested_model, response_model, provider, provider_model, served_path, client_key_hash, user_agent, remote_address, session_id, agent_id,
+       parent_agent_id, conversation_id, response_id, previous_response_id, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens,
+       reasoning_tokens, stop_reason, tool_names, preview, details_json)
+     VALUES (${values.map(() => "?").join(", ")})
+     ON CONFLICT (id) DO NOTHING RETURNING seq`,
+    values,
+  );
+  if (!inserted || !entry.bodies) return;
+  const compacted = compactRequestBody(entry.bodies.request);
+  let references = compacted.blobs.map((blob) => blob.hash);
+  const blobs: BlobRecord[] = [...compacted.blobs];
+  if (compacted.prefix) {
+    const known = await knownPrefixLength(database, compacted.prefix.pending.hashes);
+    const { node, tip } = completePrefix(compacted, known);
+    if (node) blobs.push(node);
+    if (tip) references.push(tip);
+  }
+  let newBlobBytes = 0;
+  for (const blob of uniqueBlobs(blobs)) if (await ensureBlob(database, blob)) newBlobBytes += blob.content.length;
+  references = [...new Set(references)];
+  for (const hash of references) await database.run("UPDATE inspector_blobs SET refs = refs + 1 WHERE hash = ?", [hash]);
+  const requestJson = JSON.stringify(compacted.document);
+  const responseJson = JSON.stringify(entry.bodies.response);
+  const eventsJson = JSON.stringify(entry.bodies.events);
+  // What this request added: its own rows and the blobs no earlier request had stored.
+  const ownBytes = requestJson.length + responseJson.length + eventsJson.length + newBlobBytes;
+  await database.run("INSERT INTO inspector_bodies (seq, request_json, response_json, events_json, blob_refs, bytes) VALUES (?, ?, ?, ?, ?, ?)", [
+    inserted.seq, requestJson, responseJson, eventsJson, references.join(" "), ownBytes,
+  ]);
+  await database.run("UPDATE inspector_requests SET has_body = 1, body_bytes = ? WHERE seq = ?", [ownBytes, inserted.seq]);
+}
+
+/** The session of the request this one continues: by previous_response_id, else by conversation fingerprint. */
+async function continuedSession(database: RelayDatabase, entry: InspectorEntry): Promise<string | undefined> {
+  if (entry.summary.previousResponseId) {
+    const [row] = await database.all<{ session_id: string | null }>("SELECT session_id FROM inspector_requests WHERE response_id = ? LIMIT 1", [entry.summary.previousResponseId]);
+    if (row?.session_id) return row.session_id;
+  }
+  if (entry.continuesConversation) {
+    const [row] = await database.all<{ session_id: string | null }>(
+      "SELECT session_id FROM inspector_requests WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1",
+      [entry.continuesConversation],
+    );
+    if (row?.session_id) return row.session_id;
+  }
+  return undefined;
+}
+
+/** How many leading messages are already stored as a prefix node (0 for none). */
+async function knownPrefixLength(database: RelayDatabase, hashes: string[]): Promise<number> {
+  let known = 0;
+  for (let start = 0; start < hashes.length; start += 200) {
+    const chunk = hashes.slice(start, start + 200);
+    const rows = await database.all<{ hash: string }>(`SELECT hash FROM inspector_blobs WHERE hash IN (${chunk.map(() => "?").join(",")})`, chunk);
+    const found = new Set(rows.map((row) => row.hash));
+    chunk.forEach((hash, index) => {
+      if (found.has(hash)) known = start + index + 1;
+    });
+  }
+  return known;
+}
+
+function uniqueBlobs(blobs: BlobRecord[]): BlobRecord[] {
+  return [...new Map(blobs.map((blob) => [blob.hash, blob])).values()];
+}
+
+/** Inserts a blob unless present (true when it was new); a new blob takes a reference on each of its children. */
+async function ensureBlob(database: RelayDatabase, blob: BlobRecord): Promise<boolean> {
+  const added = await database.run(
+    "INSERT INTO inspector_blobs (hash, kind, content, children, refs, bytes) VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (hash) DO NOTHING",
+    [blob.hash, blob.kind, blob.content, blob.children.join(" "), blob.content.length],
+  );
+  if (added) for (const child of blob.children) await database.run("UPDATE inspector_blobs SET refs = refs + 1 WHERE hash = ?", [child]);
+  return added > 0;
+}
+
+async function deleteBody(database: RelayDatabase, seq: number): Promise<number> {
+  const [body] = await database.all<{ blob_refs: string }>("SELECT blob_refs FROM inspector_bodies WHERE seq = ?", [seq]);
+  if (!body) return 0;
+  for (const hash of body.blob_refs.split(" ").filter(Boolean)) await database.run("UPDATE inspector_blobs SET refs = refs - 1 WHERE hash = ?", [hash]);
+  await database.run("DELETE FROM inspector_bodies WHERE seq = ?", [seq]);
+  await database.run("UPDATE inspector_requests SET has_body = 0, body_bytes = 0 WHERE seq = ?", [seq]);
+  return 1;
+}
+
+/** Frees blobs nothing refers to, releasing their children; at most `limit` per call. */
+async function sweepBlobs(database: RelayDatabase, limit: number): Promise<number> {
+  let freed = 0;
+  while (freed < limit) {
+    const rows = await database.all<{ hash: string; children: string }>("SELECT hash, children FROM inspector_blobs WHERE refs <= 0 LIMIT ?", [Math.min(200, limit - freed)]);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      await database.run("DELETE FROM inspector_blobs WHERE hash = ?", [row.hash]);
+      for (const child of row.children.split(" ").filter(Boolean)) await database.run("UPDATE inspector_blobs SET refs = refs - 1 WHERE hash = ?", [child]);
+      freed++;
+    }
+  }
+  return freed;
+}
+
+/** Rows read newest-first before a text search falls back to the trigram index. */
+const recentTextWindow = 20_000;
+
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+function filterClause(filter: InspectorFilter, engine: RelayDatabase["engine"]): { where: string[]; params: SqlValue[] } {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  const equal = (column: string, value: string | undefined) => {
+    if (value === undefined || value === "") return;
+    where.push(`${column} = ?`);
+    params.push(value);
+  };
+  equal("provider", filter.provider);
+  equal("requested_model", filter.model);
+  equal("session_id", filter.session);
+  equal("conversation_id", filter.conversation);
+  if (filter.status === "error") where.push("status >= 400");
+  else if (filter.status) {
+    where.push("status = ?");
+    params.push(Number(filter.status));
+  }
+  if (filter.client) {
+    where.push("client_key_hash LIKE ?");
+    params.push(`${filter.client.replace(/[^0-9a-f]/gi, "")}%`);
+  }
+  if (filter.starred) where.push("starred = 1");
+  if (filter.text) {
+    // Matched against the preview (the last user message), through the engine's trigram index.
+    const pattern = likePattern(filter.text);
+    if (engine === "sqlite") where.push("seq IN (SELECT rowid FROM inspector_search WHERE preview LIKE ? ESCAPE '\\')");
+    else where.push("lower(preview) LIKE ? ESCAPE '\\'");
+    params.push(pattern);
+  }
+  return { where, params };
+}

@@ -1,0 +1,132 @@
+/**
+ * The schema, as versioned migrations for both engines, applied in order. SQLite records the version in
+ * PRAGMA user_version (so files written before the inspector existed upgrade in place); PostgreSQL in the
+ * table agent_relay_schema, under an advisory lock so relays starting together migrate once.
+ */
+import type { Migration } from "./relay-database.ts";
+
+/**
+ * Free-text search over the list's preview without scanning the log: an FTS5 trigram index on SQLite (it
+ * answers LIKE '%text%' case-insensitively), kept in step by triggers.
+ */
+const sqliteTextSearch = `
+  CREATE VIRTUAL TABLE inspector_search USING fts5(preview, content='inspector_requests', content_rowid='seq', tokenize='trigram');
+  CREATE TRIGGER inspector_search_insert AFTER INSERT ON inspector_requests BEGIN
+    INSERT INTO inspector_search (rowid, preview) VALUES (new.seq, new.preview);
+  END;
+  CREATE TRIGGER inspector_search_delete AFTER DELETE ON inspector_requests BEGIN
+    INSERT INTO inspector_search (inspector_search, rowid, preview) VALUES ('delete', old.seq, old.preview);
+  END;
+`;
+
+/** On PostgreSQL a pg_trgm index where the extension can be created; without it, free text scans. */
+const postgresTextSearch = `
+  DO $$ BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    CREATE INDEX inspector_requests_preview_trigrams ON inspector_requests USING gin (lower(preview) gin_trgm_ops);
+  EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'pg_trgm is not available: free-text search in the request log scans';
+  END $$;
+`;
+
+export const migrations: Migration[] = [
+  {
+    sqlite: `CREATE TABLE responses (
+       id TEXT PRIMARY KEY NOT NULL,
+       created_at INTEGER NOT NULL,
+       response_json TEXT NOT NULL,
+       input_items_json TEXT NOT NULL,
+       conversation_json TEXT NOT NULL
+     ) STRICT;
+     CREATE INDEX responses_by_created_at ON responses (created_at);`,
+    postgres: `CREATE TABLE responses (
+       id TEXT PRIMARY KEY NOT NULL,
+       created_at BIGINT NOT NULL,
+       response_json TEXT NOT NULL,
+       input_items_json TEXT NOT NULL,
+       conversation_json TEXT NOT NULL
+     );
+     CREATE INDEX responses_by_created_at ON responses (created_at);`,
+  },
+  {
+    sqlite: inspectorSchema("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER") + sqliteTextSearch,
+    postgres: inspectorSchema("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT") + postgresTextSearch,
+  },
+];
+
+/**
+ * The request log: one row of metadata per request (the list and its filters read only this table), the
+ * bodies in their own table (pruned sooner), and content-addressed blobs that bodies refer to by hash.
+ * Blobs count their referrers (bodies and child blobs), so pruning a body frees what nothing else uses.
+ */
+function inspectorSchema(sequence: string, bigInteger: string): string {
+  return `
+    CREATE TABLE inspector_requests (
+      seq ${sequence},
+      id TEXT NOT NULL UNIQUE,
+      started_at ${bigInteger} NOT NULL,
+      duration_ms INTEGER,
+      ttft_ms INTEGER,
+      protocol TEXT NOT NULL,
+      method TEXT NOT NULL,
+      path TEXT NOT NULL,
+      stream INTEGER NOT NULL,
+      status INTEGER NOT NULL,
+      error_kind TEXT,
+      error_message TEXT,
+      requested_model TEXT,
+      response_model TEXT,
+      provider TEXT,
+      provider_model TEXT,
+      served_path TEXT,
+      client_key_hash TEXT,
+      user_agent TEXT,
+      remote_address TEXT,
+      session_id TEXT,
+      agent_id TEXT,
+      parent_agent_id TEXT,
+      conversation_id TEXT,
+      response_id TEXT,
+      previous_response_id TEXT,
+      input_tokens INTEGER,
+      output_tokens INTEGER,
+      cache_write_tokens INTEGER,
+      cache_read_tokens INTEGER,
+      reasoning_tokens INTEGER,
+      stop_reason TEXT,
+      tool_names TEXT,
+      preview TEXT,
+      details_json TEXT NOT NULL,
+      starred INTEGER NOT NULL DEFAULT 0,
+      body_bytes ${bigInteger} NOT NULL DEFAULT 0,
+      has_body INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX inspector_requests_by_started_at ON inspector_requests (started_at);
+    CREATE INDEX inspector_requests_by_session ON inspector_requests (session_id, seq);
+    CREATE INDEX inspector_requests_by_conversation ON inspector_requests (conversation_id, seq);
+    CREATE INDEX inspector_requests_by_model ON inspector_requests (requested_model, seq);
+    CREATE INDEX inspector_requests_by_provider ON inspector_requests (provider, seq);
+    CREATE INDEX inspector_requests_by_status ON inspector_requests (status, seq);
+    CREATE INDEX inspector_requests_failed ON inspector_requests (seq) WHERE status >= 400;
+    CREATE INDEX inspector_requests_by_client ON inspector_requests (client_key_hash, seq);
+    CREATE INDEX inspector_requests_by_response ON inspector_requests (response_id);
+    CREATE INDEX inspector_requests_with_body ON inspector_requests (has_body, seq);
+    CREATE TABLE inspector_bodies (
+      seq ${bigInteger} PRIMARY KEY NOT NULL,
+      request_json TEXT,
+      response_json TEXT,
+      events_json TEXT,
+      blob_refs TEXT NOT NULL,
+      bytes ${bigInteger} NOT NULL
+    );
+    CREATE TABLE inspector_blobs (
+      hash TEXT PRIMARY KEY NOT NULL,
+      kind TEXT NOT NULL,
+      content TEXT NOT NULL,
+      children TEXT NOT NULL,
+      refs INTEGER NOT NULL,
+      bytes ${bigInteger} NOT NULL
+    );
+    CREATE INDEX inspector_blobs_unreferenced ON inspector_blobs (refs);
+  `;
+}

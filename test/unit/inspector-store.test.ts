@@ -1,0 +1,156 @@
+import { describe, expect, test } from "bun:test";
+import type { InspectorEntry } from "../../src/inspector/inspector-record.ts";
+import { InspectorStore } from "../../src/store/inspector-store.ts";
+import { readInspectorOverview } from "../../src/store/inspector-overview.ts";
+import { useStoreEngines } from "../support/store-engines.ts";
+
+const storeEngines = useStoreEngines();
+
+const systemPrompt = "You are a coding agent. ".repeat(200);
+const tools = Array.from({ length: 12 }, (_, index) => ({ name: `tool_${index}`, description: "Does a thing. ".repeat(30), input_schema: { type: "object" } }));
+const pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+/** An Anthropic Messages body of a conversation with `turns` user turns, cache_control on the last message. */
+function anthropicBody(turns: number) {
+  const messages: any[] = [];
+  for (let turn = 0; turn < turns; turn++) {
+    messages.push({ role: "user", content: [{ type: "text", text: `question ${turn}: ${"context ".repeat(100)}` }] });
+    if (turn < turns - 1) messages.push({ role: "assistant", content: [{ type: "text", text: `answer ${turn}` }] });
+  }
+  messages.at(-1).content.at(-1).cache_control = { type: "ephemeral" };
+  return { model: "claude-sonnet-4-5", max_tokens: 1024, system: [{ type: "text", text: "x-billing: abc" }, { type: "text", text: systemPrompt, cache_control: { type: "ephemeral" } }], tools, messages };
+}
+
+function entry(id: string, overrides: Partial<InspectorEntry["summary"]> = {}, body: unknown = anthropicBody(1), extra: Partial<InspectorEntry> = {}): InspectorEntry {
+  return {
+    summary: {
+      id, startedAt: Date.now(), durationMs: 120, ttftMs: 40, protocol: "anthropic-messages", method: "POST", path: "/v1/messages", stream: true,
+      status: 200, errorKind: null, errorMessage: null, requestedModel: "claude-sonnet-4-5", responseModel: "claude-sonnet-4-5", provider: "claude",
+      providerModel: null, servedPath: "cold", clientKeyHash: "ab".repeat(32), userAgent: "test", remoteAddress: "127.0.0.1", sessionId: null,
+      agentId: null, parentAgentId: null, conversationId: `conversation-${id}`, responseId: null, previousResponseId: null,
+      usage: { inputTokens: 10, outputTokens: 5, cacheCreationInputTokens: 100, cacheReadInputTokens: 900, reasoningTokens: null },
+      stopReason: "end_turn", toolNames: null, preview: `preview of ${id}`, ...overrides,
+    },
+    details: { warnings: [], headers: { "user-agent": "test" } },
+    bodies: { request: body, response: { content: [{ type: "text", text: `answer to ${id}` }] }, events: [{ atMs: 40, event: { type: "text-delta", id: "t", delta: "hi" } }] },
+    ...extra,
+  };
+}
+
+for (const engine of storeEngines) {
+  describe(`InspectorStore on ${engine.name}`, () => {
+    test("a request reads back as the client sent it: blobs, prefix chain, media and moved cache_control restored", async () => {
+      const store = new InspectorStore(await engine.open());
+      const first = anthropicBody(2);
+      first.messages[0].content.push({ type: "image", source: { type: "base64", media_type: "image/png", data: pixel.repeat(3) } });
+      const second = anthropicBody(3);
+      second.messages[0].content.push({ type: "image", source: { type: "base64", media_type: "image/png", data: pixel.repeat(3) } });
+      second.messages.push({ role: "user", content: [{ type: "image_url", image_url: { url: `data:image/png;base64,${pixel}` } }] });
+      await store.write([entry("req_1", {}, first), entry("req_2", {}, second)]);
+      expect((await store.get("req_1"))?.bodies?.request).toEqual(first);
+      const view = await store.get("req_2");
+      expect(view?.bodies?.request).toEqual(second);
+      expect(view?.bodies?.response).toEqual({ content: [{ type: "text", text: "answer to req_2" }] });
+      expect(view?.bodies?.events[0]).toEqual({ atMs: 40, event: { type: "text-delta", id: "t", delta: "hi" } });
+      // The second request repeats the system prompt, the tools and the first three messages: it stores only what is new.
+      expect(view!.bodyBytes).toBeLessThan(JSON.stringify(second).length / 2);
+      await store.database.close();
+    });
+
+    test("a 200-turn conversation takes at most 3x its largest request, not the sum of all of them", async () => {
+      const store = new InspectorStore(await engine.open());
+      let naive = 0;
+      let largest = 0;
+      for (let turns = 1; turns <= 200; turns++) {
+        const body = anthropicBody(turns);
+        const size = JSON.stringify(body).length;
+        naive += size;
+        largest = Math.max(largest, size);
+        await store.write([entry(`req_${turns}`, { sessionId: "session-long" }, body)]);
+      }
+      const rows = await store.database.all<{ bytes: number }>("SELECT coalesce(sum(bytes), 0) AS bytes FROM inspector_blobs");
+      const bodies = await store.database.all<{ bytes: number }>("SELECT coalesce(sum(length(request_json)), 0) AS bytes FROM inspector_bodies");
+      const stored = Number(rows[0].bytes) + Number(bodies[0].bytes);
+      expect(stored).toBeLessThan(3 * largest);
+      expect(naive / stored).toBeGreaterThan(30);
+      expect((await store.get("req_200"))?.bodies?.request).toEqual(anthropicBody(200));
+      await store.database.close();
+    }, 120_000);
+
+    test("the list pages by cursor, newest first, and filters by model, status, session, client and text", async () => {
+      const store = new InspectorStore(await engine.open());
+      await store.write([
+        entry("req_a", { requestedModel: "opus", sessionId: "s1" }),
+        entry("req_b", { requestedModel: "sonnet", status: 500, errorKind: "api_error", sessionId: "s1" }),
+        entry("req_c", { requestedModel: "sonnet", preview: "find the Needle here", clientKeyHash: "cd".repeat(32) }),
+      ]);
+      const first = await store.list({}, { limit: 2 });
+      expect(first.items.map((item) => item.id)).toEqual(["req_c", "req_b"]);
+      const second = await store.list({}, { limit: 2, before: first.nextCursor! });
+      expect(second.items.map((item) => item.id)).toEqual(["req_a"]);
+      expect(second.nextCursor).toBeNull();
+      expect((await store.list({ model: "sonnet" }, { limit: 10 })).items.map((item) => item.id)).toEqual(["req_c", "req_b"]);
+      expect((await store.list({ status: "error" }, { limit: 10 })).items.map((item) => item.id)).toEqual(["req_b"]);
+      expect((await store.list({ session: "s1" }, { limit: 10 })).items.map((item) => item.id)).toEqual(["req_b", "req_a"]);
+      expect((await store.list({ client: "cdcdcdcd" }, { limit: 10 })).items.map((item) => item.id)).toEqual(["req_c"]);
+      expect((await store.list({ text: "needle" }, { limit: 10 })).items.map((item) => item.id)).toEqual(["req_c"]);
+      expect((await store.list({ text: "100%_" }, { limit: 10 })).items).toEqual([]);
+      await store.database.close();
+    });
+
+    test("a request without a session header joins the session of the request it continues", async () => {
+      const store = new InspectorStore(await engine.open());
+      await store.write([entry("req_1", { conversationId: "after-turn-1", responseId: "resp_1" })]);
+      await store.write([entry("req_2", { conversationId: "after-turn-2" }, anthropicBody(2), { continuesConversation: "after-turn-1" })]);
+      await store.write([entry("req_3", { previousResponseId: "resp_1", conversationId: "other" })]);
+      await store.write([entry("req_4", { conversationId: "unrelated" }, anthropicBody(1), { continuesConversation: "never-seen" })]);
+      expect((await store.session("req_1")).map((item) => item.id)).toEqual(["req_1", "req_2", "req_3"]);
+      expect((await store.get("req_4"))?.sessionId).toBe("req_4");
+      await store.database.close();
+    });
+
+    test("retention drops old bodies before old rows, keeps starred requests, and frees blobs nothing uses", async () => {
+      const store = new InspectorStore(await engine.open());
+      const now = Date.now();
+      const hour = 3_600_000;
+      await store.write([
+        entry("req_old", { startedAt: now - 50 * hour }, anthropicBody(3)),
+        entry("req_starred", { startedAt: now - 50 * hour }, { model: "m", system: "unique starred system prompt ".repeat(20), messages: [] }),
+        entry("req_mid", { startedAt: now - 5 * hour }, anthropicBody(2)),
+        entry("req_new", { startedAt: now }, { model: "m", messages: [{ role: "user", content: "only this one" }] }),
+      ]);
+      await store.setStarred("req_starred", true);
+      const options = { now, retentionMs: 24 * hour, bodyRetentionMs: 2 * hour, maxBytes: Number.MAX_SAFE_INTEGER, batchSize: 100 };
+      await store.prune(options);
+      expect(await store.get("req_old")).toBeUndefined();
+      expect((await store.get("req_mid"))?.bodies).toBeNull();
+      expect((await store.get("req_mid"))?.requestedModel).toBe("claude-sonnet-4-5");
+      expect((await store.get("req_starred"))?.bodies?.request).toMatchObject({ model: "m" });
+      expect((await store.get("req_new"))?.bodies?.request).toEqual({ model: "m", messages: [{ role: "user", content: "only this one" }] });
+      // Only the starred and the newest request still hold bodies: the shared system prompt, tools and chain are gone.
+      const blobs = await store.database.all<{ kind: string }>("SELECT kind FROM inspector_blobs ORDER BY kind");
+      expect(blobs.map((blob) => blob.kind)).toEqual(["prefix", "text"]);
+      await store.database.close();
+    });
+
+    test("deleting a session removes its requests and their blobs; the overview sums what is left", async () => {
+      const store = new InspectorStore(await engine.open());
+      await store.write([
+        entry("req_1", { sessionId: "gone" }),
+        entry("req_2", { sessionId: "gone", toolNames: "Read,Bash" }),
+        entry("req_3", { sessionId: "kept", toolNames: "Read", status: 502, durationMs: 1000 }),
+      ]);
+      expect(await store.deleteSession("gone")).toBe(2);
+      expect((await store.list({}, { limit: 10 })).items.map((item) => item.id)).toEqual(["req_3"]);
+      const overview = await readInspectorOverview(store.database, { since: Date.now() - 3_600_000, bucketMs: 60_000 });
+      expect(overview.totals).toEqual({ requests: 1, errors: 1, inputTokens: 10, outputTokens: 5, cacheReadTokens: 900, cacheWriteTokens: 100 });
+      expect(overview.latency.p50).toBe(1000);
+      expect(overview.tools).toEqual([{ name: "Read", calls: 1 }]);
+      expect(overview.models[0]).toMatchObject({ model: "claude-sonnet-4-5", requests: 1 });
+      const lines: string[] = [];
+      for await (const line of store.exportLines({ sessionId: "kept" })) lines.push(line);
+      expect(lines.map((line) => JSON.parse(line).id)).toEqual(["req_3"]);
+      await store.database.close();
+    });
+  });
+}
