@@ -6,12 +6,15 @@
  */
 import { RelayError, relayErrorHeaders, toRelayError } from "../core/relay-error.ts";
 import { forwardableResponseHeaders, PassthroughUpstreamError, type PassthroughRequest } from "../core/relay-passthrough.ts";
+import type { RelayRequest } from "../core/relay-request.ts";
 import { markServedAsRelayRequest } from "./request-context.ts";
 import { clientKeyOf, RequestOutcome, routeHeaders, type RequestScope, type ServeDependencies } from "./serve-relay-request.ts";
 
 export interface PassthroughServeOptions {
   /** Renders an error the relay itself answers with, in the client's protocol. */
   renderError(error: RelayError): { status: number; body: unknown };
+  /** The request in neutral form, for the inspector and telemetry (only called when one observes). */
+  describe(): RelayRequest;
 }
 
 export async function servePassthroughRequest(
@@ -25,7 +28,7 @@ export async function servePassthroughRequest(
   if (!backend.passthrough || !backend.supportsPassthrough?.(request.protocol, model)) return undefined;
   const abort = new AbortController();
   const onClientGone = () => abort.abort(new RelayError("api_error", "client disconnected", { status: 499 }));
-  const outcome = new RequestOutcome(scope, { model }, dependencies.metrics);
+  const outcome = new RequestOutcome(scope, { model }, dependencies.metrics, dependencies.observer?.observe({ ...scope, relayRequest: options.describe() }));
   const userId = (request.parsed.metadata as { user_id?: unknown } | undefined)?.user_id;
   const started = backend.passthrough(request, {
     signal: abort.signal,

@@ -1,5 +1,6 @@
 /** POST /v1/messages and /v1/messages/count_tokens (also without /v1; ?beta=true accepted). */
 import { Elysia } from "elysia";
+import type { RelayRequest } from "../../core/relay-request.ts";
 import { newId } from "../../util/new-id.ts";
 import type { AppDependencies } from "../../server/app-dependencies.ts";
 import { protocolErrorHandler } from "../../server/protocol-error-handler.ts";
@@ -19,6 +20,15 @@ import {
   type AnthropicMessagesRequest,
 } from "./schema.ts";
 
+/** The neutral form of a request forwarded untranslated; a body the relay could not parse is recorded by its model alone. */
+function describePassthroughRequest(body: Record<string, unknown>, request: Request): RelayRequest {
+  try {
+    return parseAnthropicMessagesRequest(body as AnthropicMessagesRequest, (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim()));
+  } catch {
+    return { model: String(body.model ?? ""), messages: [], stream: body.stream === true, warnings: [] };
+  }
+}
+
 export function anthropicMessagesRoutes(dependencies: AppDependencies) {
   // A backend whose upstream speaks Anthropic Messages itself gets the request untranslated.
   const offerPassthrough = (request: Request, body: Record<string, unknown>, protocol: PassthroughProtocol, route: string) => {
@@ -30,7 +40,10 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
       { ...context, request, route },
       { protocol, body: raw, parsed: body, headers: request.headers, search, stream: body.stream === true },
       { ...dependencies, keepaliveIntervalMs: dependencies.config.keepaliveIntervalMs },
-      { renderError: (error) => renderAnthropicError(error, context.requestId) },
+      {
+        renderError: (error) => renderAnthropicError(error, context.requestId),
+        describe: () => describePassthroughRequest(body, request),
+      },
     );
   };
 
