@@ -100,7 +100,7 @@ describe.skipIf(!existsSync(codexBin))("Codex CLI with the relay as its Response
     expect(lastUserTurnTexts(0).join("\n")).toContain("Say hello.");
     // Codex's own instructions arrive as developer messages and become the system prompt.
     expect(JSON.stringify(request.body.system)).toContain("Codex");
-  }, 180_000);
+  });
 
   test("a tool turn: the model calls Codex's exec_command, Codex runs it, and the waiting CLI continues with its output", async () => {
     relay.upstream.enqueue(
@@ -125,5 +125,5 @@ describe.skipIf(!existsSync(codexBin))("Codex CLI with the relay as its Response
     expect(relay.upstream.messageRequests()[1].body.messages.at(-1).content[0]).toMatchObject({ type: "tool_result", tool_use_id: "toolu_codex_echo" });
     expect(relay.cliPids().length - processesBefore).toBe(1);
     expect(await heldContinuations()).toBe(heldBefore + 1);
-  }, 180_000);
+  });
 });
