@@ -82,9 +82,10 @@ export class RouterBackend implements RelayBackend {
         if (context.signal.aborted || !isFallbackWorthy(error)) throw error.withRoute(route);
         // A backend's own full queue frees up as soon as one of its requests ends: no cooldown for everyone.
         if (error.code !== "queue_full") this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
+        // The failed target is the answer's route if nothing after it answers; otherwise a fallback.
+        lastError = error.withRoute(route);
         fallbacks.push({ target: label, reason: describeTargetFailure(error) });
-        context.log.warn("route target failed, trying the next", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
-        lastError = error.withRoute({ ...route, fallbacks: [...fallbacks] });
+        context.log.warn("route target failed", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
         continue;
       }
       this.cooldowns.clear(label);
@@ -103,10 +104,17 @@ export class RouterBackend implements RelayBackend {
     throw this.exhausted(request.model, fallbacks, lastError, plan.retryAfterSeconds);
   }
 
-  /** The error when no target answered: the last failure, or a 429 when every target is cooling down. */
+  /**
+   * The error when no target answered: the last failure, saying where it went and what was tried before (or
+   * skipped after), or a 429 when every target is cooling down.
+   */
   private exhausted(model: string, fallbacks: RelayFallback[], lastError: RelayError | undefined, coolingSeconds: number | undefined): RelayError {
+    const last = lastError?.route;
+    const lastLabel = last ? `${last.provider}/${last.model}` : undefined;
+    const lastIndex = lastLabel === undefined ? -1 : fallbacks.findLastIndex((fallback) => fallback.target === lastLabel);
+    const others = fallbacks.filter((_, index) => index !== lastIndex);
     const first = fallbacks[0]?.target.split("/")[0] ?? "";
-    const route: RelayRoute = { provider: lastError?.route?.provider ?? first, model: lastError?.route?.model ?? model, fallbacks };
+    const route: RelayRoute = { provider: last?.provider ?? first, model: last?.model ?? model, fallbacks: last ? others : fallbacks };
     if (lastError) {
       // The client may retry when any target's cooldown ends, whichever comes first.
       if (lastError.retryAfterSeconds === undefined && coolingSeconds !== undefined) {

@@ -111,11 +111,16 @@ describe("RouterBackend: fallback chains", () => {
     expect(textOf(events)).toBe("from b");
   });
 
-  test("when every target fails the client gets the last error, with every target tried named", async () => {
+  test("when every target fails the client gets the last error, from the last target, naming those tried before", async () => {
     const a = new ScriptedBackend("a", [failure("overloaded")]);
     const b = new ScriptedBackend("b", [failure("api_error", 503)]);
     const { error } = await run(router([a, b], table({ sonnet: ["a/one", "b/two"] })), "sonnet");
-    expect(error).toMatchObject({ status: 503, route: { fallbacks: [{ target: "a/one" }, { target: "b/two" }] } });
+    expect(error).toMatchObject({ status: 503, route: { provider: "b", model: "two", fallbacks: [{ target: "a/one", reason: "529 overloaded" }] } });
+  });
+
+  test("a single target that fails names no fallbacks", async () => {
+    const { error } = await run(router([new ScriptedBackend("a", [failure("api_error", 502)])], table({ sonnet: "a/one" })), "sonnet");
+    expect(error?.route).toEqual({ provider: "a", model: "one", fallbacks: [] });
   });
 
   test("a client disconnect before output does not try the next target", async () => {
