@@ -132,7 +132,7 @@ describe("OpenAI SDK, Responses", () => {
     primary.enqueue({ kind: "text", reasoning: ["Thinking it through."], chunks: ["Forty-two."], usage: { prompt_tokens: 10, completion_tokens: 8, completion_tokens_details: { reasoning_tokens: 4 } } });
     const response = await openai.responses.create({ model: "gpt-test", input: "meaning of life?", store: false });
     expect(response.output_text).toBe("Forty-two.");
-    expect(response.usage).toMatchObject({ input_tokens: 10, output_tokens: 8 });
+    expect(response.usage).toMatchObject({ input_tokens: 10, output_tokens: 8, output_tokens_details: { reasoning_tokens: 4 } });
     expect(response.output.some((item) => item.type === "reasoning")).toBe(true);
   });
 });
