@@ -5,7 +5,7 @@ import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
 import { timingSafeEqual, createHash } from "node:crypto";
 import { isLoopbackHost } from "./config.ts";
-import { RelayError, relayErrorHeaders } from "./core/relay-error.ts";
+import { RelayError } from "./core/relay-error.ts";
 import type { RelayModel } from "./core/relay-backend.ts";
 import { anthropicMessagesRoutes } from "./protocols/anthropic-messages/routes.ts";
 import { renderAnthropicError } from "./protocols/anthropic-messages/render-error.ts";
@@ -13,7 +13,7 @@ import { openAIChatRoutes } from "./protocols/openai-chat/routes.ts";
 import { openAIResponsesRoutes } from "./protocols/openai-responses/routes.ts";
 import { renderOpenAIError } from "./protocols/openai-chat/render-error.ts";
 import type { AppDependencies } from "./server/app-dependencies.ts";
-import { describeRequestError } from "./server/describe-request-error.ts";
+import { protocolErrorHandler, protocolErrorResponse, type RenderProtocolError } from "./server/protocol-error-handler.ts";
 import { getRequestContext, requestIdFrom, setRequestContext, wasServedAsRelayRequest } from "./server/request-context.ts";
 import { ResponseStore } from "./store/response-store.ts";
 
@@ -22,9 +22,13 @@ function speaksAnthropic(request: Request): boolean {
   return request.headers.has("anthropic-version") || new URL(request.url).pathname.replace(/^\/v1/, "").startsWith("/messages");
 }
 
+/** Errors outside a protocol's routes (auth, Host guard, unknown paths) in the protocol the client speaks. */
+function renderErrorFor(request: Request): RenderProtocolError {
+  return speaksAnthropic(request) ? renderAnthropicError : renderOpenAIError;
+}
+
 function errorResponse(request: Request, error: RelayError, requestId: string): Response {
-  const { status, body } = speaksAnthropic(request) ? renderAnthropicError(error, requestId) : renderOpenAIError(error);
-  return Response.json(body, { status, headers: { "x-request-id": requestId, ...relayErrorHeaders(error) } });
+  return protocolErrorResponse(error, renderErrorFor(request), requestId);
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -127,12 +131,7 @@ export function createApp(dependencies: AppDependencies) {
         }
       }
     })
-    .onError(({ code, error, request }) => {
-      const context = getRequestContext(request, log);
-      const relayError = describeRequestError(code, error);
-      if (relayError.status >= 500) context.log.error("request failed", { error: relayError.detail ?? relayError.message });
-      return errorResponse(request, relayError, context.requestId);
-    })
+    .onError(protocolErrorHandler(renderErrorFor, log))
     .onAfterResponse(({ request, set }) => {
       if (wasServedAsRelayRequest(request)) return;
       const context = getRequestContext(request, log);

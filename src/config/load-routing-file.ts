@@ -41,7 +41,8 @@ class Problems {
 
   throwIfAny(): void {
     if (this.list.length === 0) return;
-    const lines = this.list.map((problem) => `${this.path}${problem.line ? `:${problem.line}` : ""}: ${problem.message}`);
+    const sorted = [...this.list].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    const lines = sorted.map((problem) => `${this.path}${problem.line ? `:${problem.line}` : ""}: ${problem.message}`);
     throw new ConfigError(lines.join("\n"));
   }
 }
@@ -156,7 +157,8 @@ function parseOpenAIProvider(name: string, fields: Mapping, problems: Problems):
   const keys = ["providers", name];
   for (const key of Object.keys(fields)) if (!openAIProviderKeys.includes(key)) problems.at([...keys, key], `unknown key (expected one of ${openAIProviderKeys.join(", ")})`);
   const baseUrl = typeof fields.base_url === "string" ? fields.base_url.trim().replace(/\/+$/, "") : "";
-  if (!/^https?:\/\/[^\s/]+/.test(baseUrl)) problems.at([...keys, fields.base_url === undefined ? "type" : "base_url"], "base_url is required: the API root, e.g. https://openrouter.ai/api/v1");
+  if (fields.base_url === undefined || fields.base_url === null) problems.at([...keys, "type"], "base_url is required: the API root, e.g. https://openrouter.ai/api/v1");
+  else if (!/^https?:\/\/[^\s/]+/.test(baseUrl)) problems.at([...keys, "base_url"], "must be an http:// or https:// URL: the API root, e.g. https://openrouter.ai/api/v1");
   const optionalString = (key: string): string | undefined => {
     const value = fields[key];
     if (value === undefined || value === null || value === "") return undefined;
