@@ -81,10 +81,12 @@ export class RouterBackend implements RelayBackend {
         const error = toRelayError(thrown);
         await iterator.return?.(undefined)?.catch(() => {});
         if (context.signal.aborted || !isFallbackWorthy(error)) throw error.withRoute(route);
-        this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
+        // A backend's own full queue frees up as soon as one of its requests ends: no cooldown for everyone.
+        if (error.code !== "queue_full") this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
+        // The failed target is the answer's route if nothing after it answers; otherwise a fallback.
+        lastError = error.withRoute(route);
         fallbacks.push({ target: label, reason: describeTargetFailure(error) });
-        context.log.warn("route target failed, trying the next", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
-        lastError = error.withRoute({ ...route, fallbacks: [...fallbacks] });
+        context.log.warn("route target failed", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
         continue;
       }
       this.cooldowns.clear(label);
@@ -130,19 +132,26 @@ export class RouterBackend implements RelayBackend {
       } catch (thrown) {
         const error = toRelayError(thrown);
         if (context.signal.aborted || !isFallbackWorthy(error)) throw error.withRoute(route);
-        this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
+        if (error.code !== "queue_full") this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
+        lastError = error.withRoute(route);
         fallbacks.push({ target: label, reason: describeTargetFailure(error) });
-        context.log.warn("route target failed, trying the next", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
-        lastError = error.withRoute({ ...route, fallbacks: [...fallbacks] });
+        context.log.warn("route target failed", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
       }
     }
     throw this.exhausted(context.model, fallbacks, lastError, plan.retryAfterSeconds);
   }
 
-  /** The error when no target answered: the last failure, or a 429 when every target is cooling down. */
+  /**
+   * The error when no target answered: the last failure, saying where it went and what was tried before (or
+   * skipped after), or a 429 when every target is cooling down.
+   */
   private exhausted(model: string, fallbacks: RelayFallback[], lastError: RelayError | undefined, coolingSeconds: number | undefined): RelayError {
+    const last = lastError?.route;
+    const lastLabel = last ? `${last.provider}/${last.model}` : undefined;
+    const lastIndex = lastLabel === undefined ? -1 : fallbacks.findLastIndex((fallback) => fallback.target === lastLabel);
+    const others = fallbacks.filter((_, index) => index !== lastIndex);
     const first = fallbacks[0]?.target.split("/")[0] ?? "";
-    const route: RelayRoute = { provider: lastError?.route?.provider ?? first, model: lastError?.route?.model ?? model, fallbacks };
+    const route: RelayRoute = { provider: last?.provider ?? first, model: last?.model ?? model, fallbacks: last ? others : fallbacks };
     if (lastError) {
       // The client may retry when any target's cooldown ends, whichever comes first.
       if (lastError.retryAfterSeconds === undefined && coolingSeconds !== undefined) {
@@ -211,14 +220,19 @@ export class RouterBackend implements RelayBackend {
     return [...seen.values()];
   }
 
-  /** Healthy when every provider is; each provider's health is in details.providers. */
+  /**
+   * Healthy when every provider a route or the default names is; each provider's health is in
+   * details.providers (a provider no route names, such as an unused claude CLI, is listed but does not count).
+   */
   health(): BackendHealth {
+    const { routes, defaultTargets } = this.options.routes;
+    const routed = new Set([...routes.flatMap((route) => route.targets), ...defaultTargets].map((target) => target.provider));
     const providers: Record<string, unknown> = {};
     const problems: string[] = [];
     for (const [name, backend] of this.options.providers) {
       const health = backend.health();
-      providers[name] = { type: backend.name, ok: health.ok, ...(health.reason ? { reason: health.reason } : {}), ...health.details };
-      if (!health.ok) problems.push(`${name}: ${health.reason ?? "unavailable"}`);
+      providers[name] = { type: backend.name, ok: health.ok, ...(health.reason ? { reason: health.reason } : {}), routed: routed.has(name), ...health.details };
+      if (!health.ok && routed.has(name)) problems.push(`${name}: ${health.reason ?? "unavailable"}`);
     }
     return { ok: problems.length === 0, ...(problems.length > 0 ? { reason: problems.join("; ") } : {}), details: { providers } };
   }

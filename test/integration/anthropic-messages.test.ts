@@ -5,6 +5,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
+import { decodeSseStream } from "../../src/wire/sse-decoder.ts";
 
 let relay: TestRelay;
 let client: Anthropic;
@@ -88,8 +89,8 @@ describe("Anthropic messages through the real claude CLI", () => {
       headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", "anthropic-beta": "fine-grained-tool-streaming-2025-05-14" },
       body: JSON.stringify({ model: "sonnet", max_tokens: 10, stream: true, messages: [{ role: "user", content: "hi" }] }),
     });
-    const text = await response.text();
-    const events = [...text.matchAll(/^event: (\S+)\ndata: (.*)$/gm)].map((match) => ({ event: match[1], data: JSON.parse(match[2]) }));
+    const events: Array<{ event?: string; data: any }> = [];
+    for await (const event of decodeSseStream(response.body!)) events.push({ event: event.event, data: JSON.parse(event.data) });
     expect(events.map((item) => item.event)).toEqual([
       "message_start",
       "ping",

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
+import { decodeSseStream } from "../../src/wire/sse-decoder.ts";
 
 let relay: TestRelay;
 let client: OpenAI;
@@ -37,11 +38,7 @@ async function rawEvents(body: Record<string, unknown>): Promise<Array<[string, 
   const response = await fetch(`${relay.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, stream: true }) });
   expect(response.headers.get("content-type")).toContain("text/event-stream");
   const events: Array<[string, any]> = [];
-  for (const block of (await response.text()).split("\n\n")) {
-    const name = /^event: (.*)$/m.exec(block)?.[1];
-    const data = /^data: (.*)$/m.exec(block)?.[1];
-    if (name && data) events.push([name, JSON.parse(data)]);
-  }
+  for await (const event of decodeSseStream(response.body!)) if (event.event) events.push([event.event, JSON.parse(event.data)]);
   return events;
 }
 

@@ -70,3 +70,10 @@ describe("renderOpenAIUsage", () => {
     expect(renderOpenAIUsage(usage())).toMatchObject({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, prompt_tokens_details: { cached_tokens: 0 } });
   });
 });
+
+describe("reasoning tokens in usage", () => {
+  test("a backend that counts reasoning separately reports it in completion_tokens_details; one that does not, 0", () => {
+    expect(renderOpenAIUsage(usage({ inputTokens: 10, outputTokens: 50, reasoningTokens: 30 })).completion_tokens_details.reasoning_tokens).toBe(30);
+    expect(renderOpenAIUsage(usage({ inputTokens: 10, outputTokens: 50 })).completion_tokens_details.reasoning_tokens).toBe(0);
+  });
+});

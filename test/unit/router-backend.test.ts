@@ -111,11 +111,16 @@ describe("RouterBackend: fallback chains", () => {
     expect(textOf(events)).toBe("from b");
   });
 
-  test("when every target fails the client gets the last error, with every target tried named", async () => {
+  test("when every target fails the client gets the last error, from the last target, naming those tried before", async () => {
     const a = new ScriptedBackend("a", [failure("overloaded")]);
     const b = new ScriptedBackend("b", [failure("api_error", 503)]);
     const { error } = await run(router([a, b], table({ sonnet: ["a/one", "b/two"] })), "sonnet");
-    expect(error).toMatchObject({ status: 503, route: { fallbacks: [{ target: "a/one" }, { target: "b/two" }] } });
+    expect(error).toMatchObject({ status: 503, route: { provider: "b", model: "two", fallbacks: [{ target: "a/one", reason: "529 overloaded" }] } });
+  });
+
+  test("a single target that fails names no fallbacks", async () => {
+    const { error } = await run(router([new ScriptedBackend("a", [failure("api_error", 502)])], table({ sonnet: "a/one" })), "sonnet");
+    expect(error?.route).toEqual({ provider: "a", model: "one", fallbacks: [] });
   });
 
   test("a client disconnect before output does not try the next target", async () => {
@@ -162,6 +167,16 @@ describe("RouterBackend: cooldowns", () => {
     expect(b.requests).toHaveLength(1);
   });
 
+  test("a backend's own full queue falls through but starts no cooldown: the next request tries it first again", async () => {
+    const clock = { now: 1_000_000 };
+    const queueFull: ScriptedAnswer = { error: new RelayError("rate_limit", "Too many concurrent requests", { code: "queue_full", retryAfterSeconds: 2 }) };
+    const a = new ScriptedBackend("a", [queueFull, answer("a")]);
+    const b = new ScriptedBackend("b", [answer("b")]);
+    const backend = router([a, b], table({ sonnet: ["a/one", "b/two"] }), clock);
+    expect(textOf((await run(backend, "sonnet")).events)).toBe("b");
+    expect(textOf((await run(backend, "sonnet")).events)).toBe("a");
+  });
+
   test("without retry-after a failed target is tried after the others for a short while, not skipped", async () => {
     const clock = { now: 1_000_000 };
     const a = new ScriptedBackend("a", [failure("api_error", 500), answer("a")]);
@@ -194,10 +209,19 @@ describe("RouterBackend: merged reports", () => {
     const claude = new ScriptedBackend("claude", []);
     const a = new ScriptedBackend("a", []);
     a.healthy = { ok: false, reason: "http://127.0.0.1:9/v1 cannot be reached", details: { base_url: "http://127.0.0.1:9/v1" } };
-    const health = router([claude, a], table({})).health();
+    const health = router([claude, a], table({ sonnet: "a/qwen" })).health();
     expect(health.ok).toBe(false);
-    expect(health.reason).toContain("a: http://127.0.0.1:9/v1 cannot be reached");
-    expect(health.details.providers).toMatchObject({ claude: { ok: true }, a: { ok: false, base_url: "http://127.0.0.1:9/v1" } });
+    expect(health.reason).toBe("a: http://127.0.0.1:9/v1 cannot be reached");
+    expect(health.details.providers).toMatchObject({ claude: { ok: true }, a: { ok: false, routed: true, base_url: "http://127.0.0.1:9/v1" } });
+  });
+
+  test("a provider no route names is listed but does not make the relay degraded", () => {
+    const claude = new ScriptedBackend("claude", []);
+    claude.healthy = { ok: false, reason: "claude not found", details: {} };
+    const a = new ScriptedBackend("a", []);
+    const health = router([claude, a], table({}, "a")).health();
+    expect(health.ok).toBe(true);
+    expect(health.details.providers).toMatchObject({ claude: { ok: false, routed: false, reason: "claude not found" } });
   });
 
   test("load sums the providers, details key by key", () => {

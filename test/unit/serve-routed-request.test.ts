@@ -72,13 +72,15 @@ describe("routing as the client sees it", () => {
     const response = await chat(app);
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("7");
-    expect(response.headers.get("x-agent-relay-fallbacks")).toBe("primary/big-model: 529 overloaded; secondary/small-model: 429 rate limited, retry after 7s");
+    expect(response.headers.get("x-agent-relay-provider")).toBe("secondary");
+    expect(response.headers.get("x-agent-relay-fallbacks")).toBe("primary/big-model: 529 overloaded");
     expect(((await response.json()) as { error: { message: string } }).error.message).toBe("secondary says slow down");
 
     // The secondary said when to come back: it is skipped until then. The primary (no retry-after) is tried again.
     const next = await chat(app);
     expect(next.status).toBe(503);
-    expect(next.headers.get("x-agent-relay-fallbacks")).toMatch(/^secondary\/small-model: 429 cooling down [67]s; primary\/big-model: 529 overloaded$/);
+    expect(next.headers.get("x-agent-relay-provider")).toBe("primary");
+    expect(next.headers.get("x-agent-relay-fallbacks")).toMatch(/^secondary\/small-model: 429 cooling down [67]s$/);
     expect(Number(next.headers.get("retry-after"))).toBeGreaterThan(5);
     expect(secondary.requests).toHaveLength(1);
   });

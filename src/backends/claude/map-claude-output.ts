@@ -14,6 +14,7 @@
  *   `result.structured_output`; the model's prose around it is not part of the answer.
  */
 import { mapAnthropicContentBlockType } from "../anthropic-wire/map-anthropic-content-block.ts";
+import { mapAnthropicContentDelta } from "../anthropic-wire/map-anthropic-content-delta.ts";
 import { mapAnthropicStopReason } from "../anthropic-wire/map-anthropic-stop-reason.ts";
 import { mapAnthropicUsage } from "../anthropic-wire/map-anthropic-usage.ts";
 import { RelayError } from "../../core/relay-error.ts";
@@ -182,11 +183,8 @@ export class ClaudeOutputMapper {
           }
           return { events };
         }
-        if (delta.type === "text_delta" && delta.text) events.push({ type: "text-delta", id: block.id, delta: delta.text });
-        if (delta.type === "thinking_delta" && delta.thinking) events.push({ type: "reasoning-delta", id: block.id, delta: delta.thinking });
-        if (delta.type === "signature_delta" && delta.signature) {
-          events.push({ type: "reasoning-delta", id: block.id, delta: "", providerMetadata: { anthropic: { signature: delta.signature } } });
-        }
+        // Argument JSON only belongs to tool blocks.
+        if (delta.type !== "input_json_delta") events.push(...mapAnthropicContentDelta(delta, block.id));
         if (events.length === 0) return { events };
         this.emittedContent = true;
         if (!block.started) {

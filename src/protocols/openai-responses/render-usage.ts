@@ -7,8 +7,8 @@ export function renderOpenAIResponsesUsage(usage: RelayUsage) {
     input_tokens: inputTokens,
     input_tokens_details: { cached_tokens: usage.cacheReadInputTokens, cache_write_tokens: usage.cacheCreationInputTokens },
     output_tokens: usage.outputTokens,
-    // Claude reports thinking inside output_tokens without a separate count.
-    output_tokens_details: { reasoning_tokens: 0 },
+    // Reasoning is part of output_tokens; 0 when the backend does not count it separately (Claude does not).
+    output_tokens_details: { reasoning_tokens: usage.reasoningTokens ?? 0 },
     total_tokens: inputTokens + usage.outputTokens,
   };
 }
