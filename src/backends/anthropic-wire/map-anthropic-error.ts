@@ -1,5 +1,9 @@
-/** Anthropic API errors (an HTTP status and `error.type`, or an `error` event inside a stream) as RelayErrors. */
+/**
+ * Anthropic API errors as RelayErrors, naming the provider: HTTP statuses through the one status mapping,
+ * `error` events inside a stream (a type, no status) by their type.
+ */
 import { RelayError, type RelayErrorKind } from "../../core/relay-error.ts";
+import { mapAnthropicErrorStatus } from "./map-anthropic-error-status.ts";
 
 export interface AnthropicErrorInput {
   status?: number;
@@ -25,41 +29,17 @@ const kindByType: Record<string, RelayErrorKind> = {
 export function mapAnthropicError(input: AnthropicErrorInput): RelayError {
   const message = input.message || "The upstream returned no error message.";
   const detail = `anthropic ${input.provider}: ${input.status ?? "in-stream"} ${input.type ?? ""} ${message}`;
-  // The provider's credentials were refused: never a 401/403, which would blame the client's own key.
-  if (input.status === 401 || input.status === 403 || input.type === "authentication_error" || input.type === "permission_error" || input.type === "billing_error") {
-    return new RelayError("backend_authentication", `The relay's credentials for provider "${input.provider}" were rejected upstream: ${message}`, {
-      code: "provider_authentication_failed",
-      detail,
-    });
+  const credentialsRejected = `The relay's credentials for provider "${input.provider}" were rejected upstream: ${message}`;
+  if (input.status !== undefined) {
+    const mapped = mapAnthropicErrorStatus({ status: input.status, message, errorType: input.type, detail, credentialsRejected });
+    if (input.retryAfterSeconds === undefined) return mapped;
+    return new RelayError(mapped.kind, mapped.message, { status: mapped.status, code: mapped.code, retryable: mapped.retryable, detail, retryAfterSeconds: input.retryAfterSeconds });
   }
-  const kind = (input.type ? kindByType[input.type] : undefined) ?? kindFromStatus(input.status);
+  // An `error` event inside a stream has a type but no status.
+  if (input.type === "authentication_error" || input.type === "permission_error" || input.type === "billing_error") {
+    return new RelayError("backend_authentication", credentialsRejected, { code: "backend_authentication_failed", detail });
+  }
+  const kind = (input.type ? kindByType[input.type] : undefined) ?? "api_error";
   const retryable = kind === "rate_limit" || kind === "overloaded" || kind === "api_error" || kind === "timeout" || kind === "unavailable";
-  return new RelayError(kind, message, {
-    status: input.status && input.status >= 400 ? input.status : undefined,
-    retryAfterSeconds: input.retryAfterSeconds,
-    retryable,
-    detail,
-  });
-}
-
-function kindFromStatus(status: number | undefined): RelayErrorKind {
-  switch (status) {
-    case 400:
-    case 422:
-      return "invalid_request";
-    case 404:
-      return "not_found";
-    case 413:
-      return "request_too_large";
-    case 429:
-      return "rate_limit";
-    case 503:
-      return "unavailable";
-    case 504:
-      return "timeout";
-    case 529:
-      return "overloaded";
-    default:
-      return "api_error";
-  }
+  return new RelayError(kind, message, { retryable, detail });
 }

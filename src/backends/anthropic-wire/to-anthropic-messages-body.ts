@@ -5,7 +5,8 @@
  * change the answer the client asked for.
  */
 import { RelayError } from "../../core/relay-error.ts";
-import type { RelayCacheControl, RelayContentPart, RelayMediaSource, RelayMessage, RelayRequest, RelayWarning } from "../../core/relay-request.ts";
+import type { RelayCacheControl, RelayRequest, RelayWarning } from "../../core/relay-request.ts";
+import { mapRelayContentToAnthropic, mergeConsecutiveTurns, toAnthropicCacheControl } from "./map-relay-content-to-anthropic.ts";
 
 /** An Anthropic content block or request object, as JSON. */
 export type AnthropicJson = Record<string, unknown>;
@@ -34,7 +35,7 @@ export function toAnthropicMessagesBody(request: RelayRequest, options: ToAnthro
   const body: AnthropicJson = {
     model: options.model,
     max_tokens: request.maxOutputTokens ?? Math.max(options.defaultMaxTokens ?? fallbackMaxTokens, (thinkingBudget ?? 0) + 1024),
-    messages: mergeConsecutiveTurns(request.messages).map((message) => ({ role: message.role, content: toAnthropicContent(message.content) })),
+    messages: mergeConsecutiveTurns(request.messages).map((message) => ({ role: message.role, content: mapRelayContentToAnthropic(message.content, { cacheControl: true }) })),
   };
   const system = toAnthropicSystem(request);
   if (system !== undefined) body.system = system;
@@ -133,76 +134,6 @@ function warnUnsupported(request: RelayRequest, warnings: RelayWarning[]): void 
   }
 }
 
-/** Neutral content parts as Anthropic content blocks; empty text is left out (the API rejects it). */
-export function toAnthropicContent(parts: RelayContentPart[]): AnthropicJson[] {
-  const blocks: AnthropicJson[] = [];
-  for (const part of parts) {
-    const block = toAnthropicBlock(part);
-    if (block) blocks.push(block);
-  }
-  return blocks;
-}
-
-function toAnthropicBlock(part: RelayContentPart): AnthropicJson | undefined {
-  switch (part.type) {
-    case "text":
-      return part.text === "" ? undefined : withCacheControl({ type: "text", text: part.text }, part.cacheControl);
-    case "image":
-      return withCacheControl({ type: "image", source: toAnthropicSource(part.source) }, part.cacheControl);
-    case "document":
-      return withCacheControl(
-        { type: "document", source: toAnthropicSource(part.source), ...(part.title ? { title: part.title } : {}), ...(part.context ? { context: part.context } : {}) },
-        part.cacheControl,
-      );
-    case "tool-call":
-      return withCacheControl({ type: "tool_use", id: part.id, name: part.name, input: part.input ?? {} }, part.cacheControl);
-    case "tool-result": {
-      const content = toAnthropicContent(part.content);
-      return withCacheControl(
-        { type: "tool_result", tool_use_id: part.toolCallId, content: content.length > 0 ? content : "", ...(part.isError ? { is_error: true } : {}) },
-        part.cacheControl,
-      );
-    }
-    case "reasoning": {
-      const anthropic = part.providerMetadata?.anthropic;
-      if (anthropic?.redactedData) return { type: "redacted_thinking", data: anthropic.redactedData };
-      // Thinking without its signature is refused upstream; reasoning from another provider has none.
-      return anthropic?.signature ? { type: "thinking", thinking: part.text, signature: anthropic.signature } : undefined;
-    }
-    default: {
-      const unreachable: never = part;
-      throw new Error(`unknown content part ${JSON.stringify(unreachable)}`);
-    }
-  }
-}
-
-function toAnthropicSource(source: RelayMediaSource): AnthropicJson {
-  switch (source.kind) {
-    case "base64":
-      return { type: "base64", media_type: source.mediaType, data: source.data };
-    case "url":
-      return { type: "url", url: source.url };
-    case "text":
-      return { type: "text", media_type: source.mediaType, data: source.data };
-    default: {
-      const unreachable: never = source;
-      throw new Error(`unknown media source ${JSON.stringify(unreachable)}`);
-    }
-  }
-}
-
 function withCacheControl(block: AnthropicJson, cacheControl: RelayCacheControl | undefined): AnthropicJson {
-  if (!cacheControl) return block;
-  return { ...block, cache_control: { type: cacheControl.type, ...(cacheControl.ttl ? { ttl: cacheControl.ttl } : {}) } };
-}
-
-/** Merges consecutive messages of the same role: the Messages API expects strictly alternating turns. */
-function mergeConsecutiveTurns(messages: RelayMessage[]): RelayMessage[] {
-  const merged: RelayMessage[] = [];
-  for (const message of messages) {
-    const last = merged.at(-1);
-    if (last && last.role === message.role) last.content = [...last.content, ...message.content];
-    else merged.push({ role: message.role, content: [...message.content] });
-  }
-  return merged;
+  return cacheControl ? { ...block, cache_control: toAnthropicCacheControl(cacheControl) } : block;
 }

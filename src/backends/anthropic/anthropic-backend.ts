@@ -102,6 +102,13 @@ export class AnthropicBackend implements RelayBackend {
       }
       const observer = observeAnthropicAnswer({ stream: isStream, provider: this.name, requestedModel: context.model, onEvent: context.onEvent });
       observer.completion.then(release, release);
+      if (!isStream) {
+        // A whole JSON answer gains nothing from streaming; as bytes in one piece it leaves sooner.
+        const bytes = new Uint8Array(await upstream.arrayBuffer());
+        observer.observe(bytes);
+        observer.end();
+        return { response: new Response(bytes, { status: upstream.status, headers }), completion: observer.completion };
+      }
       const body = teeBodyToObserver(upstream.body!, observer);
       return { response: new Response(body, { status: upstream.status, headers }), completion: observer.completion };
     } catch (error) {

@@ -12,8 +12,9 @@ describe("mapAnthropicError", () => {
     [500, "api_error", 500, "api_error"],
     [529, "overloaded_error", 529, "overloaded"],
     [undefined, "overloaded_error", 529, "overloaded"],
-    [503, undefined, 503, "unavailable"],
-    [418, "brand_new_error", 418, "api_error"],
+    [undefined, "api_error", 500, "api_error"],
+    [undefined, "brand_new_error", 500, "api_error"],
+    [503, undefined, 503, "api_error"],
   ];
   for (const [status, type, expectedStatus, kind] of cases) {
     test(`${status ?? "in-stream"} ${type ?? "(no type)"} -> ${expectedStatus} ${kind}`, () => {

@@ -1,0 +1,152 @@
+/**
+ * The passthrough's cost: Anthropic Messages requests to the fake Anthropic upstream, directly and through
+ * the relay (a routing file with one `type: anthropic` provider), side by side in one run:
+ *   - added latency at c=1: non-streaming total time and streaming time to first byte (p50, p90);
+ *   - throughput at c=1, 8 and 64 (streaming requests per second), relay / direct;
+ *   - one 20,000-token stream (20,000 text deltas), relay / direct;
+ *   - the relay's peak and final RSS.
+ *
+ *   bun bench/upstreams.ts [--requests 300] [--seconds 5] [--results bench/UPSTREAMS-RESULTS.md]
+ *
+ * The fake upstream and the relay each run as their own process; the client runs here. Modes alternate
+ * (direct, relay, direct, relay) so drift on a shared machine shows as spread, not as a difference.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join, resolve } from "node:path";
+import { closedLoop } from "./lib/closed-loop.ts";
+import { startRelayProcess } from "./lib/relay-process.ts";
+import { processMemory } from "./lib/rss.ts";
+import { percentile } from "./lib/stats.ts";
+
+const projectRoot = resolve(import.meta.dir, "..");
+const argument = (name: string, fallback: string) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1]! : fallback;
+};
+const requests = Number(argument("requests", "300"));
+const seconds = Number(argument("seconds", "5"));
+const resultsPath = argument("results", join(projectRoot, "bench", "UPSTREAMS-RESULTS.md"));
+
+async function startFake(): Promise<{ url: string; stop(): void }> {
+  const child = Bun.spawn([process.execPath, join(projectRoot, "bench", "lib", "fake-anthropic-server.ts")], { stdout: "pipe", stderr: "inherit" });
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) text += new TextDecoder().decode((await reader.read()).value);
+  return { url: text.trim(), stop: () => child.kill() };
+}
+
+interface Sample {
+  ttfbMs: number;
+  totalMs: number;
+  bytes: number;
+}
+
+async function call(baseUrl: string, model: string, stream: boolean): Promise<Sample> {
+  const start = performance.now();
+  const response = await fetch(`${baseUrl}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", "x-api-key": "bench" },
+    body: JSON.stringify({ model, max_tokens: 64, stream, messages: [{ role: "user", content: "Say hello." }] }),
+  });
+  const ttfbMs = performance.now() - start;
+  const body = new Uint8Array(await response.arrayBuffer());
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${new TextDecoder().decode(body).slice(0, 300)}`);
+  return { ttfbMs, totalMs: performance.now() - start, bytes: body.length };
+}
+
+async function throughput(baseUrl: string, model: string, concurrency: number): Promise<number> {
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await call(baseUrl, model, true);
+        done++;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+
+async function main() {
+  const fake = await startFake();
+  const directory = mkdtempSync(join(os.tmpdir(), "bench-upstreams-"));
+  const routingFile = join(directory, "config.yaml");
+  writeFileSync(routingFile, `providers:\n  anthropic:\n    type: anthropic\n    base_url: ${fake.url}\n    api_key: bench-provider-key\ndefault: anthropic\n`);
+  const relay = await startRelayProcess({
+    bun: process.execPath,
+    cliPath: join(projectRoot, "src", "cli.ts"),
+    args: ["--port", "0", "--config", routingFile, "--warm-processes", "0", "--log-level", "info", "--data-dir", join(directory, "data")],
+    env: { ...process.env, HOME: directory },
+    cwd: projectRoot,
+  });
+  const modes = [
+    { name: "direct", url: fake.url },
+    { name: "relay", url: relay.url },
+  ] as const;
+  const lines: string[] = [];
+  const log = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+  try {
+    for (const mode of modes) await closedLoop(100, 8, () => call(mode.url, "claude-bench", true));
+
+    const latency: Record<string, { json: number[]; ttfb: number[] }> = { direct: { json: [], ttfb: [] }, relay: { json: [], ttfb: [] } };
+    for (let round = 0; round < 4; round++) {
+      for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
+        for (let index = 0; index < requests / 4; index++) {
+          latency[mode.name]!.json.push((await call(mode.url, "claude-bench", false)).totalMs);
+          latency[mode.name]!.ttfb.push((await call(mode.url, "claude-bench", true)).ttfbMs);
+        }
+      }
+    }
+    const row = (label: string, direct: number[], relayed: number[]) =>
+      `| ${label} | ${fixed(percentile(direct, 50))} | ${fixed(percentile(relayed, 50))} | ${fixed(percentile(relayed, 50) - percentile(direct, 50))} | ${fixed(percentile(direct, 90))} | ${fixed(percentile(relayed, 90))} |`;
+    log(`Latency at c=1, ${requests} requests per mode (ms)\n`);
+    log("| measure | direct p50 | relay p50 | added p50 | direct p90 | relay p90 |");
+    log("| --- | ---: | ---: | ---: | ---: | ---: |");
+    log(row("non-streaming, whole answer", latency.direct!.json, latency.relay!.json));
+    log(row("streaming, time to first byte", latency.direct!.ttfb, latency.relay!.ttfb));
+
+    log(`\nThroughput, streaming, ${seconds} s per cell (requests/s)\n`);
+    log("| concurrency | direct | relay | relay / direct |");
+    log("| ---: | ---: | ---: | ---: |");
+    for (const concurrency of [1, 8, 64]) {
+      const direct = await throughput(fake.url, "claude-bench", concurrency);
+      const relayed = await throughput(relay.url, "claude-bench", concurrency);
+      log(`| ${concurrency} | ${fixed(direct, 0)} | ${fixed(relayed, 0)} | ${fixed(relayed / direct)} |`);
+    }
+
+    const long: Record<string, number[]> = { direct: [], relay: [] };
+    let bytes = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const mode of modes) {
+        const sample = await call(mode.url, "claude-long-20000", true);
+        long[mode.name]!.push(sample.totalMs);
+        bytes = sample.bytes;
+      }
+    }
+    const longDirect = percentile(long.direct!, 50);
+    const longRelay = percentile(long.relay!, 50);
+    log(`\nOne 20,000-token stream (20,000 text deltas, ${(bytes / 1e6).toFixed(1)} MB of SSE), median of 3 (ms)\n`);
+    log("| direct | relay | relay / direct |");
+    log("| ---: | ---: | ---: |");
+    log(`| ${fixed(longDirect, 0)} | ${fixed(longRelay, 0)} | ${fixed(longRelay / longDirect)} |`);
+
+    const memory = await processMemory(relay.pid);
+    log(`\nRelay RSS: peak ${fixed((memory?.hwm ?? Number.NaN) / 2 ** 20, 0)} MiB, at the end ${fixed((memory?.rss ?? Number.NaN) / 2 ** 20, 0)} MiB`);
+    log(`\nConditions: ${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average ${os.loadavg().map((value) => value.toFixed(1)).join(" ")}, Bun ${Bun.version}; fake upstream, relay and client each in their own process on the same machine.`);
+    if (relay.problems.length > 0) log(`\nRelay warnings: ${relay.problems.slice(0, 3).join(" | ")}`);
+    writeFileSync(resultsPath, `# Passthrough benchmark (bench/upstreams.ts)\n\n${lines.join("\n")}\n`);
+  } finally {
+    await relay.stop();
+    fake.stop();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+await main();
