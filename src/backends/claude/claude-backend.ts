@@ -9,7 +9,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { requestSettingsKey } from "../../core/conversation-fingerprint.ts";
-import type { BackendContext, BackendHealth, RelayBackend, RelayModel } from "../../core/relay-backend.ts";
+import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import type { RelayEvent } from "../../core/relay-event.ts";
 import type { RelayRequest, RelayWarning } from "../../core/relay-request.ts";
@@ -21,9 +21,11 @@ import type { ClaudeBackendOptions, ClaudeBackendParts } from "./claude-turn.ts"
 import { chooseClaudeRun } from "./choose-claude-run.ts";
 import { LiveConversations } from "./live-conversations.ts";
 import { listClaudeModels, probeClaudeBinary, type ClaudeBinaryStatus } from "./probe-claude.ts";
+import { estimateClaudeInputTokens } from "./estimate-claude-input-tokens.ts";
 import { endLiveConversation } from "./settle-claude-turn.ts";
 import { streamClaudeTurn } from "./stream-claude-turn.ts";
 import { WarmPool } from "./warm-pool.ts";
+import { withFullClaudeIds } from "./with-full-claude-ids.ts";
 import { removeStaleClaudeSessions } from "./write-claude-session.ts";
 
 export type { ClaudeBackendOptions } from "./claude-turn.ts";
@@ -112,19 +114,35 @@ export class ClaudeBackend implements RelayBackend {
     this.processes.killAll();
   }
 
-  load() {
+  processIds(): number[] {
+    return this.processes.pids();
+  }
+
+  load(): BackendLoad {
     const { slots, live, pool } = this.parts;
     return {
       active: slots.active,
       queued: slots.queued,
-      processes: this.processes.size,
-      held: live.waitingForTools,
-      live: live.size,
-      warm: pool.size,
+      details: {
+        cli_processes: this.processes.size,
+        held_tool_rounds: live.waitingForTools,
+        live_conversations: live.size,
+        warm_processes: pool.size,
+      },
     };
   }
 
+  /** The CLI has no token counter: a local estimate. */
+  async countTokens(request: RelayRequest): Promise<RelayTokenCount> {
+    return { inputTokens: estimateClaudeInputTokens(request), estimated: true };
+  }
+
+  /** The CLI's models with the full ids of its aliases, and opus, sonnet and haiku always. */
   async listModels(): Promise<RelayModel[]> {
+    return withFullClaudeIds(await this.cliModels());
+  }
+
+  private async cliModels(): Promise<RelayModel[]> {
     if (this.models && Date.now() - this.models.at < modelsCacheMs) return this.models.list;
     const binary = await this.binaryPath().catch(() => undefined);
     if (!binary) return fallbackModels;

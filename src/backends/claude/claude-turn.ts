@@ -10,7 +10,6 @@
  * - `ClaudeRunSlots.endRun`, the only place that ends a request's process (warm processes never served
  *   a request and are ended by their pool).
  */
-import type { ProcessBackendObserver } from "../../core/relay-backend.ts";
 import type { RelayRequest } from "../../core/relay-request.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { ClaudeInvocation, ClaudeInvocationSettings } from "./build-claude-invocation.ts";
@@ -18,6 +17,7 @@ import type { ClaudeProcessRegistry } from "./claude-process.ts";
 import type { ClaudeRun } from "./claude-run.ts";
 import type { ClaudeRunSlots } from "./claude-run-slots.ts";
 import type { LiveConversations } from "./live-conversations.ts";
+import type { ProcessBackendObserver } from "./process-backend-observer.ts";
 import type { WarmPool } from "./warm-pool.ts";
 
 export interface ClaudeBackendOptions extends ClaudeInvocationSettings {

@@ -49,7 +49,7 @@ export async function* streamClaudeTurn(parts: ClaudeBackendParts, turn: Turn, c
         settled = true;
         settleClaudeTurn(parts, { turn, answer, callIds: step.hold?.callIds ?? [], interrupted: step.interrupt === true, log: context.log });
       }
-      for (const event of step.events) yield event;
+      for (const event of step.events) yield event.type === "stream-start" ? { ...event, warnings: invocation.warnings } : event;
       if (step.done) return;
     }
     if (context.signal.aborted) return;
