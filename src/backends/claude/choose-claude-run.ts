@@ -2,8 +2,11 @@
  * Finds the process that answers a request, fastest first:
  * 1. a live conversation: the process that answered the previous turn of exactly this conversation, still
  *    waiting for the client's tool results or idle between turns; only the new turn is sent to it;
- * 2. for a new conversation, a warm process started ahead of time and configured late (`initialize`);
- * 3. otherwise a process started now, with earlier turns replayed from a session file (`--resume`).
+ * 2. for a new conversation, a recycled process: one that served this client with the same settings and was
+ *    cleared (`/clear`); or the process of one of the client's idle conversations, cleared now (see
+ *    steal-policy.ts for when); or a warm process started ahead of time and configured late (`initialize`);
+ * 3. otherwise a process started now, with earlier turns replayed from a session file (`--resume`: a running
+ *    CLI cannot load a history, see docs/claude-cli-findings.md).
  * The turn returned owns its process; every failure on the way ends what was started.
  */
 import { conversationFingerprint } from "../../core/conversation-fingerprint.ts";
@@ -16,6 +19,7 @@ import type { RunResources } from "./claude-run-slots.ts";
 import type { ClaudeBackendParts, Turn } from "./claude-turn.ts";
 import { ClientToolBridge, toMcpToolResult, type McpToolResult } from "./client-tool-bridge.ts";
 import type { LiveConversation } from "./live-conversations.ts";
+import { sameIdentity, type ProcessIdentity } from "./recycled-processes.ts";
 import { endLiveConversation } from "./settle-claude-turn.ts";
 import type { SpawnSpec } from "./warm-pool.ts";
 import { writeClaudeSession } from "./write-claude-session.ts";
@@ -25,12 +29,14 @@ export interface TurnRequest {
   request: RelayRequest;
   invocation: ClaudeInvocation;
   conversationKey: string;
+  identity: ProcessIdentity;
   startedAt: number;
 }
 
 export async function chooseClaudeRun(parts: ClaudeBackendParts, wanted: TurnRequest, context: BackendContext): Promise<Turn> {
   const { history, turn } = wanted.invocation.conversation;
-  const live = parts.live.take(conversationFingerprint(wanted.conversationKey, history));
+  const fingerprint = conversationFingerprint(wanted.conversationKey, history);
+  const live = parts.live.take(fingerprint);
   if (live) {
     // A continued process works like a new one: it takes a slot until its answer is done.
     let releaseSlot: () => void;
@@ -52,7 +58,31 @@ export async function chooseClaudeRun(parts: ClaudeBackendParts, wanted: TurnReq
     context.log.info("tool round continues by replay", { reason: "no process is waiting for these tool calls", tool_call_ids: toolResults });
     parts.options.observer?.conversations.continued("replay");
   }
+  if (history.length > 0 && parts.steal.noteReplay(fingerprint)) {
+    context.log.info("conversation continues by replay after its process was taken over", { reason: "a new conversation of the same client took its idle process" });
+    parts.options.observer?.recycle.regretted();
+  }
   return startRun(parts, wanted, context);
+}
+
+/**
+ * For a new conversation: the process of one of the same client's idle conversations with the same
+ * settings, cleared, when the steal policy says taking it over is cheaper than a start-up.
+ */
+async function takeOverIdleConversation(parts: ClaudeBackendParts, identity: ProcessIdentity, context: BackendContext): Promise<ClaudeRun | undefined> {
+  const { recycler, steal, live } = parts;
+  if (!recycler.enabled || !steal.mayTakeOver(identity.clientKey)) return undefined;
+  const conversation = live.takeOldestIdle((candidate) => {
+    const life = recycler.lifeOf(candidate.run);
+    return life !== undefined && sameIdentity(life.identity, identity);
+  });
+  if (!conversation) return undefined;
+  const idleMs = Date.now() - conversation.since;
+  parts.options.observer?.conversations.ended("idle", "recycled", idleMs);
+  steal.noteTakeOver(identity.clientKey, conversation.fingerprint);
+  context.log.info("a new conversation takes over an idle conversation's process", { pid: conversation.run.process.pid, idle_ms: idleMs });
+  if (!(await recycler.clearForReuse(conversation.run, context.log))) return undefined;
+  return conversation.run;
 }
 
 /**
@@ -119,6 +149,15 @@ async function startRun(parts: ClaudeBackendParts, wanted: TurnRequest, context:
       await slots.makeRoom();
       child = ClaudeProcess.spawn({ ...spec, args }, parts.processes);
     } else {
+      const reused = parts.recycled.take(wanted.identity)?.run ?? (await takeOverIdleConversation(parts, wanted.identity, context));
+      if (reused) {
+        run = reused;
+        parts.recycler.noteReuse(run);
+        slots.attach(run, resources);
+        run.useLogger(context.log);
+        context.log.debug("claude CLI reused", { pid: run.process.pid, source: "recycled", conversations: parts.recycler.lifeOf(run)?.conversations });
+        return { ...wanted, run, source: "recycled", sendUserMessage: true };
+      }
       child = pool.take(spec);
       if (child) source = "warm";
       else {
@@ -129,6 +168,7 @@ async function startRun(parts: ClaudeBackendParts, wanted: TurnRequest, context:
     const bridge = invocation.toolNames ? new ClientToolBridge(invocation.offeredTools, invocation.toolNames) : undefined;
     run = new ClaudeRun({ process: child, bridge, log: context.log });
     slots.attach(run, resources);
+    parts.recycler.register(run, wanted.identity);
     context.log.debug("claude CLI started", {
       pid: child.pid,
       source,

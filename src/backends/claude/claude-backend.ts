@@ -3,28 +3,36 @@
  * shutdown). A request's way through it, each in its own file:
  * - choose-claude-run.ts: which process answers (live conversation, warm process, or a new one);
  * - stream-claude-turn.ts: the per-turn loop from the CLI's stream-json output to relay events;
- * - settle-claude-turn.ts: after the answer, keep the process for the conversation or end it;
- * - claude-run-slots.ts: concurrency slots, the process cap, and ending processes.
+ * - settle-claude-turn.ts: after the answer, keep the process for the conversation, recycle it or end it;
+ * - claude-recycler.ts, recycled-processes.ts, steal-policy.ts: clearing processes for new conversations;
+ * - claude-run-slots.ts, memory-governor.ts: concurrency slots, the process cap, the memory budget, and
+ *   ending processes.
  * Who owns a process at each moment is described in claude-turn.ts.
  */
 import { mkdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { requestSettingsKey } from "../../core/conversation-fingerprint.ts";
 import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import type { RelayEvent } from "../../core/relay-event.ts";
 import type { RelayRequest, RelayWarning } from "../../core/relay-request.ts";
 import type { Logger } from "../../util/logger.ts";
-import { buildClaudeInvocation } from "./build-claude-invocation.ts";
+import { buildClaudeInvocation, type ClaudeInvocation } from "./build-claude-invocation.ts";
 import { claudeMissingMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
+import { ClaudeRecycler } from "./claude-recycler.ts";
 import { ClaudeRunSlots } from "./claude-run-slots.ts";
 import type { ClaudeBackendOptions, ClaudeBackendParts } from "./claude-turn.ts";
 import { chooseClaudeRun } from "./choose-claude-run.ts";
 import { LiveConversations } from "./live-conversations.ts";
+import { MemoryGovernor } from "./memory-governor.ts";
+import { defaultMemoryBudget } from "./process-memory.ts";
+import { RecycledProcesses, type ProcessIdentity } from "./recycled-processes.ts";
+import { StealPolicy } from "./steal-policy.ts";
 import { listClaudeModels, probeClaudeBinary, type ClaudeBinaryStatus } from "./probe-claude.ts";
 import { estimateClaudeInputTokens } from "./estimate-claude-input-tokens.ts";
 import { endLiveConversation } from "./settle-claude-turn.ts";
 import { streamClaudeTurn } from "./stream-claude-turn.ts";
-import { WarmPool } from "./warm-pool.ts";
+import { spawnKey, WarmPool } from "./warm-pool.ts";
 import { withFullClaudeIds } from "./with-full-claude-ids.ts";
 import { removeStaleClaudeSessions } from "./write-claude-session.ts";
 
@@ -57,6 +65,13 @@ export class ClaudeBackend implements RelayBackend {
       idleTimeoutMs: options.conversationIdleTimeoutMs,
       onEnd: (conversation, reason) => endLiveConversation(this.parts, conversation, reason),
     });
+    const recycled = new RecycledProcesses({
+      idleTimeoutMs: options.warmIdleTimeoutMs,
+      onEnd: (entry, reason) => {
+        if (reason !== "exited") options.observer?.recycle.evicted(reason);
+        this.parts.slots.endRun(entry.run, true, options.log);
+      },
+    });
     const pool = new WarmPool({
       size: options.warmProcesses,
       idleTimeoutMs: options.warmIdleTimeoutMs,
@@ -71,10 +86,30 @@ export class ClaudeBackend implements RelayBackend {
       maxProcesses: options.maxProcesses,
       killGraceMs: options.killGraceMs,
       processes: this.processes,
-      // Warm processes first, then the oldest live conversation.
-      evictIdle: () => pool.evictOne() ?? live.evictOldest()?.run.process,
+      evictIdle: () => this.giveUpLeastRecentlyUsed("room"),
+      overMemoryBudget: async (leaving) => {
+        await memory.refresh();
+        return memory.wouldExceed(leaving.reduce((sum, process) => sum + memory.bytesOf(process.pid), 0));
+      },
     });
-    this.parts = { options, processes: this.processes, slots, pool, live, cliVersion: () => this.binary.version };
+    const memory = new MemoryGovernor({
+      budgetBytes: options.maxMemoryBytes ?? defaultMemoryBudget(),
+      pids: () => this.processes.pids(),
+      giveUpOne: () => this.giveUpLeastRecentlyUsed("memory")?.pid,
+      log: options.log,
+    });
+    const recycler = new ClaudeRecycler({
+      enabled: options.recycle,
+      budget: { maxConversations: options.recycleMaxConversations, maxAgeMs: options.recycleMaxAgeMs, maxResidentBytes: options.recycleMaxResidentBytes },
+      recycled,
+      slots,
+      memory,
+      observer: options.observer,
+      log: options.log,
+    });
+    // A taken-over conversation that comes back later than a live one could have is no regret.
+    const steal = new StealPolicy({ windowMs: Math.max(options.conversationIdleTimeoutMs, 60_000) });
+    this.parts = { options, processes: this.processes, slots, pool, live, recycled, recycler, steal, memory, cliVersion: () => this.binary.version };
   }
 
   /** Start-up work: find the CLI and remove session files a killed relay left behind. */
@@ -83,6 +118,7 @@ export class ClaudeBackend implements RelayBackend {
     if (removed > 0) this.options.log.info("removed stale session files", { count: removed });
     await mkdir(this.options.workdir, { recursive: true });
     await this.probe();
+    this.parts.memory.start();
   }
 
   /** Finds the binary and its version; called at start and again while it is missing. */
@@ -128,6 +164,9 @@ export class ClaudeBackend implements RelayBackend {
         held_tool_rounds: live.waitingForTools,
         live_conversations: live.size,
         warm_processes: pool.size,
+        ready_processes: this.parts.recycled.size,
+        memory_in_use_bytes: this.parts.memory.inUseBytes,
+        memory_budget_bytes: this.parts.memory.budgetBytes,
       },
     };
   }
@@ -163,18 +202,36 @@ export class ClaudeBackend implements RelayBackend {
     const invocation = buildClaudeInvocation(request, this.options, this.options.env);
     for (const warning of invocation.warnings) this.reportWarning(warning, context.log);
     const conversationKey = `${context.clientKey}\u0000${requestSettingsKey(request)}`;
-    const turn = await chooseClaudeRun(this.parts, { binary, request, invocation, conversationKey, startedAt }, context);
+    const identity = processIdentity(context.clientKey, invocation, { binary, args: invocation.args, env: invocation.env, cwd: this.options.workdir });
+    const turn = await chooseClaudeRun(this.parts, { binary, request, invocation, conversationKey, identity, startedAt }, context);
     yield* streamClaudeTurn(this.parts, turn, context);
   }
 
   async shutdown(graceMs: number): Promise<void> {
-    const { slots, pool, live } = this.parts;
+    const { slots, pool, live, recycled, memory } = this.parts;
     slots.close();
+    memory.stop();
     pool.close();
+    recycled.close();
     live.endAll("shutdown");
     await slots.drain(Date.now() + graceMs);
     await this.processes.stopAll(this.options.killGraceMs);
     await slots.settled();
+  }
+
+  /**
+   * Ends the idle process used least recently, whatever kind it is (warm, cleared and ready, or an idle live
+   * conversation; conversations waiting for tool results last): returns it, or undefined when none is idle.
+   */
+  private giveUpLeastRecentlyUsed(reason: "room" | "memory") {
+    const { pool, recycled, live } = this.parts;
+    const candidates = [
+      { since: pool.oldestSince(), evict: () => pool.evictOne(reason) },
+      { since: recycled.oldestSince(), evict: () => recycled.evictOldest(reason)?.run.process },
+      { since: live.oldestSince(), evict: () => live.evictOldest(reason)?.run.process },
+    ].filter((candidate) => candidate.since !== undefined);
+    candidates.sort((a, b) => a.since! - b.since!);
+    return candidates[0]?.evict();
   }
 
   private reportWarning(warning: RelayWarning, log: Logger): void {
@@ -198,4 +255,10 @@ export class ClaudeBackend implements RelayBackend {
     }
     return status.path;
   }
+}
+
+/** What a process serving this request is bound to: the client, its spawn settings and its late configuration. */
+function processIdentity(clientKey: string, invocation: ClaudeInvocation, spec: { binary: string; args: string[]; env: Record<string, string | undefined>; cwd: string }): ProcessIdentity {
+  const late = createHash("sha256").update(JSON.stringify([invocation.initialize, invocation.offeredTools])).digest("hex");
+  return { clientKey, spawnKey: spawnKey(spec), lateKey: late };
 }

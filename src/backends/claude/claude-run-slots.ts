@@ -24,8 +24,10 @@ export interface ClaudeRunSlotsOptions {
   maxProcesses: number;
   killGraceMs: number;
   processes: ClaudeProcessRegistry;
-  /** Idle processes that may be ended for room, in the order to try: returns one it ended, or undefined. */
+  /** Ends the least recently used idle process for room: returns it, or undefined when none is idle. */
   evictIdle(): ClaudeProcess | undefined;
+  /** Whether one more process would exceed the memory budget while `leaving` are on their way out. */
+  overMemoryBudget(leaving: ClaudeProcess[]): Promise<boolean>;
 }
 
 export class ClaudeRunSlots {
@@ -75,12 +77,12 @@ export class ClaudeRunSlots {
   }
 
   /**
-   * Before a new process starts: ends idle processes until one more fits under the process cap, and waits
-   * for them to be gone, so memory stays under the cap.
+   * Before a new process starts: ends idle processes (least recently used first) until one more fits under
+   * the process cap and the memory budget, and waits for them to be gone, so memory stays under both.
    */
   async makeRoom(): Promise<void> {
     const leaving: ClaudeProcess[] = [];
-    while (this.options.processes.size - leaving.length >= this.options.maxProcesses) {
+    while (this.options.processes.size - leaving.length >= this.options.maxProcesses || (await this.options.overMemoryBudget(leaving))) {
       const victim = this.options.evictIdle();
       if (!victim) break;
       leaving.push(victim);

@@ -24,7 +24,8 @@ export interface SettledTurn {
 export function settleClaudeTurn(parts: ClaudeBackendParts, settled: SettledTurn): void {
   const { turn, answer, callIds, interrupted, log } = settled;
   const { run, request, invocation } = turn;
-  const { options, slots } = parts;
+  const { options, slots, recycler } = parts;
+  recycler.noteTurn(run);
   if (interrupted) {
     // Interrupted after max_tokens: the CLI's own transcript now differs from what the client received.
     slots.endRun(run, false, log);
@@ -35,13 +36,14 @@ export function settleClaudeTurn(parts: ClaudeBackendParts, settled: SettledTurn
   // Structured output's tool call is in the CLI's transcript but not in the client's: the next turn would differ.
   const keepIdle = !waiting && options.conversationIdleTimeoutMs > 0 && !invocation.structuredOutput;
   if (!waiting && !keepIdle) {
-    slots.endRun(run, true, log);
+    recycler.recycle(run, log);
     return;
   }
   const fingerprint = conversationFingerprint(turn.conversationKey, [...request.messages, { role: "assistant", content: answer.content() } satisfies RelayMessage]);
   slots.releaseSlot(run);
   if (!parts.live.keep({ run, fingerprint, callIds, since: Date.now() })) {
-    slots.endRun(run, !waiting, log);
+    if (waiting) slots.endRun(run, false, log);
+    else recycler.recycle(run, log);
     return;
   }
   if (waiting) {
@@ -52,7 +54,11 @@ export function settleClaudeTurn(parts: ClaudeBackendParts, settled: SettledTurn
   }
 }
 
-/** A kept conversation ended without a continuation (expired, evicted, superseded, shutdown): its process ends. */
+/**
+ * A kept conversation ended without a continuation. Its process is recycled when it was idle and only the
+ * conversation is over (expired, evicted, superseded); it ends when it was waiting for tool results, or when
+ * the process itself must go (room, memory, shutdown, exited).
+ */
 export function endLiveConversation(parts: ClaudeBackendParts, conversation: LiveConversation, reason: LiveEndReason): void {
   const { options } = parts;
   const heldMs = Date.now() - conversation.since;
@@ -61,5 +67,7 @@ export function endLiveConversation(parts: ClaudeBackendParts, conversation: Liv
   const message = waiting ? "tool round hold ended" : "live conversation ended";
   if (reason !== "superseded" || waiting) options.log.info(message, { pid: conversation.run.process.pid, reason, held_ms: heldMs, tool_call_ids: conversation.callIds });
   // A CLI waiting for tool results is interrupted: closing its stdin would make it call the upstream once more.
-  parts.slots.endRun(conversation.run, !waiting, options.log);
+  if (waiting) parts.slots.endRun(conversation.run, false, options.log);
+  else if (reason === "expired" || reason === "evicted" || reason === "superseded") parts.recycler.recycle(conversation.run, options.log);
+  else parts.slots.endRun(conversation.run, true, options.log);
 }

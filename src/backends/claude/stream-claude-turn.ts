@@ -28,7 +28,7 @@ export async function* streamClaudeTurn(parts: ClaudeBackendParts, turn: Turn, c
   let started = false;
   let refilled = false;
   const refill = () => {
-    if (refilled || turn.source === "live") return;
+    if (refilled || turn.source === "live" || turn.source === "recycled") return;
     refilled = true;
     pool.refillSoon();
   };

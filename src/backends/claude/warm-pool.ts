@@ -20,12 +20,15 @@ export interface SpawnSpec {
   cwd: string;
 }
 
+/** idle: unused too long; room, memory: given up for a new process; settings: replaced by settings in use. */
+export type WarmEvictionReason = "idle" | "room" | "memory" | "settings" | "exited" | "shutdown";
+
 /** How the pool reports what it does. */
 export interface WarmPoolObserver {
   hit(): void;
   miss(reason: "empty" | "history" | "off"): void;
   spawned(): void;
-  evicted(reason: "idle" | "room" | "exited" | "shutdown"): void;
+  evicted(reason: WarmEvictionReason): void;
 }
 
 export interface WarmPoolOptions {
@@ -45,6 +48,8 @@ interface WarmProcess {
   process: ClaudeProcess;
   key: string;
   timer: Timer;
+  /** When it was started. */
+  since: number;
 }
 
 /** A stable key for spawn settings. */
@@ -108,11 +113,16 @@ export class WarmPool {
   }
 
   /** Ends the warm process unused longest, to make room; returns it (it exits shortly), or undefined. */
-  evictOne(): ClaudeProcess | undefined {
+  evictOne(reason: "room" | "memory" = "room"): ClaudeProcess | undefined {
     const entry = this.warm.shift();
     if (!entry) return undefined;
-    this.end(entry, "room");
+    this.end(entry, reason);
     return entry.process;
+  }
+
+  /** When the warm process unused longest was started, or undefined when there is none. */
+  oldestSince(): number | undefined {
+    return this.warm[0]?.since;
   }
 
   /** Ends every warm process and starts no more. */
@@ -146,6 +156,12 @@ export class WarmPool {
     }
     for (const [key, count] of wanted) {
       let have = this.warm.filter((entry) => entry.key === key).length;
+      // A full pool follows the settings in use: a process for settings asked for less gives way.
+      while (have < count && this.warm.length >= this.options.size) {
+        const surplus = this.warm.find((entry) => this.warm.filter((other) => other.key === entry.key).length > (wanted.get(entry.key) ?? 0));
+        if (!surplus) break;
+        this.end(surplus, "settings");
+      }
       while (have < count && this.warm.length < this.options.size && this.options.hasRoom()) {
         this.spawn(key, this.recent.get(key)!.spec);
         have++;
@@ -161,7 +177,7 @@ export class WarmPool {
       this.options.log.warn("could not start a warm CLI process", { error: String(error) });
       return;
     }
-    const entry: WarmProcess = { process, key, timer: setTimeout(() => this.end(entry, "idle"), this.options.idleTimeoutMs) };
+    const entry: WarmProcess = { process, key, since: Date.now(), timer: setTimeout(() => this.end(entry, "idle"), this.options.idleTimeoutMs) };
     this.warm.push(entry);
     this.options.observer?.spawned();
     void process.exited.then(() => {
@@ -175,7 +191,7 @@ export class WarmPool {
     });
   }
 
-  private end(entry: WarmProcess, reason: "idle" | "room" | "shutdown"): void {
+  private end(entry: WarmProcess, reason: Exclude<WarmEvictionReason, "exited">): void {
     const index = this.warm.indexOf(entry);
     if (index >= 0) this.warm.splice(index, 1);
     clearTimeout(entry.timer);
