@@ -89,10 +89,11 @@ describe("warm processes", () => {
   });
 
   test("idle warm processes are ended after the warm idle timeout", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "1", "--warm-idle-timeout", "1500ms", "--conversation-idle-timeout", "0"] });
+    relay = await startTestRelay({ args: ["--warm-processes", "1", "--warm-idle-timeout", "4s", "--conversation-idle-timeout", "0"] });
     await chat(relay, [{ role: "user", content: "once" }]);
     await waitFor(async () => (await health(relay!)).warm_processes === 1);
-    await waitFor(async () => (await health(relay!)).cli_processes === 0, 6000);
+    // The conversation's own process was recycled; unused, it is ended after the same idle timeout.
+    await waitFor(async () => (await health(relay!)).cli_processes === 0, 20_000);
     expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('agent_relay_warm_pool_evictions_total{reason="idle"} 1');
   });
 });
@@ -187,7 +188,8 @@ describe("live conversations", () => {
   });
 
   test("idle live conversations end after the conversation idle timeout", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "800ms"] });
+    // Recycling off: with it the expired conversation's process is cleared and kept ready (see recycle.test.ts).
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "800ms", "--no-recycle"] });
     await chat(relay, [{ role: "user", content: "short-lived" }]);
     const pid = started(relay)[0].pid;
     expect((await health(relay)).live_conversations).toBe(1);
