@@ -4,11 +4,16 @@
  * receives is the proof that nothing of an earlier conversation leaks into a later one.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import OpenAI from "openai";
 import { isAlive, waitForExit } from "../support/processes.ts";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
 
 let relay: TestRelay | undefined;
+/** Generous: the real CLI on a busy machine (these are not performance claims). */
+const slow = 240_000;
 afterEach(async () => {
   await relay?.close();
   relay = undefined;
@@ -79,7 +84,7 @@ describe("recycling", () => {
     const text = await metrics(relay);
     expect(text).toMatch(/agent_relay_cli_clears_seconds_count 3/);
     expect(text).toMatch(/agent_relay_cli_turn_start_seconds_count\{source="recycled"\} 2/);
-  });
+  }, slow);
 
   test("a recycled process never serves another client or another system prompt", async () => {
     relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0"] });
@@ -93,7 +98,7 @@ describe("recycling", () => {
     await chat(relay, "client a again", { apiKey: "client-a" });
     expect(reused(relay)).toEqual([spawned(relay)[0]]);
     expect(JSON.stringify(relay.upstream.messageRequests().at(-1)!.body)).not.toContain("from client");
-  });
+  }, slow);
 
   test("a new conversation takes over the same client's idle conversation; if that one comes back it is replayed", async () => {
     relay = await startTestRelay({ args: ["--warm-processes", "0"] });
@@ -112,7 +117,7 @@ describe("recycling", () => {
     expect(spawned(relay)).toHaveLength(2);
     expect(userWords(relay.upstream.messageRequests()[2].body)).toEqual(["first conversation", "First answer.", "and a follow-up"]);
     expect(await metrics(relay)).toContain("agent_relay_cli_takeover_regrets_total 1");
-  });
+  }, slow);
 
   test("--no-recycle ends each conversation's process as before", async () => {
     relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--no-recycle"] });
@@ -122,7 +127,7 @@ describe("recycling", () => {
     await chat(relay, "two");
     expect(spawned(relay)).toHaveLength(2);
     expect((await health(relay)).ready_processes).toBe(0);
-  });
+  }, slow);
 
   test("a process is ended, not recycled, once it has served its budget of conversations", async () => {
     relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle-max-conversations", "2"] });
@@ -134,7 +139,7 @@ describe("recycling", () => {
     await chat(relay, "three");
     expect(spawned(relay)).toHaveLength(2);
     expect(await metrics(relay)).toContain('agent_relay_cli_retired_total{reason="conversations"} 1');
-  });
+  }, slow);
 
   test("a cancelled turn's process is never reused: it is interrupted and ended", async () => {
     relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0"] });
@@ -155,7 +160,7 @@ describe("recycling", () => {
     expect(spawned(relay)).toHaveLength(2);
     expect(reused(relay)).toHaveLength(0);
     expect(userWords(relay.upstream.messageRequests().at(-1)!.body)).toEqual(["after the cancel"]);
-  });
+  }, slow);
 });
 
 describe("memory budget", () => {
@@ -171,5 +176,31 @@ describe("memory budget", () => {
     expect(current.memory_budget_bytes).toBe(1024 ** 2);
     expect(await metrics(relay)).toMatch(/agent_relay_live_conversations_ended_total\{kind="idle",reason="memory"\} 1/);
     expect(isAlive(pid)).toBe(false);
-  });
+  }, slow);
+});
+
+describe("warm start", () => {
+  test("after a restart the warm pool starts with the settings used before: the first request is served warm", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "agent-relay-warm-start-"));
+    const args = ["--warm-processes", "1", "--data-dir", dataDir];
+    try {
+      const before = await startTestRelay({ args });
+      await chat(before, "before the restart");
+      const file = join(dataDir, "claude-warm-settings.json");
+      await waitFor(() => existsSync(file));
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      // Only argv and per-request variables: nothing of the inherited environment (credentials).
+      expect(await Bun.file(file).text()).not.toContain("sk-ant");
+      await before.close();
+
+      relay = await startTestRelay({ args });
+      await waitFor(async () => (await health(relay!)).cli_processes === 1);
+      await chat(relay, "first request after the restart");
+      expect(relay.logs.filter((line) => line.msg === "claude CLI started").map((line) => line.source)).toEqual(["warm"]);
+    } finally {
+      await relay?.close();
+      relay = undefined;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, slow);
 });

@@ -32,7 +32,8 @@ import { listClaudeModels, probeClaudeBinary, type ClaudeBinaryStatus } from "./
 import { estimateClaudeInputTokens } from "./estimate-claude-input-tokens.ts";
 import { endLiveConversation } from "./settle-claude-turn.ts";
 import { streamClaudeTurn } from "./stream-claude-turn.ts";
-import { spawnKey, WarmPool } from "./warm-pool.ts";
+import { spawnKey, WarmPool, type SpawnSpec } from "./warm-pool.ts";
+import { readWarmSettings, restoreSpawnSpec, writeWarmSettings } from "./warm-settings-file.ts";
 import { withFullClaudeIds } from "./with-full-claude-ids.ts";
 import { removeStaleClaudeSessions } from "./write-claude-session.ts";
 
@@ -77,6 +78,7 @@ export class ClaudeBackend implements RelayBackend {
       idleTimeoutMs: options.warmIdleTimeoutMs,
       spawn: (spec) => ClaudeProcess.spawn(spec, this.processes),
       hasRoom: () => this.processes.size < options.maxProcesses,
+      onSettingsUsed: () => this.saveWarmSettingsSoon(),
       observer: options.observer?.pool,
       log: options.log,
     });
@@ -119,6 +121,7 @@ export class ClaudeBackend implements RelayBackend {
     await mkdir(this.options.workdir, { recursive: true });
     await this.probe();
     this.parts.memory.start();
+    await this.primeWarmPool();
   }
 
   /** Finds the binary and its version; called at start and again while it is missing. */
@@ -217,6 +220,41 @@ export class ClaudeBackend implements RelayBackend {
     await slots.drain(Date.now() + graceMs);
     await this.processes.stopAll(this.options.killGraceMs);
     await slots.settled();
+  }
+
+  /**
+   * Starts warm processes for the settings used before the last shutdown, so the first request after a
+   * restart can be served warm. (The very first start has nothing to go by: a guess would cost a process.)
+   */
+  private async primeWarmPool(): Promise<void> {
+    if (this.options.warmProcesses <= 0 || !this.options.warmSettingsFile || !this.binary.path || this.binary.error) return;
+    const saved = await readWarmSettings(this.options.warmSettingsFile);
+    if (saved.length === 0) return;
+    const plain = buildClaudeInvocation(
+      { model: "default", messages: [{ role: "user", content: [{ type: "text", text: "." }] }], stream: true, warnings: [] } as unknown as RelayRequest,
+      this.options,
+      this.options.env,
+    );
+    const base: SpawnSpec = { binary: this.binary.path, args: plain.args, env: plain.env, cwd: this.options.workdir };
+    this.parts.pool.prime(saved.map((settings) => restoreSpawnSpec(settings, base)));
+  }
+
+  private saveTimer: Timer | undefined;
+  private savedKeys = "";
+
+  /** Saves the settings in use a moment later (once for a burst of requests), when they changed. */
+  private saveWarmSettingsSoon(): void {
+    const file = this.options.warmSettingsFile;
+    if (!file || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      const specs = this.parts.pool.recentSpecs();
+      const keys = specs.map(spawnKey).join();
+      if (keys === this.savedKeys) return;
+      this.savedKeys = keys;
+      writeWarmSettings(file, specs).catch((error) => this.options.log.debug("could not save the warm pool's settings", { error: String(error) }));
+    }, 1000);
+    this.saveTimer.unref?.();
   }
 
   /**

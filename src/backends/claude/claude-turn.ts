@@ -54,6 +54,8 @@ export interface ClaudeBackendOptions extends ClaudeInvocationSettings {
   recycleMaxAgeMs: number;
   /** Resident memory above which a process is ended instead of recycled, in bytes (0: no limit). */
   recycleMaxResidentBytes: number;
+  /** Where the spawn settings used most recently are kept, so the warm pool can start with them (undefined: not kept). */
+  warmSettingsFile?: string;
   /** Memory budget of all CLI processes together, in bytes; undefined: a quarter of the machine's memory. */
   maxMemoryBytes?: number;
   /** The environment the CLI inherits (the relay's own, normally). */

@@ -2,6 +2,7 @@
 import type { RelayBackend } from "../../core/relay-backend.ts";
 import type { ProviderFactoryContext } from "../provider-factories.ts";
 import type { ClaudeCliProviderConfig } from "../../config/routing-config.ts";
+import { join } from "node:path";
 import { ClaudeBackend } from "./claude-backend.ts";
 
 export function createClaudeCliProvider(_provider: ClaudeCliProviderConfig, context: ProviderFactoryContext): RelayBackend {
@@ -24,6 +25,7 @@ export function createClaudeCliProvider(_provider: ClaudeCliProviderConfig, cont
     recycleMaxAgeMs: config.recycleMaxAgeMs,
     recycleMaxResidentBytes: config.recycleMaxRssBytes,
     maxMemoryBytes: config.maxMemoryBytes,
+    warmSettingsFile: join(config.dataDir, "claude-warm-settings.json"),
     observer: context.metrics.processBackendObserver(),
     defaultModel: config.defaultModel,
     cliMaxRetries: config.cliMaxRetries,

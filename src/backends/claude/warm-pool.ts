@@ -40,6 +40,8 @@ export interface WarmPoolOptions {
   spawn(spec: SpawnSpec): ClaudeProcess;
   /** Whether another process may start now without exceeding the global cap. */
   hasRoom(): boolean;
+  /** Called after the settings in use changed (to save them for the next start). */
+  onSettingsUsed?(): void;
   observer?: WarmPoolObserver;
   log: Logger;
 }
@@ -87,6 +89,7 @@ export class WarmPool {
     const key = spawnKey(spec);
     this.recent.delete(key);
     this.recent.set(key, { spec, usedAt: Date.now() });
+    this.options.onSettingsUsed?.();
     const index = this.warm.findIndex((entry) => entry.key === key && entry.process.running);
     if (index < 0) {
       this.options.observer?.miss("empty");
@@ -98,12 +101,25 @@ export class WarmPool {
     return entry.process;
   }
 
+  /** Settings to keep processes ready for before any request (those used before a restart), most recent last. */
+  prime(specs: SpawnSpec[]): void {
+    if (this.options.size <= 0 || specs.length === 0) return;
+    for (const spec of specs) this.recent.set(spawnKey(spec), { spec, usedAt: Date.now() });
+    this.scheduleRefill();
+  }
+
+  /** The spawn settings used most recently, most recent last, at most as many as the pool holds. */
+  recentSpecs(): SpawnSpec[] {
+    return [...this.recent.values()].slice(-Math.max(this.options.size, 1)).map((use) => use.spec);
+  }
+
   /** Records that settings were used by a request the pool could not serve (one with history). */
   noteUse(spec: SpawnSpec): void {
     if (this.options.size <= 0) return;
     const key = spawnKey(spec);
     this.recent.delete(key);
     this.recent.set(key, { spec, usedAt: Date.now() });
+    this.options.onSettingsUsed?.();
     this.options.observer?.miss("history");
   }
 
