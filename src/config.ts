@@ -39,6 +39,16 @@ export interface RelayConfig {
   warmIdleTimeoutMs: number;
   /** CLI processes at most, of every kind; idle ones are ended to stay below. */
   maxProcesses: number;
+  /** A finished conversation's CLI is cleared and serves the same client's next new conversation (--no-recycle: ended). */
+  recycle: boolean;
+  /** Conversations one CLI process serves at most before it is ended (0: no limit). */
+  recycleMaxConversations: number;
+  /** A CLI process older than this is ended instead of recycled (0: no limit). */
+  recycleMaxAgeMs: number;
+  /** A CLI process whose resident memory is above this is ended instead of recycled, in bytes (0: no limit). */
+  recycleMaxRssBytes: number;
+  /** Memory budget of all CLI processes together, in bytes; undefined: a quarter of the machine's memory. */
+  maxMemoryBytes?: number;
   /** Stored Responses API responses kept at most (the oldest are removed first). */
   responsesMaxStored: number;
   /** Stored Responses API responses older than this are removed. */
@@ -83,7 +93,7 @@ export type Command =
 
 export class ConfigError extends Error {}
 
-type OptionKind = "string" | "integer" | "duration" | "boolean" | "list";
+type OptionKind = "string" | "integer" | "duration" | "size" | "boolean" | "list";
 
 export interface OptionSpec {
   key: keyof RelayConfig;
@@ -117,6 +127,11 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: "conversationIdleTimeoutMs", flag: "conversation-idle-timeout", kind: "duration", placeholder: "DURATION", defaultText: "5m", min: 0, help: "How long a CLI waits for its conversation's next turn (0: not kept)." },
   { key: "toolHoldTimeoutMs", flag: "tool-hold-timeout", kind: "duration", placeholder: "DURATION", defaultText: "10m", min: 1, help: "How long a CLI waits for a client's tool results before the round falls back to replay." },
   { key: "maxProcesses", flag: "max-processes", kind: "integer", placeholder: "N", defaultText: "16", min: 1, help: "CLI processes at most, answering, warm and live (about 200 MB each when idle)." },
+  { key: "maxMemoryBytes", flag: "max-memory", kind: "size", placeholder: "SIZE", defaultText: "a quarter of the machine's memory, at least 1G", min: 1, help: "Memory budget of all CLI processes (PSS on Linux), e.g. 2G; idle ones are ended, least recently used first, to stay below." },
+  { key: "recycle", flag: "recycle", kind: "boolean", defaultText: "on", help: "Clear a finished conversation's CLI (/clear) and reuse it for the same client's next new conversation (--no-recycle: end it)." },
+  { key: "recycleMaxConversations", flag: "recycle-max-conversations", kind: "integer", placeholder: "N", defaultText: "100", min: 0, help: "Conversations one CLI serves at most before it is ended (0: no limit)." },
+  { key: "recycleMaxAgeMs", flag: "recycle-max-age", kind: "duration", placeholder: "DURATION", defaultText: "1h", min: 0, help: "A CLI older than this is ended instead of recycled (0: no limit)." },
+  { key: "recycleMaxRssBytes", flag: "recycle-max-rss", kind: "size", placeholder: "SIZE", defaultText: "600M", min: 0, help: "A CLI whose resident memory is above this is ended instead of recycled (0: no limit)." },
   { key: "responsesMaxStored", flag: "responses-max-stored", kind: "integer", placeholder: "N", defaultText: "10000", min: 0, help: "Responses API responses kept for previous_response_id and GET (0: none)." },
   { key: "responsesMaxAgeMs", flag: "responses-max-age", kind: "duration", placeholder: "DURATION", defaultText: "720h (30 days)", min: 1, help: "Stored responses older than this are removed." },
   { key: "databaseUrl", flag: "database-url", kind: "string", placeholder: "URL", defaultText: "SQLite in DATA_DIR; env DATABASE_URL too", help: "postgres://... to keep stored responses and the request log in PostgreSQL (shared by several relays)." },
@@ -151,6 +166,15 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(value * factor);
 }
 
+/** Parses "512M", "2G", "1.5GB", "800MiB" or "0" into bytes (powers of 1024); a unit is required except for 0. */
+export function parseSize(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])i?b?)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  if (!match[2]) return value === 0 ? 0 : undefined;
+  return Math.round(value * 1024 ** ("kmgt".indexOf(match[2].toLowerCase()) + 1));
+}
+
 /** The platform's conventional per-user data directory for agent-relay. */
 export function defaultDataDir(env: Record<string, string | undefined>, platform: string = process.platform): string {
   const home = env.HOME || env.USERPROFILE || homedir();
@@ -182,6 +206,12 @@ function convert(spec: OptionSpec, raw: string, source: string): unknown {
       const value = parseDuration(raw);
       if (value === undefined) throw fail("a duration such as 30s, 1500ms or 2m");
       if (spec.min !== undefined && value < spec.min) throw fail("a positive duration");
+      return value;
+    }
+    case "size": {
+      const value = parseSize(raw);
+      if (value === undefined) throw fail("a size such as 512M, 2G or 1.5G");
+      if (spec.min !== undefined && value < spec.min) throw fail("a positive size");
       return value;
     }
     case "boolean":
@@ -261,6 +291,10 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     warmProcesses: 2,
     warmIdleTimeoutMs: 600_000,
     maxProcesses: 16,
+    recycle: true,
+    recycleMaxConversations: 100,
+    recycleMaxAgeMs: 3_600_000,
+    recycleMaxRssBytes: 600 * 1024 ** 2,
     responsesMaxStored: 10_000,
     responsesMaxAgeMs: 30 * 24 * 3_600_000,
     inspectorCapture: "all",

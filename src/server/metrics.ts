@@ -147,6 +147,11 @@ export class RelayMetrics {
     "agent_relay_inspector_dropped_total",
     "Request log writes dropped because the writer fell behind, by what: bodies (the row was kept) or rows.",
   );
+  readonly recycleClears = new Histogram("agent_relay_cli_clears_seconds", "CLI processes cleared (/clear) for another conversation, by how long the clear took.", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5]);
+  readonly recycleReuses = new Histogram("agent_relay_cli_reuses", "New conversations served by a recycled CLI process, by how many conversations that process has served.", [2, 4, 8, 16, 32, 64, 128, 256]);
+  readonly recycleRetired = new Counter("agent_relay_cli_retired_total", "CLI processes ended instead of recycled, by reason (conversations, age, memory, unhealthy, clear-failed).");
+  readonly recycleRegrets = new Counter("agent_relay_cli_takeover_regrets_total", "Conversations replayed after a new conversation had taken over their idle process.");
+  readonly recycleEvictions = new Counter("agent_relay_ready_evictions_total", "Cleared CLI processes ended unused, by reason.");
   private readonly metrics: Metric[];
 
   /** `load` reports the backends' load; the process gauges read the claude backend's details by name. */
@@ -167,6 +172,14 @@ export class RelayMetrics {
       this.poolEvictions,
       this.turnStart,
       this.inspectorDropped,
+      this.recycleClears,
+      this.recycleReuses,
+      this.recycleRetired,
+      this.recycleRegrets,
+      this.recycleEvictions,
+      new Gauge("agent_relay_ready_processes", "Cleared CLI processes ready for a new conversation of the same client and settings.", detail("ready_processes")),
+      new Gauge("agent_relay_cli_memory_bytes", "Memory the CLI processes use (PSS of their process groups on Linux, an estimate elsewhere).", detail("memory_in_use_bytes")),
+      new Gauge("agent_relay_cli_memory_budget_bytes", "The memory budget of the CLI processes (--max-memory).", detail("memory_budget_bytes")),
       new Gauge("agent_relay_held_tool_rounds", "CLI processes waiting for client tool results.", detail("held_tool_rounds")),
       new Gauge("agent_relay_live_conversations", "CLI processes kept for their conversation (waiting for tool results or the next turn).", detail("live_conversations")),
       new Gauge("agent_relay_warm_processes", "Warm CLI processes ready for new conversations.", detail("warm_processes")),
@@ -197,6 +210,13 @@ export class RelayMetrics {
           this.liveEnded.inc({ kind, reason });
           this.keptDuration.observe({ kind, outcome: reason }, keptMs / 1000);
         },
+      },
+      recycle: {
+        cleared: (seconds) => this.recycleClears.observe({}, seconds),
+        reused: (conversations) => this.recycleReuses.observe({}, conversations),
+        retired: (reason) => this.recycleRetired.inc({ reason }),
+        regretted: () => this.recycleRegrets.inc(),
+        evicted: (reason) => this.recycleEvictions.inc({ reason }),
       },
       turnStarted: (source, seconds) => this.turnStart.observe({ source }, seconds),
     };

@@ -89,11 +89,12 @@ describe("warm processes", () => {
   test("idle warm processes are ended after the warm idle timeout", async () => {
     // The fast fake CLI: the pool refills only for settings used within the idle timeout, counted from the
     // request's arrival to its first token, and a cold start of the real CLI takes 15 s on a loaded 2-core machine.
-    // What is tested here is the relay's timer, which does not depend on the CLI.
+    // What is tested here is the relay's timer, which does not depend on the CLI; recycling is off so the
+    // conversation's own process ends (recycled processes and their idle timeout: recycle.test.ts).
     const warmIdleTimeoutMs = 3000;
     relay = await startTestRelay({
       claudeBin: fakeClaudeBin,
-      args: ["--warm-processes", "1", "--warm-idle-timeout", `${warmIdleTimeoutMs}ms`, "--conversation-idle-timeout", "0"],
+      args: ["--warm-processes", "1", "--warm-idle-timeout", `${warmIdleTimeoutMs}ms`, "--conversation-idle-timeout", "0", "--no-recycle"],
     });
     const startedAt = Date.now();
     await chat(relay, [{ role: "user", content: "once" }]);
@@ -195,7 +196,8 @@ describe("live conversations", () => {
 
   test("idle live conversations end after the conversation idle timeout", async () => {
     // Long enough that the conversation is surely still live when the next line asks, on a busy machine too.
-    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "3s"] });
+    // Recycling off: with it the expired conversation's process is cleared and kept ready (see recycle.test.ts).
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "3s", "--no-recycle"] });
     await chat(relay, [{ role: "user", content: "short-lived" }]);
     const [pid] = relay.cliPids();
     expect((await health(relay)).live_conversations).toBe(1);
@@ -207,7 +209,8 @@ describe("live conversations", () => {
 
 describe("memory cap", () => {
   test("the process cap holds: warm and idle processes are ended to make room, requests never fail for it", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "2", "--max-processes", "2", "--max-concurrent", "1"] });
+    // Recycling off: with it, the four conversations share one process and nothing needs to make room.
+    relay = await startTestRelay({ args: ["--warm-processes", "2", "--max-processes", "2", "--max-concurrent", "1", "--no-recycle"] });
     let peak = 0;
     const sampling = (async () => {
       while (relay) {
@@ -224,7 +227,7 @@ describe("memory cap", () => {
     expect(current.cli_processes).toBeLessThanOrEqual(2);
     expect(peak).toBeLessThanOrEqual(2);
     const metrics = await (await fetch(`${relay.url}/metrics`)).text();
-    expect(metrics).toMatch(/agent_relay_(warm_pool_evictions_total\{reason="room"\}|live_conversations_ended_total\{kind="idle",reason="evicted"\}) [1-9]/);
+    expect(metrics).toMatch(/agent_relay_(warm_pool_evictions_total\{reason="room"\}|live_conversations_ended_total\{kind="idle",reason="room"\}) [1-9]/);
     void sampling;
   });
 });

@@ -96,9 +96,10 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
             warm_processes: number;
             live_conversations: number;
             held_tool_rounds: number;
+            ready_processes?: number;
           };
-          // Warm processes and idle live conversations may stay; processes waiting for tool results only when allowed.
-          const kept = health.warm_processes + health.live_conversations - (settleOptions.allowHeld ? 0 : health.held_tool_rounds);
+          // Warm, ready (recycled) processes and idle live conversations may stay; processes waiting for tool results only when allowed.
+          const kept = health.warm_processes + (health.ready_processes ?? 0) + health.live_conversations - (settleOptions.allowHeld ? 0 : health.held_tool_rounds);
           const heldOk = settleOptions.allowHeld || health.held_tool_rounds === 0;
           // ...and every CLI process still running is one the relay holds: an ended one is really gone.
           const held = new Set(relay.processIds());

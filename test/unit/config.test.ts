@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ConfigError, defaultDataDir, parseCommand, parseDuration, type RelayConfig } from "../../src/config.ts";
+import { ConfigError, defaultDataDir, parseCommand, parseDuration, parseSize, type RelayConfig } from "../../src/config.ts";
 
 const home = "/home/tester";
 const baseEnv = { HOME: home };
@@ -190,5 +190,30 @@ describe("parseCommand errors", () => {
 
   test("a port above 65535 is a ConfigError", () => {
     expect(configError(["--port", "70000"]).message).toContain("--port");
+  });
+});
+
+describe("recycling and memory options", () => {
+  test("recycling is on by default; --no-recycle and AGENT_RELAY_RECYCLE=false turn it off", () => {
+    const serve = (argv: string[], env: Record<string, string> = {}) => {
+      const command = parseCommand(argv, env);
+      if (command.kind !== "serve") throw new Error("expected serve");
+      return command.config;
+    };
+    expect(serve([]).recycle).toBe(true);
+    expect(serve([]).maxMemoryBytes).toBeUndefined();
+    expect(serve(["--no-recycle"]).recycle).toBe(false);
+    expect(serve([], { AGENT_RELAY_RECYCLE: "false" }).recycle).toBe(false);
+    expect(serve(["--max-memory", "2G", "--recycle-max-rss", "512M"])).toMatchObject({ maxMemoryBytes: 2 * 1024 ** 3, recycleMaxRssBytes: 512 * 1024 ** 2 });
+  });
+
+  test("sizes need a unit; a bad one names the option", () => {
+    expect(parseSize("1.5G")).toBe(Math.round(1.5 * 1024 ** 3));
+    expect(parseSize("800MiB")).toBe(800 * 1024 ** 2);
+    expect(parseSize("64k")).toBe(64 * 1024);
+    expect(parseSize("0")).toBe(0);
+    expect(parseSize("4096")).toBeUndefined();
+    expect(() => parseCommand(["--max-memory", "lots"], {})).toThrow(/--max-memory: expected a size/);
+    expect(() => parseCommand(["--max-memory", "0"], {})).toThrow(/--max-memory: expected a positive size/);
   });
 });

@@ -1,56 +1,43 @@
 /**
- * The claude CLI as a relay backend. A request is served, fastest first:
- * 1. by a live conversation: the CLI process that answered the previous turn of exactly this conversation,
- *    still waiting for the client's tool results or idle between turns; only the new turn is sent to it;
- * 2. for a new conversation, by a warm process started ahead of time and configured late (`initialize`);
- * 3. otherwise by a process started now, with earlier turns replayed from a session file (`--resume`).
- * The answer is read from stream-json stdout, whichever way the process was found.
+ * The claude CLI as a relay backend: the facade the relay talks to (start-up, health, models, load,
+ * shutdown). A request's way through it, each in its own file:
+ * - choose-claude-run.ts: which process answers (live conversation, warm process, or a new one);
+ * - stream-claude-turn.ts: the per-turn loop from the CLI's stream-json output to relay events;
+ * - settle-claude-turn.ts: after the answer, keep the process for the conversation, recycle it or end it;
+ * - claude-recycler.ts, recycled-processes.ts, steal-policy.ts: clearing processes for new conversations;
+ * - claude-run-slots.ts, memory-governor.ts: concurrency slots, the process cap, the memory budget, and
+ *   ending processes.
+ * Who owns a process at each moment is described in claude-turn.ts.
  */
 import { mkdir } from "node:fs/promises";
-import { conversationFingerprint, requestSettingsKey } from "../../core/conversation-fingerprint.ts";
+import { createHash } from "node:crypto";
+import { requestSettingsKey } from "../../core/conversation-fingerprint.ts";
 import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
-import { addRelayUsage, emptyUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
-import type { RelayContentPart, RelayMessage, RelayRequest, RelayWarning } from "../../core/relay-request.ts";
-import { ConcurrencyLimiter } from "../../server/concurrency-limiter.ts";
+import type { RelayEvent } from "../../core/relay-event.ts";
+import type { RelayRequest, RelayWarning } from "../../core/relay-request.ts";
 import type { Logger } from "../../util/logger.ts";
-import { buildClaudeInvocation, type ClaudeInvocation, type ClaudeInvocationSettings } from "./build-claude-invocation.ts";
+import { buildClaudeInvocation, type ClaudeInvocation } from "./build-claude-invocation.ts";
 import { claudeMissingMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
-import { ClaudeRun } from "./claude-run.ts";
-import { estimateClaudeInputTokens } from "./estimate-claude-input-tokens.ts";
-import { ClientToolBridge, toMcpToolResult, type McpToolResult } from "./client-tool-bridge.ts";
-import { LiveConversations, type LiveConversation, type LiveEndReason } from "./live-conversations.ts";
-import { ClaudeOutputMapper } from "./map-claude-output.ts";
+import { ClaudeRecycler } from "./claude-recycler.ts";
+import { ClaudeRunSlots } from "./claude-run-slots.ts";
+import type { ClaudeBackendOptions, ClaudeBackendParts } from "./claude-turn.ts";
+import { chooseClaudeRun } from "./choose-claude-run.ts";
+import { LiveConversations } from "./live-conversations.ts";
+import { MemoryGovernor } from "./memory-governor.ts";
+import { defaultMemoryBudget } from "./process-memory.ts";
+import { RecycledProcesses, type ProcessIdentity } from "./recycled-processes.ts";
+import { StealPolicy } from "./steal-policy.ts";
 import { listClaudeModels, probeClaudeBinary, type ClaudeBinaryStatus } from "./probe-claude.ts";
-import type { ProcessBackendObserver } from "./process-backend-observer.ts";
-import { WarmPool, type SpawnSpec } from "./warm-pool.ts";
+import { estimateClaudeInputTokens } from "./estimate-claude-input-tokens.ts";
+import { endLiveConversation } from "./settle-claude-turn.ts";
+import { streamClaudeTurn } from "./stream-claude-turn.ts";
+import { spawnKey, WarmPool, type SpawnSpec } from "./warm-pool.ts";
+import { readWarmSettings, restoreSpawnSpec, writeWarmSettings } from "./warm-settings-file.ts";
 import { withFullClaudeIds } from "./with-full-claude-ids.ts";
-import { removeStaleClaudeSessions, writeClaudeSession, type ClaudeSessionFile } from "./write-claude-session.ts";
+import { removeStaleClaudeSessions } from "./write-claude-session.ts";
 
-export interface ClaudeBackendOptions extends ClaudeInvocationSettings {
-  claudeBin: string;
-  workdir: string;
-  idleTimeoutMs: number;
-  killGraceMs: number;
-  maxConcurrent: number;
-  maxQueue: number;
-  /** CLI processes at most, of every kind (running, warm, live); idle ones are ended to stay below. */
-  maxProcesses: number;
-  /** Warm processes kept ready (0: off). */
-  warmProcesses: number;
-  /** A warm process unused this long is ended. */
-  warmIdleTimeoutMs: number;
-  /** Conversations kept live at most (waiting for tool results or idle between turns; 0: off). */
-  maxLiveConversations: number;
-  /** How long a process waits for the client's tool results. */
-  toolHoldTimeoutMs: number;
-  /** How long a process waits for the next turn of its conversation (0: not at all). */
-  conversationIdleTimeoutMs: number;
-  /** The environment the CLI inherits (the relay's own, normally). */
-  env: Record<string, string | undefined>;
-  log: Logger;
-  observer?: ProcessBackendObserver;
-}
+export type { ClaudeBackendOptions } from "./claude-turn.ts";
 
 /** Models offered when the CLI cannot be asked. */
 const fallbackModels: RelayModel[] = [
@@ -62,58 +49,69 @@ const fallbackModels: RelayModel[] = [
 
 const modelsCacheMs = 10 * 60_000;
 
-/** What a run needs released when it ends. */
-interface RunResources {
-  /** Frees the concurrency slot; undefined once freed. */
-  releaseSlot?: () => void;
-  session?: ClaudeSessionFile;
-}
-
-/** One answer to produce from a run. */
-interface Turn {
-  run: ClaudeRun;
-  request: RelayRequest;
-  invocation: ClaudeInvocation;
-  /** Identifies the client and the settings; part of every conversation fingerprint. */
-  conversationKey: string;
-  /** When the request arrived, for the start-up metric. */
-  startedAt: number;
-  /** How the process was found. */
-  source: "live" | "warm" | "cold";
-  /** Whether the turn goes to the process as a user message (not when tool results answer waiting calls). */
-  sendUserMessage: boolean;
-}
-
 export class ClaudeBackend implements RelayBackend {
   readonly name = "claude-cli";
   readonly processes = new ClaudeProcessRegistry();
-  private readonly limiter: ConcurrencyLimiter;
-  private readonly live: LiveConversations;
-  private readonly pool: WarmPool;
-  private readonly resources = new WeakMap<ClaudeRun, RunResources>();
+  private readonly parts: ClaudeBackendParts;
   private binary: ClaudeBinaryStatus = {};
   private probing: Promise<ClaudeBinaryStatus> | undefined;
   private models: { list: RelayModel[]; at: number } | undefined;
-  private readonly cleanups = new Set<Promise<void>>();
   /** Warnings already logged at warn level; repeats go to debug (clients such as Codex send the same ones every turn). */
   private readonly reportedWarnings = new Set<string>();
 
   constructor(private readonly options: ClaudeBackendOptions) {
-    this.limiter = new ConcurrencyLimiter({ maxActive: options.maxConcurrent, maxQueued: options.maxQueue });
-    this.live = new LiveConversations({
+    const live = new LiveConversations({
       maxLive: options.maxLiveConversations,
       toolHoldTimeoutMs: options.toolHoldTimeoutMs,
       idleTimeoutMs: options.conversationIdleTimeoutMs,
-      onEnd: (conversation, reason) => this.endLiveConversation(conversation, reason),
+      onEnd: (conversation, reason) => endLiveConversation(this.parts, conversation, reason),
     });
-    this.pool = new WarmPool({
+    const recycled = new RecycledProcesses({
+      idleTimeoutMs: options.warmIdleTimeoutMs,
+      onEnd: (entry, reason) => {
+        if (reason !== "exited") options.observer?.recycle.evicted(reason);
+        this.parts.slots.endRun(entry.run, true, options.log);
+      },
+    });
+    const pool = new WarmPool({
       size: options.warmProcesses,
       idleTimeoutMs: options.warmIdleTimeoutMs,
       spawn: (spec) => ClaudeProcess.spawn(spec, this.processes),
       hasRoom: () => this.processes.size < options.maxProcesses,
+      onSettingsUsed: () => this.saveWarmSettingsSoon(),
       observer: options.observer?.pool,
       log: options.log,
     });
+    const slots = new ClaudeRunSlots({
+      maxConcurrent: options.maxConcurrent,
+      maxQueue: options.maxQueue,
+      maxProcesses: options.maxProcesses,
+      killGraceMs: options.killGraceMs,
+      processes: this.processes,
+      evictIdle: () => this.giveUpLeastRecentlyUsed("room"),
+      overMemoryBudget: async (leaving) => {
+        await memory.refresh();
+        return memory.wouldExceed(leaving.reduce((sum, process) => sum + memory.bytesOf(process.pid), 0));
+      },
+    });
+    const memory = new MemoryGovernor({
+      budgetBytes: options.maxMemoryBytes ?? defaultMemoryBudget(),
+      pids: () => this.processes.pids(),
+      giveUpOne: () => this.giveUpLeastRecentlyUsed("memory")?.pid,
+      log: options.log,
+    });
+    const recycler = new ClaudeRecycler({
+      enabled: options.recycle,
+      budget: { maxConversations: options.recycleMaxConversations, maxAgeMs: options.recycleMaxAgeMs, maxResidentBytes: options.recycleMaxResidentBytes },
+      recycled,
+      slots,
+      memory,
+      observer: options.observer,
+      log: options.log,
+    });
+    // A taken-over conversation that comes back later than a live one could have is no regret.
+    const steal = new StealPolicy({ windowMs: Math.max(options.conversationIdleTimeoutMs, 60_000) });
+    this.parts = { options, processes: this.processes, slots, pool, live, recycled, recycler, steal, memory, cliVersion: () => this.binary.version };
   }
 
   /** Start-up work: find the CLI and remove session files a killed relay left behind. */
@@ -122,6 +120,8 @@ export class ClaudeBackend implements RelayBackend {
     if (removed > 0) this.options.log.info("removed stale session files", { count: removed });
     await mkdir(this.options.workdir, { recursive: true });
     await this.probe();
+    this.parts.memory.start();
+    await this.primeWarmPool();
   }
 
   /** Finds the binary and its version; called at start and again while it is missing. */
@@ -158,14 +158,18 @@ export class ClaudeBackend implements RelayBackend {
   }
 
   load(): BackendLoad {
+    const { slots, live, pool } = this.parts;
     return {
-      active: this.limiter.active,
-      queued: this.limiter.queued,
+      active: slots.active,
+      queued: slots.queued,
       details: {
         cli_processes: this.processes.size,
-        held_tool_rounds: this.live.waitingForTools,
-        live_conversations: this.live.size,
-        warm_processes: this.pool.size,
+        held_tool_rounds: live.waitingForTools,
+        live_conversations: live.size,
+        warm_processes: pool.size,
+        ready_processes: this.parts.recycled.size,
+        memory_in_use_bytes: this.parts.memory.inUseBytes,
+        memory_budget_bytes: this.parts.memory.budgetBytes,
       },
     };
   }
@@ -201,280 +205,71 @@ export class ClaudeBackend implements RelayBackend {
     const invocation = buildClaudeInvocation(request, this.options, this.options.env);
     for (const warning of invocation.warnings) this.reportWarning(warning, context.log);
     const conversationKey = `${context.clientKey}\u0000${requestSettingsKey(request)}`;
-    const { history, turn } = invocation.conversation;
-    const live = this.live.take(conversationFingerprint(conversationKey, history));
-    const toolResults = turn.content.flatMap((part) => (part.type === "tool-result" ? [part] : []));
-
-    if (live) {
-      // A continued process works like a new one: it takes a slot until its answer is done.
-      let releaseSlot: () => void;
-      try {
-        releaseSlot = await this.limiter.acquire(context.signal);
-      } catch (error) {
-        this.endRun(live.run, false, context.log);
-        throw error;
-      }
-      if (this.continueLiveConversation(live, turn.content, context)) {
-        const resources = this.resources.get(live.run);
-        if (resources) resources.releaseSlot = releaseSlot;
-        const sendUserMessage = live.callIds.length === 0;
-        yield* this.respond({ run: live.run, request, invocation, conversationKey, startedAt, source: "live", sendUserMessage }, context);
-        return;
-      }
-      yield* this.startRun({ binary, request, invocation, conversationKey, startedAt, releaseSlot }, context);
-      return;
-    }
-    if (toolResults.length > 0) {
-      this.live.supersede(toolResults.map((part) => part.toolCallId));
-      context.log.info("tool round continues by replay", { reason: "no process is waiting for these tool calls", tool_call_ids: toolResults.map((part) => part.toolCallId) });
-      this.options.observer?.conversations.continued("replay");
-    }
-    yield* this.startRun({ binary, request, invocation, conversationKey, startedAt }, context);
+    const identity = processIdentity(context.clientKey, invocation, { binary, args: invocation.args, env: invocation.env, cwd: this.options.workdir });
+    const turn = await chooseClaudeRun(this.parts, { binary, request, invocation, conversationKey, identity, startedAt }, context);
+    yield* streamClaudeTurn(this.parts, turn, context);
   }
 
   async shutdown(graceMs: number): Promise<void> {
-    this.limiter.close();
-    this.pool.close();
-    this.live.endAll("shutdown");
-    const deadline = Date.now() + graceMs;
-    while (this.limiter.active > 0 && Date.now() < deadline) await Bun.sleep(50);
+    const { slots, pool, live, recycled, memory } = this.parts;
+    slots.close();
+    memory.stop();
+    pool.close();
+    recycled.close();
+    live.endAll("shutdown");
+    await slots.drain(Date.now() + graceMs);
     await this.processes.stopAll(this.options.killGraceMs);
-    await Promise.allSettled([...this.cleanups]);
+    await slots.settled();
   }
 
   /**
-   * Sends the new turn to a live conversation's process: tool results to the calls it waits for, or a new
-   * user turn to an idle one. False (and the conversation is ended) when the turn cannot be carried that way.
+   * Starts warm processes for the settings used before the last shutdown, so the first request after a
+   * restart can be served warm. (The very first start has nothing to go by: a guess would cost a process.)
    */
-  private continueLiveConversation(conversation: LiveConversation, turn: RelayContentPart[], context: BackendContext): boolean {
-    const { run } = conversation;
-    const waitingFor = conversation.callIds;
-    const heldMs = Date.now() - conversation.since;
-    const fallBack = (reason: string) => {
-      context.log.info(waitingFor.length > 0 ? "tool round continues by replay" : "conversation continues by replay", { reason, pid: run.process.pid });
-      this.options.observer?.conversations.continued("replay");
-      this.endLiveConversation(conversation, "superseded");
-      return false;
-    };
-    run.useLogger(context.log);
-    if (waitingFor.length === 0) {
-      if (turn.some((part) => part.type === "tool-result")) return fallBack("the turn answers tool calls the process does not wait for");
-      context.log.info("conversation continues in its live process", { pid: run.process.pid, idle_ms: heldMs });
-      this.options.observer?.conversations.continued("live", heldMs);
-      return true;
-    }
-    const results = new Map<string, McpToolResult>();
-    for (const part of turn) {
-      if (part.type === "tool-result") {
-        const result = toMcpToolResult(part);
-        if (!result) return fallBack("a tool result holds content MCP cannot carry");
-        results.set(part.toolCallId, result);
-      } else if (!(part.type === "text" && part.text.trim() === "")) {
-        return fallBack("the turn adds more than tool results");
-      }
-    }
-    if (results.size !== waitingFor.length || !waitingFor.every((id) => results.has(id))) return fallBack("the tool results do not answer the waiting calls");
-    context.log.info("tool round continues through the waiting process", { pid: run.process.pid, held_ms: heldMs, tool_call_ids: waitingFor });
-    this.options.observer?.conversations.continued("hold", heldMs);
-    run.answerToolCalls(results);
-    return true;
-  }
-
-  private async *startRun(
-    start: { binary: string; request: RelayRequest; invocation: ClaudeInvocation; conversationKey: string; startedAt: number; releaseSlot?: () => void },
-    context: BackendContext,
-  ): AsyncGenerator<RelayEvent> {
-    const { invocation } = start;
-    const resources: RunResources = { releaseSlot: start.releaseSlot ?? (await this.limiter.acquire(context.signal)) };
-    const spec: SpawnSpec = { binary: start.binary, args: invocation.args, env: invocation.env, cwd: this.options.workdir };
-    let run: ClaudeRun | undefined;
-    let source: Turn["source"] = "cold";
-    try {
-      let child: ClaudeProcess | undefined;
-      if (invocation.history.length > 0) {
-        // The CLI reads --resume history at start-up, so a conversation it has not seen needs a new process.
-        this.pool.noteUse(spec);
-        resources.session = await writeClaudeSession({
-          history: invocation.history,
-          cwd: this.options.workdir,
-          env: invocation.env,
-          cliVersion: this.binary.version,
-          content: invocation.contentOptions,
-        });
-        const args = [...invocation.args, "--resume", resources.session.sessionId];
-        if (invocation.anchorAtLastAssistant && resources.session.lastAssistantUuid) args.push("--resume-session-at", resources.session.lastAssistantUuid);
-        await this.makeRoom();
-        child = ClaudeProcess.spawn({ ...spec, args }, this.processes);
-      } else {
-        child = this.pool.take(spec);
-        if (child) source = "warm";
-        else {
-          await this.makeRoom();
-          child = ClaudeProcess.spawn(spec, this.processes);
-        }
-      }
-      const bridge = invocation.toolNames ? new ClientToolBridge(invocation.offeredTools, invocation.toolNames) : undefined;
-      run = new ClaudeRun({ process: child, bridge, log: context.log });
-      this.resources.set(run, resources);
-      context.log.debug("claude CLI started", {
-        pid: child.pid,
-        source,
-        model: invocation.model ?? "default",
-        history_turns: invocation.history.length,
-        client_tools: invocation.offeredTools.length,
-      });
-      run.send(invocation.initialize);
-    } catch (error) {
-      if (run) this.endRun(run, false, context.log);
-      else {
-        await resources.session?.remove();
-        resources.releaseSlot?.();
-      }
-      throw error;
-    }
-    yield* this.respond(
-      { run, request: start.request, invocation, conversationKey: start.conversationKey, startedAt: start.startedAt, source, sendUserMessage: true },
-      context,
+  private async primeWarmPool(): Promise<void> {
+    if (this.options.warmProcesses <= 0 || !this.options.warmSettingsFile || !this.binary.path || this.binary.error) return;
+    const saved = await readWarmSettings(this.options.warmSettingsFile);
+    if (saved.length === 0) return;
+    const plain = buildClaudeInvocation(
+      { model: "default", messages: [{ role: "user", content: [{ type: "text", text: "." }] }], stream: true, warnings: [] } as unknown as RelayRequest,
+      this.options,
+      this.options.env,
     );
+    const base: SpawnSpec = { binary: this.binary.path, args: plain.args, env: plain.env, cwd: this.options.workdir };
+    this.parts.pool.prime(saved.map((settings) => restoreSpawnSpec(settings, base)));
+  }
+
+  private saveTimer: Timer | undefined;
+  private savedKeys = "";
+
+  /** Saves the settings in use a moment later (once for a burst of requests), when they changed. */
+  private saveWarmSettingsSoon(): void {
+    const file = this.options.warmSettingsFile;
+    if (!file || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      const specs = this.parts.pool.recentSpecs();
+      const keys = specs.map(spawnKey).join();
+      if (keys === this.savedKeys) return;
+      this.savedKeys = keys;
+      writeWarmSettings(file, specs).catch((error) => this.options.log.debug("could not save the warm pool's settings", { error: String(error) }));
+    }, 1000);
+    this.saveTimer.unref?.();
   }
 
   /**
-   * Sends the turn and streams one answer; the run then ends, or is kept live: waiting for tool results when
-   * the answer ends with client tool calls, idle until the next turn otherwise.
+   * Ends the idle process used least recently, whatever kind it is (warm, cleared and ready, or an idle live
+   * conversation; conversations waiting for tool results last): returns it, or undefined when none is idle.
    */
-  private async *respond(turn: Turn, context: BackendContext): AsyncGenerator<RelayEvent> {
-    const { run, request, invocation } = turn;
-    const resources = this.resources.get(run);
-    const answer = new AnswerRecorder();
-    const mapper = new ClaudeOutputMapper({
-      requestedModel: request.model,
-      toolNames: invocation.toolNames,
-      structuredOutput: invocation.structuredOutput,
-      reportedUsage: run.reportedUsage,
-      onNotice: (message, fields) => context.log.info(message, { pid: run.process.pid, ...fields }),
-    });
-    if (turn.sendUserMessage) run.send(invocation.userMessage);
-    let settled = false;
-    let started = false;
-    let refilled = false;
-    const refill = () => {
-      if (refilled || turn.source === "live") return;
-      refilled = true;
-      this.pool.refillSoon();
-    };
-    try {
-      for await (const message of run.messages({ signal: context.signal, idleTimeoutMs: this.options.idleTimeoutMs })) {
-        if (!started && message.type === "system" && message.subtype === "init") {
-          started = true;
-          this.options.observer?.turnStarted(turn.source, (performance.now() - turn.startedAt) / 1000);
-          // The CLI has loaded the history by the time a turn starts; the file is not needed any more.
-          await resources?.session?.remove();
-        }
-        const step = mapper.accept(message);
-        if (step.interrupt) run.process.interrupt();
-        answer.record(step.events);
-        if (step.events.some((event) => event.type !== "stream-start")) refill();
-        // Settle before handing out the last events: a consumer may stop pulling after `finish`.
-        if (step.done) {
-          settled = true;
-          this.settleTurn(turn, answer, step.hold?.callIds ?? [], step.interrupt === true, context.log);
-        }
-        for (const event of step.events) yield event.type === "stream-start" ? { ...event, warnings: invocation.warnings } : event;
-        if (step.done) return;
-      }
-      if (context.signal.aborted) return;
-      const code = await Promise.race([run.process.exited, Bun.sleep(this.options.killGraceMs).then(() => null)]);
-      throw new RelayError(
-        "api_error",
-        code === null
-          ? "The Claude Code CLI closed its output without finishing the answer."
-          : `The Claude Code CLI exited with code ${code} before finishing the answer.`,
-        { status: 502, retryable: true, detail: `stderr: ${run.process.stderrTail.slice(-2000)}` },
-      );
-    } finally {
-      if (!settled) this.endRun(run, false, context.log);
-      refill();
-    }
-  }
-
-  /** After an answer: keep the process for its conversation's next request, or end it. */
-  private settleTurn(turn: Turn, answer: AnswerRecorder, callIds: string[], interrupted: boolean, log: Logger): void {
-    const { run, request, invocation } = turn;
-    if (interrupted) {
-      // Interrupted after max_tokens: the CLI's own transcript now differs from what the client received.
-      this.endRun(run, false, log);
-      return;
-    }
-    const waiting = callIds.length > 0;
-    run.reportedUsage = waiting ? addRelayUsage(run.reportedUsage ?? emptyUsage, answer.usage) : undefined;
-    // Structured output's tool call is in the CLI's transcript but not in the client's: the next turn would differ.
-    const keepIdle = !waiting && this.options.conversationIdleTimeoutMs > 0 && !invocation.structuredOutput;
-    if (!waiting && !keepIdle) {
-      this.endRun(run, true, log);
-      return;
-    }
-    const fingerprint = conversationFingerprint(turn.conversationKey, [...request.messages, { role: "assistant", content: answer.content() } satisfies RelayMessage]);
-    const resources = this.resources.get(run);
-    resources?.releaseSlot?.();
-    if (resources) resources.releaseSlot = undefined;
-    if (!this.live.keep({ run, fingerprint, callIds, since: Date.now() })) {
-      this.endRun(run, !waiting, log);
-      return;
-    }
-    if (waiting) {
-      this.options.observer?.conversations.held();
-      log.info("holding the CLI for the client's tool results", { pid: run.process.pid, tool_call_ids: callIds, hold_timeout_ms: this.options.toolHoldTimeoutMs });
-    } else {
-      log.debug("keeping the CLI for the conversation's next turn", { pid: run.process.pid, idle_timeout_ms: this.options.conversationIdleTimeoutMs });
-    }
-  }
-
-  private endLiveConversation(conversation: LiveConversation, reason: LiveEndReason): void {
-    const heldMs = Date.now() - conversation.since;
-    const waiting = conversation.callIds.length > 0;
-    this.options.observer?.conversations.ended(waiting ? "tools" : "idle", reason, heldMs);
-    const message = waiting ? "tool round hold ended" : "live conversation ended";
-    if (reason !== "superseded" || waiting) this.options.log.info(message, { pid: conversation.run.process.pid, reason, held_ms: heldMs, tool_call_ids: conversation.callIds });
-    // A CLI waiting for tool results is interrupted: closing its stdin would make it call the upstream once more.
-    this.endRun(conversation.run, !waiting, this.options.log);
-  }
-
-  /**
-   * Before a new process starts: ends idle processes (warm first, then the oldest live conversation) until
-   * one more fits under the process cap, and waits for them to be gone, so memory stays under the cap.
-   */
-  private async makeRoom(): Promise<void> {
-    const leaving: ClaudeProcess[] = [];
-    while (this.processes.size - leaving.length >= this.options.maxProcesses) {
-      const victim = this.pool.evictOne() ?? this.live.evictOldest()?.run.process;
-      if (!victim) break;
-      leaving.push(victim);
-    }
-    await Promise.all(leaving.map((victim) => Promise.race([victim.exited, Bun.sleep(this.options.killGraceMs + 1000)])));
-  }
-
-  /**
-   * Ends a run off the response path: a finished CLI gets stdin closed and exits by itself; anything else
-   * (disconnect, error, max_tokens, an abandoned tool round) is interrupted and then killed. The slot is freed
-   * only once the process is gone, so the concurrency limit counts real processes.
-   */
-  private endRun(run: ClaudeRun, completed: boolean, log: Logger): void {
-    const resources = this.resources.get(run);
-    const cleanup = (async () => {
-      try {
-        if (completed) await run.process.finish(this.options.killGraceMs);
-        else await run.process.stop(this.options.killGraceMs);
-        run.process.kill();
-      } catch (error) {
-        log.error("failed to stop the claude CLI", { error: String(error) });
-      } finally {
-        await resources?.session?.remove().catch((error) => log.warn("could not remove session file", { error: String(error) }));
-        resources?.releaseSlot?.();
-        if (resources) resources.releaseSlot = undefined;
-      }
-    })();
-    this.cleanups.add(cleanup);
-    void cleanup.finally(() => this.cleanups.delete(cleanup));
+  private giveUpLeastRecentlyUsed(reason: "room" | "memory") {
+    const { pool, recycled, live } = this.parts;
+    const candidates = [
+      { since: pool.oldestSince(), evict: () => pool.evictOne(reason) },
+      { since: recycled.oldestSince(), evict: () => recycled.evictOldest(reason)?.run.process },
+      { since: live.oldestSince(), evict: () => live.evictOldest(reason)?.run.process },
+    ].filter((candidate) => candidate.since !== undefined);
+    candidates.sort((a, b) => a.since! - b.since!);
+    return candidates[0]?.evict();
   }
 
   private reportWarning(warning: RelayWarning, log: Logger): void {
@@ -500,35 +295,8 @@ export class ClaudeBackend implements RelayBackend {
   }
 }
 
-/** The assistant turn a response produced (for the conversation fingerprint) and its usage. */
-class AnswerRecorder {
-  usage: RelayUsage = { ...emptyUsage };
-  private text = "";
-  private readonly calls = new Map<string, { name: string; input: string }>();
-
-  record(events: RelayEvent[]): void {
-    for (const event of events) {
-      if (event.type === "text-delta") this.text += event.delta;
-      if (event.type === "tool-input-start") this.calls.set(event.id, { name: event.toolName, input: "" });
-      if (event.type === "tool-input-delta") {
-        const call = this.calls.get(event.id);
-        if (call) call.input += event.delta;
-      }
-      if (event.type === "finish") this.usage = event.usage;
-    }
-  }
-
-  content(): RelayContentPart[] {
-    const parts: RelayContentPart[] = this.text ? [{ type: "text", text: this.text }] : [];
-    for (const [id, call] of this.calls) parts.push({ type: "tool-call", id, name: call.name, input: parseJson(call.input) });
-    return parts;
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text || "{}");
-  } catch {
-    return text;
-  }
+/** What a process serving this request is bound to: the client, its spawn settings and its late configuration. */
+function processIdentity(clientKey: string, invocation: ClaudeInvocation, spec: { binary: string; args: string[]; env: Record<string, string | undefined>; cwd: string }): ProcessIdentity {
+  const late = createHash("sha256").update(JSON.stringify([invocation.initialize, invocation.offeredTools])).digest("hex");
+  return { clientKey, spawnKey: spawnKey(spec), lateKey: late };
 }

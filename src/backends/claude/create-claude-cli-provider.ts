@@ -2,6 +2,7 @@
 import type { RelayBackend } from "../../core/relay-backend.ts";
 import type { ProviderFactoryContext } from "../provider-factories.ts";
 import type { ClaudeCliProviderConfig } from "../../config/routing-config.ts";
+import { join } from "node:path";
 import { ClaudeBackend } from "./claude-backend.ts";
 
 export function createClaudeCliProvider(_provider: ClaudeCliProviderConfig, context: ProviderFactoryContext): RelayBackend {
@@ -19,6 +20,12 @@ export function createClaudeCliProvider(_provider: ClaudeCliProviderConfig, cont
     maxLiveConversations: config.maxLiveConversations,
     toolHoldTimeoutMs: config.toolHoldTimeoutMs,
     conversationIdleTimeoutMs: config.conversationIdleTimeoutMs,
+    recycle: config.recycle,
+    recycleMaxConversations: config.recycleMaxConversations,
+    recycleMaxAgeMs: config.recycleMaxAgeMs,
+    recycleMaxResidentBytes: config.recycleMaxRssBytes,
+    maxMemoryBytes: config.maxMemoryBytes,
+    warmSettingsFile: join(config.dataDir, "claude-warm-settings.json"),
     observer: context.metrics.processBackendObserver(),
     defaultModel: config.defaultModel,
     cliMaxRetries: config.cliMaxRetries,

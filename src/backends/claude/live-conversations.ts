@@ -15,7 +15,8 @@ export interface LiveConversation {
   since: number;
 }
 
-export type LiveEndReason = "expired" | "evicted" | "process-exited" | "shutdown" | "superseded";
+/** evicted: over --max-live-conversations; room, memory: given up for a new process; recycled: a new conversation took its process. */
+export type LiveEndReason = "expired" | "evicted" | "room" | "memory" | "recycled" | "process-exited" | "shutdown" | "superseded";
 
 export interface LiveConversationsOptions {
   /** Conversations kept at most (waiting for tools or idle). */
@@ -73,12 +74,32 @@ export class LiveConversations {
   }
 
   /** Ends the oldest conversation, idle ones before those waiting for tool results; returns it, or undefined. */
-  evictOldest(): LiveConversation | undefined {
+  evictOldest(reason: "evicted" | "room" | "memory" = "evicted"): LiveConversation | undefined {
     const all = [...this.live.keys()];
     const victim = all.find((conversation) => conversation.callIds.length === 0) ?? all[0];
     if (!victim) return undefined;
-    this.end(victim, "evicted");
+    this.end(victim, reason);
     return victim;
+  }
+
+  /** When the least recently used conversation was kept (idle ones first), or undefined when none is kept. */
+  oldestSince(): number | undefined {
+    const all = [...this.live.keys()];
+    return (all.find((conversation) => conversation.callIds.length === 0) ?? all[0])?.since;
+  }
+
+  /**
+   * Takes the least recently used idle conversation that `accepts`, without ending it: the caller gets its
+   * process (a new conversation takes it over) and reports the conversation as ended.
+   */
+  takeOldestIdle(accepts: (conversation: LiveConversation) => boolean): LiveConversation | undefined {
+    for (const conversation of this.live.keys()) {
+      if (conversation.callIds.length > 0 || !accepts(conversation)) continue;
+      clearTimeout(this.live.get(conversation));
+      this.live.delete(conversation);
+      return conversation;
+    }
+    return undefined;
   }
 
   endAll(reason: LiveEndReason): void {

@@ -20,12 +20,15 @@ export interface SpawnSpec {
   cwd: string;
 }
 
+/** idle: unused too long; room, memory: given up for a new process; settings: replaced by settings in use. */
+export type WarmEvictionReason = "idle" | "room" | "memory" | "settings" | "exited" | "shutdown";
+
 /** How the pool reports what it does. */
 export interface WarmPoolObserver {
   hit(): void;
   miss(reason: "empty" | "history" | "off"): void;
   spawned(): void;
-  evicted(reason: "idle" | "room" | "exited" | "shutdown"): void;
+  evicted(reason: WarmEvictionReason): void;
 }
 
 export interface WarmPoolOptions {
@@ -37,6 +40,8 @@ export interface WarmPoolOptions {
   spawn(spec: SpawnSpec): ClaudeProcess;
   /** Whether another process may start now without exceeding the global cap. */
   hasRoom(): boolean;
+  /** Called after the settings in use changed (to save them for the next start). */
+  onSettingsUsed?(): void;
   observer?: WarmPoolObserver;
   log: Logger;
 }
@@ -45,6 +50,8 @@ interface WarmProcess {
   process: ClaudeProcess;
   key: string;
   timer: Timer;
+  /** When it was started. */
+  since: number;
 }
 
 /** A stable key for spawn settings. */
@@ -82,6 +89,7 @@ export class WarmPool {
     const key = spawnKey(spec);
     this.recent.delete(key);
     this.recent.set(key, { spec, usedAt: Date.now() });
+    this.options.onSettingsUsed?.();
     const index = this.warm.findIndex((entry) => entry.key === key && entry.process.running);
     if (index < 0) {
       this.options.observer?.miss("empty");
@@ -93,12 +101,25 @@ export class WarmPool {
     return entry.process;
   }
 
+  /** Settings to keep processes ready for before any request (those used before a restart), most recent last. */
+  prime(specs: SpawnSpec[]): void {
+    if (this.options.size <= 0 || specs.length === 0) return;
+    for (const spec of specs) this.recent.set(spawnKey(spec), { spec, usedAt: Date.now() });
+    this.scheduleRefill();
+  }
+
+  /** The spawn settings used most recently, most recent last, at most as many as the pool holds. */
+  recentSpecs(): SpawnSpec[] {
+    return [...this.recent.values()].slice(-Math.max(this.options.size, 1)).map((use) => use.spec);
+  }
+
   /** Records that settings were used by a request the pool could not serve (one with history). */
   noteUse(spec: SpawnSpec): void {
     if (this.options.size <= 0) return;
     const key = spawnKey(spec);
     this.recent.delete(key);
     this.recent.set(key, { spec, usedAt: Date.now() });
+    this.options.onSettingsUsed?.();
     this.options.observer?.miss("history");
   }
 
@@ -108,11 +129,16 @@ export class WarmPool {
   }
 
   /** Ends the warm process unused longest, to make room; returns it (it exits shortly), or undefined. */
-  evictOne(): ClaudeProcess | undefined {
+  evictOne(reason: "room" | "memory" = "room"): ClaudeProcess | undefined {
     const entry = this.warm.shift();
     if (!entry) return undefined;
-    this.end(entry, "room");
+    this.end(entry, reason);
     return entry.process;
+  }
+
+  /** When the warm process unused longest was started, or undefined when there is none. */
+  oldestSince(): number | undefined {
+    return this.warm[0]?.since;
   }
 
   /** Ends every warm process and starts no more. */
@@ -146,6 +172,12 @@ export class WarmPool {
     }
     for (const [key, count] of wanted) {
       let have = this.warm.filter((entry) => entry.key === key).length;
+      // A full pool follows the settings in use: a process for settings asked for less gives way.
+      while (have < count && this.warm.length >= this.options.size) {
+        const surplus = this.warm.find((entry) => this.warm.filter((other) => other.key === entry.key).length > (wanted.get(entry.key) ?? 0));
+        if (!surplus) break;
+        this.end(surplus, "settings");
+      }
       while (have < count && this.warm.length < this.options.size && this.options.hasRoom()) {
         this.spawn(key, this.recent.get(key)!.spec);
         have++;
@@ -161,7 +193,7 @@ export class WarmPool {
       this.options.log.warn("could not start a warm CLI process", { error: String(error) });
       return;
     }
-    const entry: WarmProcess = { process, key, timer: setTimeout(() => this.end(entry, "idle"), this.options.idleTimeoutMs) };
+    const entry: WarmProcess = { process, key, since: Date.now(), timer: setTimeout(() => this.end(entry, "idle"), this.options.idleTimeoutMs) };
     this.warm.push(entry);
     this.options.observer?.spawned();
     void process.exited.then(() => {
@@ -175,7 +207,7 @@ export class WarmPool {
     });
   }
 
-  private end(entry: WarmProcess, reason: "idle" | "room" | "shutdown"): void {
+  private end(entry: WarmProcess, reason: Exclude<WarmEvictionReason, "exited">): void {
     const index = this.warm.indexOf(entry);
     if (index >= 0) this.warm.splice(index, 1);
     clearTimeout(entry.timer);

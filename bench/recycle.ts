@@ -1,0 +1,190 @@
+/**
+ * Recycling against spawning a process per conversation, in one run, with the real claude CLI against the
+ * project's fake upstream (answering at once). For c = 1, 4 and 8: a closed loop of independent one-turn
+ * conversations (same system prompt, new history each) against two relays started as their own processes,
+ * one with recycling (the default) and one with --no-recycle (a process per conversation, warm pool on);
+ * requests per second and time to first token, after a warm-up of a dozen conversations. Then the peak
+ * memory (PSS and RSS of each relay and all its processes) of a burst of 64 conversations sent at once, to a
+ * fresh relay of each kind. A cold `claude -p` is timed in the same run for reference.
+ *
+ *   node_modules/.bin/bun bench/recycle.ts [--seconds 12] [--burst 64] [--results bench/RECYCLE-RESULTS.md]
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { startFakeUpstream } from "../test/support/fake-anthropic-upstream.ts";
+import { coldPrint } from "./lib/claude-cli-runs.ts";
+import { descendantsOf, memoryOf } from "./lib/proc-tree.ts";
+import { relayRequest, type RelaySample } from "./lib/relay-client.ts";
+import { freePort, startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
+import { fixed, percentile } from "./lib/stats.ts";
+
+const projectRoot = resolve(import.meta.dir, "..");
+const claudeBin = join(projectRoot, "node_modules", ".bin", "claude");
+const { values: options } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "12" },
+    burst: { type: "string", default: "64" },
+    warmup: { type: "string", default: "12" },
+    cold: { type: "string", default: "5" },
+    results: { type: "string" },
+  },
+});
+const measureMs = Number(options.seconds) * 1000;
+const burstSize = Number(options.burst);
+const warmupCount = Number(options.warmup);
+
+const upstream = startFakeUpstream();
+upstream.setDefault({ kind: "text", chunks: ["Hello from ", "fake upstream!"] });
+const home = mkdtempSync(join(os.tmpdir(), "agent-relay-recycle-"));
+mkdirSync(join(home, "project"), { recursive: true });
+const env: Record<string, string> = {
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HOME: home,
+  LANG: "C.UTF-8",
+  ANTHROPIC_BASE_URL: upstream.url,
+  ANTHROPIC_API_KEY: "sk-ant-dummy-key-for-the-benchmark",
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+};
+const variants = { recycle: [] as string[], "no-recycle": ["--no-recycle"] };
+type Variant = keyof typeof variants;
+let relayCounter = 0;
+const startRelay = (variant: Variant) =>
+  startRelayProcess({
+    bun: process.execPath,
+    cliPath: join(projectRoot, "src", "cli.ts"),
+    cwd: projectRoot,
+    env,
+    args: ["--host", "127.0.0.1", "--port", String(freePort()), "--claude-bin", claudeBin, "--data-dir", join(home, `relay-${relayCounter++}`), "--max-concurrent", "8", "--max-queue", "128", ...variants[variant], "--log-level", "warn"],
+    startTimeoutMs: 30_000,
+  });
+
+let conversationCounter = 0;
+const conversation = (relay: RelayProcess) =>
+  relayRequest(relay.url, { model: "sonnet", messages: [{ role: "system", content: "Answer briefly." }, { role: "user", content: `Independent question ${++conversationCounter}` }] }, true);
+
+/** A closed loop for `durationMs`: c workers, each sending its next conversation when its last one ended. */
+async function closedLoopFor(relay: RelayProcess, concurrency: number, durationMs: number): Promise<{ samples: RelaySample[]; seconds: number }> {
+  const samples: RelaySample[] = [];
+  const begin = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() - begin < durationMs) samples.push(await conversation(relay));
+    }),
+  );
+  return { samples, seconds: (performance.now() - begin) / 1000 };
+}
+
+/** The summed PSS and RSS of a process and all its descendants. */
+async function treeMemory(root: number): Promise<{ pss: number; rss: number; processes: number }> {
+  const pids = [root, ...descendantsOf(root)];
+  const sizes = await Promise.all(pids.map(memoryOf));
+  let pss = 0;
+  let rss = 0;
+  // A process that exits between the listing and the read has no figures; it is left out.
+  for (const size of sizes) {
+    if (size && Number.isFinite(size.pss)) pss += size.pss;
+    if (size && Number.isFinite(size.rss)) rss += size.rss;
+  }
+  return { pss, rss, processes: pids.length - 1 };
+}
+
+const loadBefore = os.loadavg().map((value) => value.toFixed(2)).join(" ");
+const startedAt = new Date();
+console.error(`cold claude -p x${options.cold}`);
+const cold: number[] = [];
+for (let index = 0; index < Number(options.cold); index++) {
+  const sample = await coldPrint({ binary: claudeBin, prompt: "Independent question", cwd: join(home, "project"), env });
+  if (sample.ok) cold.push(sample.firstTokenMs);
+}
+
+interface LoopResult { variant: Variant; concurrency: number; requests: number; failures: number; perSecond: number; ttftP50: number; ttftP90: number; processesAfter: number }
+const loops: LoopResult[] = [];
+const relays = { recycle: await startRelay("recycle"), "no-recycle": await startRelay("no-recycle") };
+for (const concurrency of [1, 4, 8]) {
+  for (const variant of Object.keys(variants) as Variant[]) {
+    const relay = relays[variant];
+    console.error(`c=${concurrency} ${variant}: warm-up`);
+    for (let done = 0; done < warmupCount; done += concurrency) await Promise.all(Array.from({ length: concurrency }, () => conversation(relay)));
+    console.error(`c=${concurrency} ${variant}: measuring ${measureMs / 1000} s`);
+    const { samples, seconds } = await closedLoopFor(relay, concurrency, measureMs);
+    const ok = samples.filter((sample) => sample.ok);
+    const ttft = ok.map((sample) => sample.firstTokenMs);
+    loops.push({
+      variant,
+      concurrency,
+      requests: ok.length,
+      failures: samples.length - ok.length,
+      perSecond: ok.length / seconds,
+      ttftP50: percentile(ttft, 50),
+      ttftP90: percentile(ttft, 90),
+      processesAfter: descendantsOf(relay.pid).length,
+    });
+  }
+}
+for (const relay of Object.values(relays)) await relay.stop();
+
+interface BurstResult { variant: Variant; seconds: number; failures: number; peakPss: number; peakRss: number; peakProcesses: number; processesAfter: number; pssAfter: number }
+const bursts: BurstResult[] = [];
+for (const variant of Object.keys(variants) as Variant[]) {
+  console.error(`burst of ${burstSize}: ${variant}`);
+  const relay = await startRelay(variant);
+  let peak = { pss: 0, rss: 0, processes: 0 };
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const now = await treeMemory(relay.pid);
+      peak = { pss: Math.max(peak.pss, now.pss), rss: Math.max(peak.rss, now.rss), processes: Math.max(peak.processes, now.processes) };
+      await Bun.sleep(100);
+    }
+  })();
+  const begin = performance.now();
+  const samples = await Promise.all(Array.from({ length: burstSize }, () => conversation(relay)));
+  const seconds = (performance.now() - begin) / 1000;
+  await Bun.sleep(3000);
+  sampling = false;
+  await sampler;
+  const after = await treeMemory(relay.pid);
+  bursts.push({ variant, seconds, failures: samples.filter((sample) => !sample.ok).length, peakPss: peak.pss, peakRss: peak.rss, peakProcesses: peak.processes, processesAfter: after.processes, pssAfter: after.pss });
+  await relay.stop();
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MB`;
+const coldP50 = percentile(cold, 50);
+const row = (concurrency: number, variant: Variant) => loops.find((loop) => loop.concurrency === concurrency && loop.variant === variant)!;
+const lines = [
+  "## Benchmark: recycling CLI processes",
+  "",
+  `Measured ${startedAt.toISOString()} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 1024 ** 3)} GB RAM, Bun ${Bun.version}, Claude Code 2.1.197. **The machine was shared with other work** (load average before: ${loadBefore}; after: ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}), so absolute numbers are noisy; the ratios compare variants measured side by side in the same run.`,
+  "",
+  "```sh",
+  `node_modules/.bin/bun bench/recycle.ts --seconds ${options.seconds} --burst ${burstSize} --warmup ${warmupCount}`,
+  "```",
+  "",
+  `The real CLI against the project's fake upstream (answering at once), in a temporary HOME. Two relays as their own processes, \`--max-concurrent 8\`, one with recycling (the default) and one with \`--no-recycle\` (a process per conversation; the warm pool on, 2 processes). Each conversation is a new one-turn conversation (same system prompt, a new question), streamed through \`POST /v1/chat/completions\`; time to first token is the first content delta at the client. Per concurrency and relay: ${warmupCount} warm-up conversations, then a closed loop for ${options.seconds} s (a shortened run).`,
+  "",
+  "### Throughput and time to first token",
+  "",
+  "| c | relay | conversations | per second | **× no-recycle** | TTFT p50 | TTFT p90 | **TTFT p50 ÷ cold `claude -p`** | processes under the relay after |",
+  "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+  ...loops.map((loop) => {
+    const base = row(loop.concurrency, "no-recycle");
+    return `| ${loop.concurrency} | ${loop.variant} | ${loop.requests}${loop.failures ? ` (+${loop.failures} failed)` : ""} | ${fixed(loop.perSecond, 2)} | ${loop.variant === "recycle" ? `**${fixed(loop.perSecond / base.perSecond, 1)}×**` : "1×"} | ${Math.round(loop.ttftP50)} ms | ${Math.round(loop.ttftP90)} ms | ${fixed((loop.ttftP50 / coldP50) * 100, 1)}% | ${loop.processesAfter} |`;
+  }),
+  "",
+  `Cold \`claude -p\` (the same prompt, spawned by the benchmark, first text delta on stdout): p50 ${Math.round(coldP50)} ms over ${cold.length} runs.`,
+  "",
+  `### Memory of a burst of ${burstSize} conversations sent at once`,
+  "",
+  "| relay | burst took | failed | peak PSS (relay + CLIs) | peak RSS | peak processes under the relay | processes 3 s later | PSS 3 s later |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ...bursts.map((burst) => `| ${burst.variant} | ${fixed(burst.seconds, 1)} s | ${burst.failures} | ${mb(burst.peakPss)} | ${mb(burst.peakRss)} | ${burst.peakProcesses} | ${burst.processesAfter} | ${mb(burst.pssAfter)} |`),
+  "",
+  `Peak PSS with recycling ÷ without: ${fixed((bursts[0].peakPss / bursts[1].peakPss) * 100, 0)}%. Sampled every 100 ms from /proc (the relay and all its descendants).`,
+];
+const markdown = lines.join("\n");
+console.log(markdown);
+if (options.results) writeFileSync(options.results, `<!-- Written by bench/recycle.ts; paste into the README. -->\n${markdown}\n`);
+await upstream.stop();
+rmSync(home, { recursive: true, force: true });

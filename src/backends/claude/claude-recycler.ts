@@ -1,0 +1,154 @@
+/**
+ * Recycling: a process whose conversation is over is cleared with `/clear` (a new session: the next turn
+ * reaches the upstream with none of the earlier messages; the system prompt, client tools and output schema
+ * given with `initialize` stay in effect) and put back as a ready process for the same client's next new
+ * conversation with the same settings, instead of being ended. A start-up costs about 1.3 s of CPU and
+ * 300 MB at its peak; a clear costs milliseconds. See docs/claude-cli-findings.md ("Recycling a process").
+ *
+ * The recycler owns a process from `recycle` until it is in the ready pool or ended. A process is ended
+ * instead when recycling is off, when it is over its budget (conversations, age, resident memory), when it
+ * is unhealthy (exited, output closed), or when the clear fails.
+ */
+import type { Logger } from "../../util/logger.ts";
+import type { ClaudeRun } from "./claude-run.ts";
+import type { ClaudeRunSlots } from "./claude-run-slots.ts";
+import type { MemoryGovernor } from "./memory-governor.ts";
+import type { ProcessBackendObserver } from "./process-backend-observer.ts";
+import type { ProcessIdentity, ProcessLife, RecycledProcesses } from "./recycled-processes.ts";
+
+/** When a process has served enough: it is ended instead of cleared. */
+export interface RecycleBudget {
+  /** Conversations at most (0: no limit). */
+  maxConversations: number;
+  /** Age at most, in ms (0: no limit). */
+  maxAgeMs: number;
+  /** Resident memory of its process group at most, in bytes (0: no limit). */
+  maxResidentBytes: number;
+}
+
+export type RetireReason = "off" | "conversations" | "age" | "memory" | "unhealthy" | "clear-failed";
+
+export interface ClaudeRecyclerOptions {
+  enabled: boolean;
+  budget: RecycleBudget;
+  recycled: RecycledProcesses;
+  slots: ClaudeRunSlots;
+  memory: MemoryGovernor;
+  observer?: ProcessBackendObserver;
+  log: Logger;
+}
+
+/** How long a clear may take before the process is given up (it takes about 10 ms idle, more on a busy machine). */
+const clearTimeoutMs = 15_000;
+
+export class ClaudeRecycler {
+  private readonly lives = new WeakMap<ClaudeRun, ProcessLife>();
+
+  constructor(private readonly options: ClaudeRecyclerOptions) {}
+
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
+  /** Records a new process's identity (at its first request). */
+  register(run: ClaudeRun, identity: ProcessIdentity): ProcessLife {
+    const life: ProcessLife = { identity, bornAt: Date.now(), conversations: 1, turns: 0 };
+    this.lives.set(run, life);
+    return life;
+  }
+
+  lifeOf(run: ClaudeRun): ProcessLife | undefined {
+    return this.lives.get(run);
+  }
+
+  /** A recycled process starts its next conversation. */
+  noteReuse(run: ClaudeRun): void {
+    const life = this.lives.get(run);
+    if (!life) return;
+    life.conversations++;
+    this.options.observer?.recycle.reused(life.conversations);
+  }
+
+  noteTurn(run: ClaudeRun): void {
+    const life = this.lives.get(run);
+    if (life) life.turns++;
+  }
+
+  /**
+   * The run's conversation is over and the run answered completely: clear it and put it back, or end it.
+   * Takes ownership of the run; its slot is freed once it is back in the pool (or gone).
+   */
+  recycle(run: ClaudeRun, log: Logger): void {
+    const reason = this.retireReason(run);
+    if (reason) {
+      this.retire(run, reason, true, log);
+      return;
+    }
+    this.options.slots.track(
+      (async () => {
+        if (!(await this.clear(run, log))) {
+          this.retire(run, "clear-failed", false, log);
+          return;
+        }
+        this.options.slots.releaseSlot(run);
+        this.options.recycled.put({ run, life: this.lives.get(run)!, since: Date.now() });
+      })(),
+    );
+  }
+
+  /** Clears a run for the caller (a new conversation taking over an idle one); false when it had to be ended. */
+  async clearForReuse(run: ClaudeRun, log: Logger): Promise<boolean> {
+    const reason = this.retireReason(run);
+    if (reason) {
+      this.retire(run, reason, true, log);
+      return false;
+    }
+    if (await this.clear(run, log)) return true;
+    this.retire(run, "clear-failed", false, log);
+    return false;
+  }
+
+  /** Why the run must not serve another conversation, or undefined when it may. */
+  private retireReason(run: ClaudeRun): RetireReason | undefined {
+    const life = this.lives.get(run);
+    const { budget } = this.options;
+    if (!this.options.enabled) return "off";
+    if (!life || !run.process.running || run.outputEnded) return "unhealthy";
+    if (budget.maxConversations > 0 && life.conversations >= budget.maxConversations) return "conversations";
+    if (budget.maxAgeMs > 0 && Date.now() - life.bornAt >= budget.maxAgeMs) return "age";
+    const resident = this.options.memory.residentBytes(run.process.pid);
+    if (budget.maxResidentBytes > 0 && resident !== undefined && resident > budget.maxResidentBytes) return "memory";
+    return undefined;
+  }
+
+  private retire(run: ClaudeRun, reason: RetireReason, completed: boolean, log: Logger): void {
+    if (reason !== "off") {
+      this.options.observer?.recycle.retired(reason);
+      log.debug("CLI process retired instead of recycled", { pid: run.process.pid, reason, conversations: this.lives.get(run)?.conversations });
+    }
+    this.options.slots.endRun(run, completed, log);
+  }
+
+  /** Sends `/clear` and waits for its result; the next user turn starts a new session. */
+  private async clear(run: ClaudeRun, log: Logger): Promise<boolean> {
+    const startedAt = performance.now();
+    run.useLogger(log);
+    run.reportedUsage = undefined;
+    run.send({ type: "user", message: { role: "user", content: [{ type: "text", text: "/clear" }] }, parent_tool_use_id: null });
+    try {
+      for await (const message of run.messages({ idleTimeoutMs: clearTimeoutMs })) {
+        if (message.type !== "result") continue;
+        if (message.is_error) {
+          log.warn("the claude CLI refused /clear", { pid: run.process.pid, result: message.result?.slice(0, 300) });
+          return false;
+        }
+        this.options.observer?.recycle.cleared((performance.now() - startedAt) / 1000);
+        log.debug("CLI process cleared for another conversation", { pid: run.process.pid, clear_ms: Math.round(performance.now() - startedAt) });
+        return true;
+      }
+    } catch (error) {
+      log.warn("clearing the claude CLI failed", { pid: run.process.pid, error: String(error) });
+    }
+    return false;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * CLI processes whose conversation is over and that were cleared (`/clear`) for another one. Each keeps the
+ * configuration it was started and initialized with, so it only serves a request with the same spawn settings,
+ * the same late configuration (system prompt, client tools, output schema) and the same client. The pool owns
+ * its processes until `take` hands one to a request or `evictOldest`/expiry/`close` ends it.
+ */
+import type { ClaudeRun } from "./claude-run.ts";
+
+/** What a process is bound to for as long as it lives. */
+export interface ProcessIdentity {
+  /** The client (a hash of its credentials): a process never serves two clients. */
+  clientKey: string;
+  /** Hash of everything the process was spawned with (argv, environment, working directory). */
+  spawnKey: string;
+  /** Hash of what `initialize` fixed for the process's life: system prompt, client tools, output schema. */
+  lateKey: string;
+}
+
+/** A process's life so far, for its budget. */
+export interface ProcessLife {
+  identity: ProcessIdentity;
+  /** When it was spawned (ms since the epoch). */
+  bornAt: number;
+  /** Conversations it has served, the current one included. */
+  conversations: number;
+  /** Turns it has answered over all its conversations. */
+  turns: number;
+}
+
+export interface RecycledProcess {
+  run: ClaudeRun;
+  life: ProcessLife;
+  /** When it was put back (for LRU and the idle timeout). */
+  since: number;
+}
+
+export type RecycledEndReason = "idle" | "room" | "memory" | "exited" | "shutdown";
+
+export interface RecycledProcessesOptions {
+  /** A ready process unused this long is ended. */
+  idleTimeoutMs: number;
+  /** Ends a process the pool gives up. */
+  onEnd(entry: RecycledProcess, reason: RecycledEndReason): void;
+}
+
+export class RecycledProcesses {
+  private readonly ready = new Map<RecycledProcess, Timer>();
+
+  constructor(private readonly options: RecycledProcessesOptions) {}
+
+  get size(): number {
+    return this.ready.size;
+  }
+
+  put(entry: RecycledProcess): void {
+    this.ready.set(entry, setTimeout(() => this.end(entry, "idle"), this.options.idleTimeoutMs));
+    void entry.run.process.exited.then(() => this.end(entry, "exited"));
+  }
+
+  /** The most recently put process with exactly this identity (its prompt cache is the warmest), or undefined. */
+  take(identity: ProcessIdentity): RecycledProcess | undefined {
+    const matches = [...this.ready.keys()].filter((entry) => sameIdentity(entry.life.identity, identity) && entry.run.process.running);
+    const entry = matches.at(-1);
+    if (!entry) return undefined;
+    clearTimeout(this.ready.get(entry));
+    this.ready.delete(entry);
+    return entry;
+  }
+
+  /** When the least recently used process was put back, or undefined when the pool is empty. */
+  oldestSince(): number | undefined {
+    return this.ready.keys().next().value?.since;
+  }
+
+  /** Ends the least recently used process; returns it, or undefined. */
+  evictOldest(reason: "room" | "memory"): RecycledProcess | undefined {
+    const entry = this.ready.keys().next().value;
+    if (!entry) return undefined;
+    this.end(entry, reason);
+    return entry;
+  }
+
+  close(): void {
+    for (const entry of [...this.ready.keys()]) this.end(entry, "shutdown");
+  }
+
+  private end(entry: RecycledProcess, reason: RecycledEndReason): void {
+    if (!this.ready.has(entry)) return;
+    clearTimeout(this.ready.get(entry));
+    this.ready.delete(entry);
+    this.options.onEnd(entry, reason);
+  }
+}
+
+export function sameIdentity(a: ProcessIdentity, b: ProcessIdentity): boolean {
+  return a.clientKey === b.clientKey && a.spawnKey === b.spawnKey && a.lateKey === b.lateKey;
+}
