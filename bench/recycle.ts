@@ -2,7 +2,7 @@
  * Recycling against spawning a process per conversation, in one run, with the real claude CLI against the
  * project's fake upstream (answering at once). For c = 1, 4 and 8: a closed loop of independent one-turn
  * conversations (same system prompt, new history each) against two relays started as their own processes,
- * one with recycling (the default) and one with --no-recycle (a process per conversation, warm pool on);
+ * one with --recycle and one with --no-recycle (the default) (a process per conversation, warm pool on);
  * requests per second and time to first token, after a warm-up of a dozen conversations. Then the peak
  * memory (PSS and RSS of each relay and all its processes) of a burst of 64 conversations sent at once, to a
  * fresh relay of each kind. A cold `claude -p` is timed in the same run for reference.
@@ -47,7 +47,7 @@ const env: Record<string, string> = {
   ANTHROPIC_API_KEY: "sk-ant-dummy-key-for-the-benchmark",
   CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
 };
-const variants = { recycle: [] as string[], "no-recycle": ["--no-recycle"] };
+const variants = { recycle: ["--recycle"], "no-recycle": ["--no-recycle"] };
 type Variant = keyof typeof variants;
 let relayCounter = 0;
 const startRelay = (variant: Variant) =>
@@ -162,7 +162,7 @@ const lines = [
   `node_modules/.bin/bun bench/recycle.ts --seconds ${options.seconds} --burst ${burstSize} --warmup ${warmupCount}`,
   "```",
   "",
-  `The real CLI against the project's fake upstream (answering at once), in a temporary HOME. Two relays as their own processes, \`--max-concurrent 8\`, one with recycling (the default) and one with \`--no-recycle\` (a process per conversation; the warm pool on, 2 processes). Each conversation is a new one-turn conversation (same system prompt, a new question), streamed through \`POST /v1/chat/completions\`; time to first token is the first content delta at the client. Per concurrency and relay: ${warmupCount} warm-up conversations, then a closed loop for ${options.seconds} s (a shortened run).`,
+  `The real CLI against the project's fake upstream (answering at once), in a temporary HOME. Two relays as their own processes, \`--max-concurrent 8\`, one with \`--recycle\` and one with \`--no-recycle\` (the default) (a process per conversation; the warm pool on, 2 processes). Each conversation is a new one-turn conversation (same system prompt, a new question), streamed through \`POST /v1/chat/completions\`; time to first token is the first content delta at the client. Per concurrency and relay: ${warmupCount} warm-up conversations, then a closed loop for ${options.seconds} s (a shortened run).`,
   "",
   "### Throughput and time to first token",
   "",

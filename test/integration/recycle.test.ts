@@ -61,7 +61,7 @@ function userWords(body: any): string[] {
 
 describe("recycling", () => {
   test("one-turn conversations of one client are served by one process, and the upstream sees only the current conversation", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0"] });
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle"] });
     const words = ["alpha-secret", "bravo-secret", "charlie-secret"];
     relay.upstream.enqueue(...words.map((word) => ({ kind: "text" as const, chunks: [`Answer about ${word}.`] })));
     for (const word of words) {
@@ -87,7 +87,7 @@ describe("recycling", () => {
   }, slow);
 
   test("a recycled process never serves another client or another system prompt", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0"] });
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle"] });
     await chat(relay, "from client a", { apiKey: "client-a" });
     await waitFor(async () => (await health(relay!)).ready_processes === 1);
     await chat(relay, "from client b", { apiKey: "client-b" });
@@ -101,7 +101,7 @@ describe("recycling", () => {
   }, slow);
 
   test("a new conversation takes over the same client's idle conversation; if that one comes back it is replayed", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "0"] });
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--recycle"] });
     relay.upstream.enqueue({ kind: "text", chunks: ["First answer."] });
     const first: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "first conversation" }];
     const answer = await chat(relay, "first conversation");
@@ -130,7 +130,7 @@ describe("recycling", () => {
   }, slow);
 
   test("a process is ended, not recycled, once it has served its budget of conversations", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle-max-conversations", "2"] });
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle-max-conversations", "2", "--recycle"] });
     await chat(relay, "one");
     await waitFor(async () => (await health(relay!)).ready_processes === 1);
     await chat(relay, "two");
@@ -142,7 +142,7 @@ describe("recycling", () => {
   }, slow);
 
   test("a cancelled turn's process is never reused: it is interrupted and ended", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0"] });
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle"] });
     relay.upstream.enqueue({ kind: "stall", chunks: ["partial "] });
     const controller = new AbortController();
     const stream = await new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "client-a", maxRetries: 0 }).chat.completions.create(
@@ -165,7 +165,7 @@ describe("recycling", () => {
 
 describe("memory budget", () => {
   test("idle processes are given up to stay under --max-memory; requests still succeed", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "1", "--max-memory", "1M"] });
+    relay = await startTestRelay({ args: ["--warm-processes", "1", "--max-memory", "1M", "--recycle"] });
     const answer = await chat(relay, "under a tiny budget");
     expect(answer.choices[0].message.content).toBe("Hello from fake upstream!");
     const [pid] = spawned(relay);
@@ -182,7 +182,7 @@ describe("memory budget", () => {
 describe("warm start", () => {
   test("after a restart the warm pool starts with the settings used before: the first request is served warm", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "agent-relay-warm-start-"));
-    const args = ["--warm-processes", "1", "--data-dir", dataDir];
+    const args = ["--warm-processes", "1", "--data-dir", dataDir, "--recycle"];
     try {
       const before = await startTestRelay({ args });
       await chat(before, "before the restart");
