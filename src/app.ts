@@ -14,12 +14,32 @@ import { openAIResponsesRoutes } from "./protocols/openai-responses/routes.ts";
 import { renderOpenAIError } from "./protocols/openai-chat/render-error.ts";
 import type { AppDependencies } from "./server/app-dependencies.ts";
 import { describeRequestError } from "./server/describe-request-error.ts";
-import { getRequestContext, requestIdFrom, setRequestContext, wasServedAsRelayRequest } from "./server/request-context.ts";
+import { getRequestContext, markServedAsRelayRequest, requestIdFrom, setRequestContext, wasServedAsRelayRequest } from "./server/request-context.ts";
+import { checkContentType, checkDeclaredLength, checkHost, checkOrigin, isAllowedOrigin, readJsonBody, requestPath } from "./server/request-guard.ts";
 import { ResponseStore } from "./store/response-store.ts";
+import type { Logger } from "./util/logger.ts";
 
 /** True for requests from Anthropic-format clients (they send anthropic-version, and use /messages paths). */
 function speaksAnthropic(request: Request): boolean {
-  return request.headers.has("anthropic-version") || new URL(request.url).pathname.replace(/^\/v1/, "").startsWith("/messages");
+  return request.headers.has("anthropic-version") || requestPath(request).replace(/^\/v1/, "").startsWith("/messages");
+}
+
+/**
+ * A refusal from the first hook (bad Host, origin, key, content type, size): Elysia runs no later hook for
+ * it, so its one log line is written here, with the status the client receives.
+ */
+function refuse(request: Request, error: RelayError, log: Logger): Response {
+  const context = getRequestContext(request, log);
+  const response = errorResponse(request, error, context.requestId);
+  markServedAsRelayRequest(request);
+  context.log.info("request completed", {
+    method: request.method,
+    path: requestPath(request),
+    status: response.status,
+    duration_ms: Math.round(performance.now() - context.startedAt),
+    error: error.message,
+  });
+  return response;
 }
 
 function errorResponse(request: Request, error: RelayError, requestId: string): Response {
@@ -44,13 +64,7 @@ function corsOrigin(allowed: string[]) {
   if (allowed.includes("*")) return true;
   return (request: Request) => {
     const origin = request.headers.get("origin");
-    if (!origin) return false;
-    if (allowed.includes(origin)) return true;
-    try {
-      return allowed.includes("localhost") && isLoopbackHost(new URL(origin).hostname);
-    } catch {
-      return false;
-    }
+    return origin !== null && isAllowedOrigin(origin, allowed);
   };
 }
 
@@ -99,9 +113,11 @@ export function createApp(dependencies: AppDependencies) {
   const health = () => {
     const backendHealth = backend.health();
     const load = backend.load();
+    const storeProblem = responseStore instanceof RelayError ? responseStore.message : undefined;
+    const reason = [backendHealth.reason, storeProblem].filter(Boolean).join(" ");
     return {
-      status: backendHealth.ok ? "ok" : "degraded",
-      ...(backendHealth.reason ? { reason: backendHealth.reason } : {}),
+      status: backendHealth.ok && !storeProblem ? "ok" : "degraded",
+      ...(reason ? { reason } : {}),
       version: dependencies.version,
       pid: process.pid,
       started_at: dependencies.startedAt.toISOString(),
@@ -132,33 +148,43 @@ export function createApp(dependencies: AppDependencies) {
       setRequestContext(request, { requestId, log: log.child({ request_id: requestId }), startedAt: performance.now() });
       set.headers["x-request-id"] = requestId;
       set.headers["request-id"] = requestId;
+      const badHost = checkHost(request);
+      if (badHost) return refuse(request, badHost, log);
       if (request.method === "OPTIONS") return;
+      const guardOptions = { corsOrigins: config.corsOrigins, maxBodyBytes: config.maxBodyBytes };
+      const badOrigin = checkOrigin(request, guardOptions);
+      if (badOrigin) return refuse(request, badOrigin, log);
       if (guardHost) {
         // DNS rebinding: a web page whose domain resolves to 127.0.0.1 would otherwise reach an unauthenticated relay.
         const host = (request.headers.get("host") ?? "").replace(/:\d+$/, "");
         if (host && !isLoopbackHost(host)) {
-          return errorResponse(request, new RelayError("permission", `Host "${host}" is not allowed: the relay only answers to localhost without --api-key.`), requestId);
+          return refuse(request, new RelayError("permission", `Host "${host}" is not allowed: the relay only answers to localhost without --api-key.`), log);
         }
       }
-      const path = new URL(request.url).pathname;
+      const path = requestPath(request);
       if (config.apiKey && !publicPaths.has(path)) {
         const key = presentedKey(request);
         if (!key || !sameSecret(key, config.apiKey)) {
-          return errorResponse(request, new RelayError("authentication", "Invalid or missing API key for this relay (send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY')."), requestId);
+          return refuse(request, new RelayError("authentication", "Invalid or missing API key for this relay (send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY')."), log);
         }
       }
+      const badBody = checkContentType(request) ?? checkDeclaredLength(request, guardOptions);
+      if (badBody) return refuse(request, badBody, log);
     })
+    // One body reader for every route: JSON only, and never more than --max-body-size read into memory.
+    .onParse({ as: "global" }, ({ request }) => readJsonBody(request, config.maxBodyBytes))
     .onError(({ code, error, request }) => {
       const context = getRequestContext(request, log);
       const relayError = describeRequestError(code, error);
       if (relayError.status >= 500) context.log.error("request failed", { error: relayError.detail ?? relayError.message });
       return errorResponse(request, relayError, context.requestId);
     })
-    .onAfterResponse(({ request, set }) => {
+    .onAfterResponse(({ request, set, responseValue }) => {
       if (wasServedAsRelayRequest(request)) return;
       const context = getRequestContext(request, log);
-      const status = typeof set.status === "number" ? set.status : 200;
-      const fields = { method: request.method, path: new URL(request.url).pathname, status, duration_ms: Math.round(performance.now() - context.startedAt) };
+      // A Response returned by a hook or an error handler carries the status the client received; set.status may not.
+      const status = responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
+      const fields = { method: request.method, path: requestPath(request), status, duration_ms: Math.round(performance.now() - context.startedAt) };
       if (status >= 400) context.log.info("request completed", fields);
       else context.log.debug("request completed", fields);
     })

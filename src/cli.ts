@@ -2,13 +2,15 @@
 /**
  * The command-line entry: the only file that reads argv and the environment and calls listen.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "./app.ts";
 import { ClaudeBackend } from "./backends/claude/claude-backend.ts";
 import { ConfigError, helpText, parseCommand, type RelayConfig } from "./config.ts";
 import { RelayMetrics } from "./server/metrics.ts";
-import { ResponseStore } from "./store/response-store.ts";
+import { prepareDataDirectory, privateFile } from "./util/private-files.ts";
+import { withoutRelayVariables } from "./util/relay-environment.ts";
+import { RelayError } from "./core/relay-error.ts";
+import { ResponseStore, responseStoreUnavailable } from "./store/response-store.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 import { version } from "./version.ts";
 
@@ -35,7 +37,9 @@ export interface StartRelayOptions {
 
 /** Starts the relay with a parsed configuration; used by main() and by tests that need a real socket. */
 export async function startRelay(options: StartRelayOptions): Promise<RunningRelay> {
-  const { config, env = process.env } = options;
+  const { config } = options;
+  // The relay's own settings (its API key above all) are not the CLI's business.
+  const env = withoutRelayVariables(options.env ?? process.env);
   const log = options.log ?? createLogger({ level: config.logLevel });
   const startedAt = new Date();
   let backend: ClaudeBackend | undefined;
@@ -70,12 +74,8 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     env,
     log,
   });
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const responseStore = ResponseStore.open({
-    path: join(config.dataDir, "responses.sqlite"),
-    maxResponses: config.responsesMaxStored,
-    maxAgeMs: config.responsesMaxAgeMs,
-  });
+  prepareDataDirectory(config.dataDir, log);
+  const responseStore = openResponseStore(config, log);
   let server: ReturnType<typeof Bun.serve> | undefined;
   const app = createApp({
     config,
@@ -89,7 +89,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   });
   await backend.start();
 
-  app.listen({ hostname: config.host, port: config.port, idleTimeout: options.serverIdleTimeoutSeconds ?? 60 });
+  listenOrExplain(app, config, options.serverIdleTimeoutSeconds ?? 60);
   server = app.server ?? undefined;
   if (!server) throw new Error("the server did not start");
   const port = server.port ?? config.port;
@@ -113,10 +113,48 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       await backend.shutdown(config.shutdownGraceMs);
       await Promise.race([closing, Bun.sleep(1000)]);
       await server!.stop(true);
-      responseStore.close();
+      if (responseStore instanceof ResponseStore) responseStore.close();
       log.info("stopped");
     })());
   return { url, port, shutdown, forceStop: () => backend.killAll(), processIds: () => backend.processes.pids() };
+}
+
+/** The Responses API store; when its database cannot be used, the error it answers with (the rest of the relay still starts). */
+function openResponseStore(config: RelayConfig, log: Logger): ResponseStore | RelayError {
+  const path = join(config.dataDir, "responses.sqlite");
+  try {
+    return ResponseStore.open({ path: privateFile(path), maxResponses: config.responsesMaxStored, maxAgeMs: config.responsesMaxAgeMs });
+  } catch (error) {
+    const unavailable = responseStoreUnavailable(path, error);
+    log.error("the Responses API store is unavailable; the other endpoints work", { file: path, error: unavailable.detail });
+    return unavailable;
+  }
+}
+
+/**
+ * Listens in production mode (Bun's development error page shows stack traces, source lines and the working
+ * directory) and without SO_REUSEPORT (Elysia's default, which lets a second relay share the port and answer
+ * every other request). The body limit is ours (counted as the body is read, answered with a JSON 413), so
+ * Bun's own, which resets connections over 128 MB, is lifted.
+ */
+function listenOrExplain(app: ReturnType<typeof createApp>, config: RelayConfig, idleTimeout: number): void {
+  try {
+    app.listen({
+      hostname: config.host,
+      port: config.port,
+      idleTimeout,
+      development: false,
+      reusePort: false,
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      error: () => Response.json({ error: { message: "The relay failed to process the request.", type: "server_error", param: null, code: null } }, { status: 500 }),
+    } as Parameters<typeof app.listen>[0]);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || /in use/i.test(String(error))) {
+      throw new Error(`port ${config.port} on ${config.host} is already in use (another agent-relay?). Stop it, or pick another port with --port.`);
+    }
+    throw error;
+  }
 }
 
 async function main(): Promise<void> {

@@ -2,17 +2,22 @@
  * Every option of the relay, from the command line or an AGENT_RELAY_* environment variable
  * (the command line wins). One table drives parsing, validation and --help.
  */
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
 export type PermissionMode = "default" | "acceptEdits" | "plan" | "dontAsk" | "bypassPermissions";
 export type LogLevel = "debug" | "info" | "warn" | "error";
+/** text: one readable line per event (a terminal); json: one JSON object per line (log collectors). */
+export type LogFormat = "text" | "json";
 
 export interface RelayConfig {
   host: string;
   port: number;
   /** Clients must present this key (Authorization: Bearer or x-api-key) when set. */
   apiKey?: string;
+  /** A file holding the key (so it is not visible in `ps`); read once at start into apiKey. */
+  apiKeyFile?: string;
   claudeBin: string;
   dataDir: string;
   /** The directory the CLI runs in. */
@@ -54,13 +59,21 @@ export interface RelayConfig {
   /** How long an interrupted CLI gets to exit before its process group is killed. */
   killGraceMs: number;
   logLevel: LogLevel;
+  /** undefined = text on a terminal, JSON otherwise. */
+  logFormat?: LogFormat;
+  /** Request bodies larger than this are refused with 413 before they are read. */
+  maxBodyBytes: number;
+  /** A streaming client that takes nothing for this long is cut off and its request cancelled. */
+  writeTimeoutMs: number;
+  /** The longest line the relay accepts from a CLI process. */
+  maxLineBytes: number;
 }
 
 export type Command = { kind: "serve"; config: RelayConfig } | { kind: "help" } | { kind: "version" };
 
 export class ConfigError extends Error {}
 
-type OptionKind = "string" | "integer" | "duration" | "boolean" | "list";
+type OptionKind = "string" | "integer" | "duration" | "boolean" | "list" | "bytes";
 
 interface OptionSpec {
   key: keyof RelayConfig;
@@ -78,6 +91,7 @@ const optionSpecs: OptionSpec[] = [
   { key: "host", flag: "host", kind: "string", placeholder: "HOST", defaultText: "127.0.0.1", help: "Interface to listen on. Anything but loopback requires --api-key." },
   { key: "port", flag: "port", kind: "integer", placeholder: "PORT", defaultText: "18082", min: 0, max: 65535, help: "Port to listen on (0 picks a free one)." },
   { key: "apiKey", flag: "api-key", kind: "string", placeholder: "KEY", defaultText: "none", help: "Key clients must send as 'Authorization: Bearer KEY' or 'x-api-key: KEY'." },
+  { key: "apiKeyFile", flag: "api-key-file", kind: "string", placeholder: "FILE", defaultText: "none", help: "Read the key from this file instead (keeps it out of `ps` and shell history)." },
   { key: "claudeBin", flag: "claude-bin", kind: "string", placeholder: "PATH", defaultText: "claude on PATH", help: "The Claude Code CLI to run." },
   { key: "dataDir", flag: "data-dir", kind: "string", placeholder: "DIR", defaultText: "platform data dir", help: "Where the relay keeps its files." },
   { key: "workdir", flag: "workdir", kind: "string", placeholder: "DIR", defaultText: "DATA_DIR/workspace", help: "Working directory of the CLI (what agent-mode tools can see)." },
@@ -101,7 +115,11 @@ const optionSpecs: OptionSpec[] = [
   { key: "corsOrigins", flag: "cors-origins", kind: "list", placeholder: "LIST", defaultText: "localhost", help: "Browser origins allowed: 'localhost', 'none', '*' or a comma-separated list of origins." },
   { key: "shutdownGraceMs", flag: "shutdown-grace", kind: "duration", placeholder: "DURATION", defaultText: "10s", min: 0, help: "On SIGTERM/SIGINT, how long running requests may finish." },
   { key: "killGraceMs", flag: "kill-grace", kind: "duration", placeholder: "DURATION", defaultText: "1500ms", min: 0, help: "How long an interrupted CLI gets before its process group is killed." },
-  { key: "logLevel", flag: "log-level", kind: "string", placeholder: "LEVEL", defaultText: "info", choices: ["debug", "info", "warn", "error"], help: "Log verbosity (JSON lines on stderr)." },
+  { key: "logLevel", flag: "log-level", kind: "string", placeholder: "LEVEL", defaultText: "info", choices: ["debug", "info", "warn", "error"], help: "Log verbosity (on stderr)." },
+  { key: "logFormat", flag: "log-format", kind: "string", placeholder: "FORMAT", defaultText: "text on a terminal, json otherwise", choices: ["text", "json"], help: "Log line format." },
+  { key: "maxBodyBytes", flag: "max-body-size", kind: "bytes", placeholder: "SIZE", defaultText: "32MB", min: 1, help: "Largest request body accepted (413 beyond), e.g. 32MB, 512KB." },
+  { key: "writeTimeoutMs", flag: "write-timeout", kind: "duration", placeholder: "DURATION", defaultText: "30s", min: 1, help: "Cancel a stream whose client reads nothing for this long." },
+  { key: "maxLineBytes", flag: "max-line-size", kind: "bytes", placeholder: "SIZE", defaultText: "64MB", min: 1024, help: "Longest output line accepted from the CLI (the request fails beyond)." },
 ];
 
 /** AGENT_RELAY_* name of an option, e.g. claude-bin -> AGENT_RELAY_CLAUDE_BIN. */
@@ -116,6 +134,15 @@ export function parseDuration(text: string): number | undefined {
   const value = Number(match[1]);
   const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"] ?? 1000;
   return Math.round(value * factor);
+}
+
+/** Parses "1048576", "512KB", "32MB" or "1GB" (binary multiples) into bytes. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|kib|mb|m|mib|gb|g|gib)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const unit = (match[2] ?? "b").toLowerCase()[0];
+  const factor = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit as "b" | "k" | "m" | "g"];
+  return Math.round(Number(match[1]) * factor);
 }
 
 /** The platform's conventional per-user data directory for agent-relay. */
@@ -157,6 +184,12 @@ function convert(spec: OptionSpec, raw: string, source: string): unknown {
       throw fail("true or false");
     case "list":
       return raw.split(",").map((item) => item.trim()).filter(Boolean);
+    case "bytes": {
+      const value = parseByteSize(raw);
+      if (value === undefined) throw fail("a size such as 32MB, 512KB or 1048576");
+      if (spec.min !== undefined && value < spec.min) throw fail(`at least ${spec.min} bytes`);
+      return value;
+    }
     default: {
       const unreachable: never = spec.kind;
       throw new Error(`unknown option kind ${unreachable}`);
@@ -227,10 +260,17 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     shutdownGraceMs: 10_000,
     killGraceMs: 1500,
     logLevel: "info",
+    maxBodyBytes: 32 * 1024 * 1024,
+    writeTimeoutMs: 30_000,
+    maxLineBytes: 64 * 1024 * 1024,
     ...(values as Partial<RelayConfig>),
     dataDir,
     workdir: resolve((values.workdir as string | undefined) ?? join(dataDir, "workspace")),
   };
+  if (config.apiKeyFile !== undefined) {
+    if (values.apiKey !== undefined) throw new ConfigError("give the key either with --api-key or with --api-key-file, not both");
+    config.apiKey = readApiKeyFile(config.apiKeyFile);
+  }
   if (!isLoopbackHost(config.host) && !config.apiKey) {
     throw new ConfigError(
       `refusing to listen on ${config.host} without a key: the relay drives an agent with your Claude login. ` +
@@ -244,6 +284,18 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     throw new ConfigError("--permission-mode only applies in agent mode (--agent)");
   }
   return config;
+}
+
+function readApiKeyFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`--api-key-file: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const key = text.trim();
+  if (key === "" || /\s/.test(key)) throw new ConfigError(`--api-key-file: "${path}" must hold the key alone, on one line`);
+  return key;
 }
 
 /** The --help text, generated from the option table. */

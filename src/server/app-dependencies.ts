@@ -1,5 +1,6 @@
 import type { RelayConfig } from "../config.ts";
 import type { RelayBackend } from "../core/relay-backend.ts";
+import type { RelayError } from "../core/relay-error.ts";
 import type { ResponseStore } from "../store/response-store.ts";
 import type { Logger } from "../util/logger.ts";
 import type { RelayMetrics } from "./metrics.ts";
@@ -12,8 +13,11 @@ export interface AppDependencies {
   log: Logger;
   version: string;
   startedAt: Date;
-  /** Stored Responses API responses; without one, the app keeps them in memory for its lifetime. */
-  responseStore?: ResponseStore;
+  /**
+   * Stored Responses API responses; without one, the app keeps them in memory for its lifetime. An error
+   * when the database could not be opened: the Responses API answers with it, the rest keeps working.
+   */
+  responseStore?: ResponseStore | RelayError;
   /** Lifts Bun's idle timeout for one request (set once the server is listening). */
   disableIdleTimeout(request: Request): void;
 }

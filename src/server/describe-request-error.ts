@@ -18,6 +18,9 @@ export function describeRequestError(code: unknown, error: unknown): RelayError 
     return new RelayError("invalid_request", message || "The request body is invalid.", { param: path || null });
   }
   if (code === "PARSE") {
+    // Our body reader's own refusals (413, empty body) arrive wrapped in Elysia's ParseError.
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof RelayError) return cause;
     return new RelayError("invalid_request", "The request body is not valid JSON.", { param: null });
   }
   if (code === "NOT_FOUND") {

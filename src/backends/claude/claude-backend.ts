@@ -117,7 +117,7 @@ export class ClaudeBackend implements RelayBackend {
   async start(): Promise<void> {
     const removed = await removeStaleClaudeSessions({ cwd: this.options.workdir, env: this.options.env, olderThanMs: 10 * 60_000 }).catch(() => 0);
     if (removed > 0) this.options.log.info("removed stale session files", { count: removed });
-    await mkdir(this.options.workdir, { recursive: true });
+    await mkdir(this.options.workdir, { recursive: true, mode: 0o700 });
     await this.probe();
   }
 

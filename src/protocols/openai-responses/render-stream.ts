@@ -26,7 +26,7 @@ import {
 } from "./render-response.ts";
 
 export interface OpenAIResponsesStreamOptions extends OpenAIResponsesRenderContext {
-  /** Receives the final response object before its terminal event is sent (to store it); must not throw. */
+  /** Receives the final response object before its terminal event is sent (to store it); a throw fails the response in-band. */
   onFinished?: (response: OpenAIResponsesObject) => void;
 }
 
