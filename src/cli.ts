@@ -71,6 +71,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     agentTools: config.agentTools,
     permissionMode: config.permissionMode,
     relayAddress: { host: config.host, port: config.port },
+    maxLineBytes: config.maxLineBytes,
     env,
     log,
   });

@@ -36,12 +36,20 @@ interface Metric {
   toJSON(): unknown;
 }
 
+/** Series one counter keeps at most; later label combinations are counted under model="other". */
+const maxSeriesPerCounter = 500;
+
 export class Counter implements Metric {
   private readonly values = new Map<string, { labels: Labels; value: number }>();
   constructor(readonly name: string, private readonly help: string) {}
 
   inc(labels: Labels = {}, by = 1): void {
-    const key = labelKey(labels);
+    let key = labelKey(labels);
+    if (!this.values.has(key) && this.values.size >= maxSeriesPerCounter && "model" in labels) {
+      // A backstop for label values that come from outside (model names): memory and scrape size stay bounded.
+      labels = { ...labels, model: "other" };
+      key = labelKey(labels);
+    }
     const entry = this.values.get(key) ?? { labels, value: 0 };
     entry.value += by;
     this.values.set(key, entry);

@@ -3,6 +3,7 @@
  * every protocol: errors before the first content are real HTTP statuses, later ones are rendered in-band
  * by the protocol; disconnects abort the backend at once; one log line and the metrics per request.
  */
+import type { RelayConfig } from "../config.ts";
 import type { RelayBackend } from "../core/relay-backend.ts";
 import { incompleteResponseError, RelayError, relayErrorHeaders, toRelayError } from "../core/relay-error.ts";
 import type { RelayEvent, RelayResponse, RelayUsage } from "../core/relay-event.ts";
@@ -38,6 +39,8 @@ export interface ServeDependencies {
   backend: RelayBackend;
   metrics: RelayMetrics;
   keepaliveIntervalMs: number;
+  /** --write-timeout: how long a streaming client may take nothing before its request is cancelled. */
+  config: Pick<RelayConfig, "writeTimeoutMs">;
   /** Lifts Bun's idle timeout for this request, so quiet streams are not cut. */
   disableIdleTimeout(request: Request): void;
 }
@@ -54,6 +57,10 @@ export async function serveRelayRequest(
   dependencies.disableIdleTimeout(scope.request);
   const abort = new AbortController();
   const onClientGone = () => abort.abort(new RelayError("api_error", "client disconnected", { status: 499 }));
+  const onClientStalled = () => {
+    scope.log.warn("the client stopped reading the stream; request cancelled", { write_timeout_ms: dependencies.config.writeTimeoutMs });
+    onClientGone();
+  };
   if (scope.request.signal.aborted) onClientGone();
   scope.request.signal.addEventListener("abort", onClientGone, { once: true });
 
@@ -120,6 +127,8 @@ export async function serveRelayRequest(
     keepaliveIntervalMs: dependencies.keepaliveIntervalMs,
     headers: { "x-request-id": scope.requestId },
     onCancel: onClientGone,
+    writeTimeoutMs: dependencies.config.writeTimeoutMs,
+    onWriteTimeout: onClientStalled,
   });
 }
 
@@ -140,6 +149,8 @@ class RequestOutcome {
   private firstTokenAt: number | undefined;
   private usage: RelayUsage | undefined;
   private model: string;
+  /** The model the backend reported serving; metric labels use only this (a client's string could be anything). */
+  private resolvedModel: string | undefined;
   private finishReason: string | undefined;
   private error: RelayError | undefined;
   private recorded = false;
@@ -152,10 +163,10 @@ class RequestOutcome {
     try {
       for await (const event of events) {
         if (this.firstTokenAt === undefined && contentEvents.has(event.type)) this.firstTokenAt = performance.now();
-        if (event.type === "stream-start") this.model = event.model || this.model;
+        if (event.type === "stream-start") this.noteModel(event.model);
         if (event.type === "finish") {
           this.usage = event.usage;
-          this.model = event.model || this.model;
+          this.noteModel(event.model);
           this.finishReason = event.finishReason.raw ?? event.finishReason.unified;
         }
         yield event;
@@ -164,6 +175,12 @@ class RequestOutcome {
       this.error = toRelayError(error);
       throw this.error;
     }
+  }
+
+  private noteModel(model: string | undefined): void {
+    if (!model) return;
+    this.model = model;
+    this.resolvedModel = model;
   }
 
   fail(error: RelayError, status: number): void {
@@ -178,12 +195,13 @@ class RequestOutcome {
     const durationSeconds = (performance.now() - this.scope.startedAt) / 1000;
     const ttftSeconds = this.firstTokenAt === undefined ? undefined : (this.firstTokenAt - this.scope.startedAt) / 1000;
     const route = this.scope.route;
-    this.metrics.requests.inc({ route, status: finalStatus, model: this.model });
+    const modelLabel = this.resolvedModel ?? "unresolved";
+    this.metrics.requests.inc({ route, status: finalStatus, model: modelLabel });
     this.metrics.duration.observe({ route }, durationSeconds);
     if (ttftSeconds !== undefined) this.metrics.timeToFirstToken.observe({ route }, ttftSeconds);
     if (this.error && status !== 499) this.metrics.cliFailures.inc({ reason: this.error.code ?? this.error.kind });
     if (this.usage) {
-      const model = this.model;
+      const model = modelLabel;
       this.metrics.tokens.inc({ kind: "input", model }, this.usage.inputTokens);
       this.metrics.tokens.inc({ kind: "output", model }, this.usage.outputTokens);
       this.metrics.tokens.inc({ kind: "cache_creation", model }, this.usage.cacheCreationInputTokens);
@@ -192,7 +210,9 @@ class RequestOutcome {
     const fields = {
       method: this.scope.request.method,
       path: new URL(this.scope.request.url).pathname,
-      status: finalStatus,
+      // The status the client received, as a number; an error after a 200 stream started is flagged beside it.
+      status,
+      ...(this.error && status === 200 ? { error_in_stream: true } : {}),
       model: this.model,
       duration_ms: Math.round(durationSeconds * 1000),
       ttft_ms: ttftSeconds === undefined ? null : Math.round(ttftSeconds * 1000),

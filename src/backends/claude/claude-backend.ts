@@ -45,8 +45,48 @@ export interface ClaudeBackendOptions extends ClaudeInvocationSettings {
   conversationIdleTimeoutMs: number;
   /** The environment the CLI inherits (the relay's own, normally). */
   env: Record<string, string | undefined>;
+  /** The longest output line accepted from a CLI (--max-line-size); 64 MB by default. */
+  maxLineBytes?: number;
   log: Logger;
   observer?: ProcessBackendObserver;
+}
+
+/** What a response cut by shutdown ends with: the client should retry elsewhere or later, not blame its request. */
+function relayShuttingDownError(cause: unknown): RelayError {
+  return new RelayError("unavailable", "agent-relay is shutting down; the answer was cut off. Retry once the relay is back.", {
+    code: "relay_shutting_down",
+    retryable: true,
+    detail: cause instanceof RelayError ? (cause.detail ?? cause.message) : String(cause),
+    cause,
+  });
+}
+
+/**
+ * Passes on a live process's answer. True when it answered; false when the process turned out to be dead
+ * before it produced anything (the caller replays the conversation instead). stream-start is held back
+ * until content follows, so a replay does not start the response twice.
+ */
+async function* answerUnlessProcessDied(answer: AsyncGenerator<RelayEvent>, run: ClaudeRun, context: BackendContext): AsyncGenerator<RelayEvent, boolean> {
+  let produced = false;
+  const held: RelayEvent[] = [];
+  try {
+    for await (const event of answer) {
+      if (!produced && event.type === "stream-start") {
+        held.push(event);
+        continue;
+      }
+      if (!produced) {
+        produced = true;
+        yield* held.splice(0);
+      }
+      yield event;
+    }
+    yield* held.splice(0);
+    return true;
+  } catch (error) {
+    if (produced || context.signal.aborted || run.process.running) throw error;
+    return false;
+  }
 }
 
 /** Models offered when the CLI cannot be asked. */
@@ -83,7 +123,8 @@ interface Turn {
 
 export class ClaudeBackend implements RelayBackend {
   readonly name = "claude-cli";
-  readonly processes = new ClaudeProcessRegistry();
+  readonly processes: ClaudeProcessRegistry;
+  private shuttingDown = false;
   private readonly limiter: ConcurrencyLimiter;
   private readonly live: LiveConversations;
   private readonly pool: WarmPool;
@@ -96,6 +137,7 @@ export class ClaudeBackend implements RelayBackend {
   private readonly reportedWarnings = new Set<string>();
 
   constructor(private readonly options: ClaudeBackendOptions) {
+    this.processes = new ClaudeProcessRegistry({ maxLineLength: options.maxLineBytes });
     this.limiter = new ConcurrencyLimiter({ maxActive: options.maxConcurrent, maxQueued: options.maxQueue });
     this.live = new LiveConversations({
       maxLive: options.maxLiveConversations,
@@ -177,6 +219,16 @@ export class ClaudeBackend implements RelayBackend {
   }
 
   async *stream(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
+    try {
+      yield* this.streamTurn(request, context);
+    } catch (error) {
+      // Whatever the CLI said as it was stopped, the reason is the relay's shutdown.
+      if (this.shuttingDown && !context.signal.aborted) throw relayShuttingDownError(error);
+      throw error;
+    }
+  }
+
+  private async *streamTurn(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
     const startedAt = performance.now();
     const binary = await this.binaryPath();
     const invocation = buildClaudeInvocation(request, this.options, this.options.env);
@@ -199,7 +251,11 @@ export class ClaudeBackend implements RelayBackend {
         const resources = this.resources.get(live.run);
         if (resources) resources.releaseSlot = releaseSlot;
         const sendUserMessage = live.callIds.length === 0;
-        yield* this.respond({ run: live.run, request, invocation, conversationKey, startedAt, source: "live", sendUserMessage }, context);
+        const answer = this.respond({ run: live.run, request, invocation, conversationKey, startedAt, source: "live", sendUserMessage }, context);
+        if (yield* answerUnlessProcessDied(answer, live.run, context)) return;
+        context.log.info("conversation continues by replay", { reason: "its live process exited before answering", pid: live.run.process.pid });
+        this.options.observer?.conversations.continued("replay");
+        yield* this.startRun({ binary, request, invocation, conversationKey, startedAt }, context);
         return;
       }
       yield* this.startRun({ binary, request, invocation, conversationKey, startedAt, releaseSlot }, context);
@@ -214,6 +270,7 @@ export class ClaudeBackend implements RelayBackend {
   }
 
   async shutdown(graceMs: number): Promise<void> {
+    this.shuttingDown = true;
     this.limiter.close();
     this.pool.close();
     this.live.endAll("shutdown");
@@ -238,6 +295,8 @@ export class ClaudeBackend implements RelayBackend {
       return false;
     };
     run.useLogger(context.log);
+    // Killed (OOM, a user's kill -9) while it waited: the exit may not have been reported yet.
+    if (!run.process.running || run.outputEnded) return fallBack("its process has exited");
     if (waitingFor.length === 0) {
       if (turn.some((part) => part.type === "tool-result")) return fallBack("the turn answers tool calls the process does not wait for");
       context.log.info("conversation continues in its live process", { pid: run.process.pid, idle_ms: heldMs });

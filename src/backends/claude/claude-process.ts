@@ -4,7 +4,7 @@
  */
 import type { Subprocess } from "bun";
 import { RelayError } from "../../core/relay-error.ts";
-import { encodeJsonLine, JsonLinesDecoder, type JsonLine } from "../../util/json-lines.ts";
+import { encodeJsonLine, JsonLinesDecoder, LineTooLongError, type JsonLine } from "../../util/json-lines.ts";
 
 export interface ClaudeProcessOptions {
   /** Absolute path of the claude binary. */
@@ -14,7 +14,12 @@ export interface ClaudeProcessOptions {
   cwd: string;
   /** Bytes of stderr kept for error reports. */
   stderrTailBytes?: number;
+  /** The longest stdout line accepted (characters); beyond it reading fails. The registry's limit by default. */
+  maxLineLength?: number;
 }
+
+/** The default line limit: far above any real CLI line (a 20 MB image echoed back is about 27 MB of base64). */
+export const defaultMaxLineLength = 64 * 1024 * 1024;
 
 export interface ReadLinesOptions {
   /** Ends reading at once when aborted (client disconnect, shutdown). */
@@ -26,6 +31,9 @@ const isWindows = process.platform === "win32";
 /** Every live CLI process, so shutdown can end them all. */
 export class ClaudeProcessRegistry {
   private readonly live = new Set<ClaudeProcess>();
+
+  /** @param options.maxLineLength the stdout line limit of every process started with this registry (--max-line-size). */
+  constructor(readonly options: { maxLineLength?: number } = {}) {}
 
   add(child: ClaudeProcess): void {
     this.live.add(child);
@@ -66,7 +74,10 @@ export class ClaudeProcess {
   private exitCode: number | null = null;
   private interruptCounter = 0;
 
-  private constructor(child: Subprocess<"pipe", "pipe", "pipe">, stderrTailBytes: number, private readonly registry?: ClaudeProcessRegistry) {
+  private readonly maxLineLength: number;
+
+  private constructor(child: Subprocess<"pipe", "pipe", "pipe">, stderrTailBytes: number, maxLineLength: number, private readonly registry?: ClaudeProcessRegistry) {
+    this.maxLineLength = maxLineLength;
     this.child = child;
     this.pid = child.pid;
     this.stderrTailBytes = stderrTailBytes;
@@ -102,7 +113,8 @@ export class ClaudeProcess {
         cause: error,
       });
     }
-    const claude = new ClaudeProcess(child, options.stderrTailBytes ?? 8192, registry);
+    const maxLineLength = options.maxLineLength ?? registry?.options.maxLineLength ?? defaultMaxLineLength;
+    const claude = new ClaudeProcess(child, options.stderrTailBytes ?? 8192, maxLineLength, registry);
     registry?.add(claude);
     return claude;
   }
@@ -144,10 +156,27 @@ export class ClaudeProcess {
     this.send({ type: "control_request", request_id: `interrupt_${++this.interruptCounter}`, request: { subtype: "interrupt" } });
   }
 
-  /** Reads stdout as JSON lines until EOF or abort. (The idle timeout of an answer is the run's: claude-run.ts.) */
+  /**
+   * Reads stdout as JSON lines until EOF or abort. (The idle timeout of an answer is the run's: claude-run.ts.)
+   * A line over the limit fails the read: the relay does not buffer a runaway CLI's output without bound.
+   */
   async *readLines(options: ReadLinesOptions = {}): AsyncGenerator<JsonLine> {
+    try {
+      yield* this.readLinesUnchecked(options);
+    } catch (error) {
+      if (!(error instanceof LineTooLongError)) throw error;
+      throw new RelayError("api_error", `The Claude Code CLI printed an output line longer than ${formatMegabytes(this.maxLineLength)} (the relay's --max-line-size); the request was stopped.`, {
+        status: 502,
+        code: "cli_line_too_long",
+        retryable: false,
+        detail: `pid ${this.pid}: ${error.message}`,
+      });
+    }
+  }
+
+  private async *readLinesUnchecked(options: ReadLinesOptions): AsyncGenerator<JsonLine> {
     const reader = this.child.stdout.getReader();
-    const decoder = new JsonLinesDecoder();
+    const decoder = new JsonLinesDecoder({ maxLineLength: this.maxLineLength });
     const { signal } = options;
     let abortListener: (() => void) | undefined;
     const aborted = new Promise<"aborted">((resolve) => {
@@ -233,6 +262,10 @@ export class ClaudeProcess {
       // the pipe closed with the process
     }
   }
+}
+
+function formatMegabytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
 /** What a user sees when the claude binary cannot be started. */
