@@ -13,6 +13,7 @@ import { openAIChatRoutes } from "./protocols/openai-chat/routes.ts";
 import { openAIResponsesRoutes } from "./protocols/openai-responses/routes.ts";
 import { renderOpenAIError } from "./protocols/openai-chat/render-error.ts";
 import type { AppDependencies } from "./server/app-dependencies.ts";
+import { BackendLoginStatus } from "./server/backend-login-status.ts";
 import { describeRequestError } from "./server/describe-request-error.ts";
 import { getRequestContext, markServedAsRelayRequest, requestIdFrom, setRequestContext, wasServedAsRelayRequest } from "./server/request-context.ts";
 import { checkContentType, checkDeclaredLength, checkHost, checkOrigin, isAllowedOrigin, readJsonBody, requestPath } from "./server/request-guard.ts";
@@ -102,6 +103,8 @@ function withFullIds(models: RelayModel[]): RelayModel[] {
 export function createApp(dependencies: AppDependencies) {
   const { config, backend, metrics, log } = dependencies;
   const guardHost = !config.apiKey && isLoopbackHost(config.host);
+  const loginStatus = dependencies.loginStatus ?? new BackendLoginStatus();
+  const routeDependencies = { ...dependencies, loginStatus };
   const responseStore =
     dependencies.responseStore ?? ResponseStore.open({ path: ":memory:", maxResponses: config.responsesMaxStored, maxAgeMs: config.responsesMaxAgeMs });
 
@@ -114,9 +117,9 @@ export function createApp(dependencies: AppDependencies) {
     const backendHealth = backend.health();
     const load = backend.load();
     const storeProblem = responseStore instanceof RelayError ? responseStore.message : undefined;
-    const reason = [backendHealth.reason, storeProblem].filter(Boolean).join(" ");
+    const reason = [backendHealth.reason, loginStatus.reason, storeProblem].filter(Boolean).join(" ");
     return {
-      status: backendHealth.ok && !storeProblem ? "ok" : "degraded",
+      status: backendHealth.ok && !storeProblem && !loginStatus.reason ? "ok" : "degraded",
       ...(reason ? { reason } : {}),
       version: dependencies.version,
       pid: process.pid,
@@ -173,11 +176,14 @@ export function createApp(dependencies: AppDependencies) {
     })
     // One body reader for every route: JSON only, and never more than --max-body-size read into memory.
     .onParse({ as: "global" }, ({ request }) => readJsonBody(request, config.maxBodyBytes))
-    .onError(({ code, error, request }) => {
+    .onError(({ code, error, request, set }) => {
       const context = getRequestContext(request, log);
-      const relayError = describeRequestError(code, error);
+      const relayError = describeRequestError(code, error, request);
       if (relayError.status >= 500) context.log.error("request failed", { error: relayError.detail ?? relayError.message });
-      return errorResponse(request, relayError, context.requestId);
+      const response = errorResponse(request, relayError, context.requestId);
+      // The log line (onAfterResponse) reads set.status, which otherwise keeps Elysia's own idea (422 for a 400, 200 for a 404).
+      set.status = response.status;
+      return response;
     })
     .onAfterResponse(({ request, set, responseValue }) => {
       if (wasServedAsRelayRequest(request)) return;
@@ -195,9 +201,9 @@ export function createApp(dependencies: AppDependencies) {
     .get("/v1/metrics", () => metrics.toJSON())
     .get("/v1/models", ({ request }) => listModels(request))
     .get("/models", ({ request }) => listModels(request))
-    .use(openAIChatRoutes(dependencies))
-    .use(openAIResponsesRoutes({ ...dependencies, responseStore }))
-    .use(anthropicMessagesRoutes(dependencies));
+    .use(openAIChatRoutes(routeDependencies))
+    .use(openAIResponsesRoutes({ ...routeDependencies, responseStore }))
+    .use(anthropicMessagesRoutes(routeDependencies));
 }
 
 export type RelayApp = ReturnType<typeof createApp>;

@@ -8,7 +8,8 @@ import { ClaudeBackend } from "./backends/claude/claude-backend.ts";
 import { ConfigError, helpText, parseCommand, type RelayConfig } from "./config.ts";
 import { RelayMetrics } from "./server/metrics.ts";
 import { prepareDataDirectory, privateFile } from "./util/private-files.ts";
-import { withoutRelayVariables } from "./util/relay-environment.ts";
+import { withoutNpmBinDirectories, withoutRelayVariables } from "./util/relay-environment.ts";
+import { renderStartupBanner } from "./server/startup-banner.ts";
 import { RelayError } from "./core/relay-error.ts";
 import { ResponseStore, responseStoreUnavailable } from "./store/response-store.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
@@ -23,6 +24,8 @@ export interface RunningRelay {
   forceStop(): void;
   /** Process ids of the CLI processes alive now. */
   processIds(): number[];
+  /** The start-up banner for a terminal. */
+  banner(logFormat: "text" | "json"): string;
 }
 
 export interface StartRelayOptions {
@@ -40,7 +43,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   const { config } = options;
   // The relay's own settings (its API key above all) are not the CLI's business.
   const env = withoutRelayVariables(options.env ?? process.env);
-  const log = options.log ?? createLogger({ level: config.logLevel });
+  const log = options.log ?? createLogger({ level: config.logLevel, format: config.logFormat ?? (process.stderr.isTTY ? "text" : "json") });
   const startedAt = new Date();
   let backend: ClaudeBackend | undefined;
   const metrics = new RelayMetrics({
@@ -117,7 +120,26 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       if (responseStore instanceof ResponseStore) responseStore.close();
       log.info("stopped");
     })());
-  return { url, port, shutdown, forceStop: () => backend.killAll(), processIds: () => backend.processes.pids() };
+  return {
+    url,
+    port,
+    shutdown,
+    forceStop: () => backend.killAll(),
+    processIds: () => backend.processes.pids(),
+    banner: (logFormat) => {
+      const health = backend.health();
+      const details = health.details as { path?: string | null; version?: string | null };
+      return renderStartupBanner({
+        url,
+        version,
+        claude: { path: details.path ?? null, version: details.version ?? null, problem: health.reason },
+        requiresKey: Boolean(config.apiKey),
+        agent: config.agent,
+        dataDir: config.dataDir,
+        logFormat,
+      });
+    },
+  };
 }
 
 /** The Responses API store; when its database cannot be used, the error it answers with (the rest of the relay still starts). */
@@ -178,12 +200,14 @@ async function main(): Promise<void> {
     return;
   }
   let relay: RunningRelay;
+  const logFormat = command.config.logFormat ?? (process.stderr.isTTY ? "text" : "json");
   try {
-    relay = await startRelay({ config: command.config });
+    relay = await startRelay({ config: { ...command.config, logFormat }, env: withoutNpmBinDirectories(process.env) });
   } catch (error) {
     process.stderr.write(`agent-relay: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
+  if (process.stderr.isTTY) process.stderr.write(relay.banner(logFormat) + "\n");
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

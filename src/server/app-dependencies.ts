@@ -3,6 +3,7 @@ import type { RelayBackend } from "../core/relay-backend.ts";
 import type { RelayError } from "../core/relay-error.ts";
 import type { ResponseStore } from "../store/response-store.ts";
 import type { Logger } from "../util/logger.ts";
+import type { BackendLoginStatus } from "./backend-login-status.ts";
 import type { RelayMetrics } from "./metrics.ts";
 
 /** What the app needs from the outside; tests build it with fakes of the outside world only. */
@@ -18,6 +19,8 @@ export interface AppDependencies {
    * when the database could not be opened: the Responses API answers with it, the rest keeps working.
    */
   responseStore?: ResponseStore | RelayError;
+  /** What requests showed about the backend's login; the app keeps its own when none is given. */
+  loginStatus?: BackendLoginStatus;
   /** Lifts Bun's idle timeout for one request (set once the server is listening). */
   disableIdleTimeout(request: Request): void;
 }

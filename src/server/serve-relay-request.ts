@@ -10,6 +10,7 @@ import type { RelayEvent, RelayResponse, RelayUsage } from "../core/relay-event.
 import { foldRelayEvents } from "../core/fold-relay-events.ts";
 import type { RelayRequest } from "../core/relay-request.ts";
 import type { Logger } from "../util/logger.ts";
+import type { BackendLoginStatus } from "./backend-login-status.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import { markServedAsRelayRequest } from "./request-context.ts";
 import { createSseResponse, type SseFrame } from "./sse.ts";
@@ -41,6 +42,8 @@ export interface ServeDependencies {
   keepaliveIntervalMs: number;
   /** --write-timeout: how long a streaming client may take nothing before its request is cancelled. */
   config: Pick<RelayConfig, "writeTimeoutMs">;
+  /** Learns from each outcome whether the backend's login works (for /health). */
+  loginStatus?: BackendLoginStatus;
   /** Lifts Bun's idle timeout for this request, so quiet streams are not cut. */
   disableIdleTimeout(request: Request): void;
 }
@@ -64,7 +67,7 @@ export async function serveRelayRequest(
   if (scope.request.signal.aborted) onClientGone();
   scope.request.signal.addEventListener("abort", onClientGone, { once: true });
 
-  const outcome = new RequestOutcome(scope, relayRequest, dependencies.metrics);
+  const outcome = new RequestOutcome(scope, relayRequest, dependencies.metrics, dependencies.loginStatus);
   const clientKey = clientKeyOf(scope.request, relayRequest);
   const events = outcome.observe(dependencies.backend.stream(relayRequest, { signal: abort.signal, requestId: scope.requestId, log: scope.log, clientKey }));
   const iterator = events[Symbol.asyncIterator]();
@@ -155,7 +158,12 @@ class RequestOutcome {
   private error: RelayError | undefined;
   private recorded = false;
 
-  constructor(private readonly scope: RequestScope, request: RelayRequest, private readonly metrics: RelayMetrics) {
+  constructor(
+    private readonly scope: RequestScope,
+    request: RelayRequest,
+    private readonly metrics: RelayMetrics,
+    private readonly loginStatus?: BackendLoginStatus,
+  ) {
     this.model = request.model;
   }
 
@@ -191,6 +199,8 @@ class RequestOutcome {
   finish(status: number): void {
     if (this.recorded) return;
     this.recorded = true;
+    if (this.error) this.loginStatus?.noteFailure(this.error);
+    else if (this.usage) this.loginStatus?.noteSuccess();
     const finalStatus = this.error && status === 200 ? `${status}+error` : String(status);
     const durationSeconds = (performance.now() - this.scope.startedAt) / 1000;
     const ttftSeconds = this.firstTokenAt === undefined ? undefined : (this.firstTokenAt - this.scope.startedAt) / 1000;
