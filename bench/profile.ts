@@ -79,8 +79,16 @@ async function startBackend(backend: ClaudeBackend) {
 
 async function makeApp(log: Logger) {
   let backend: ClaudeBackend | undefined;
-  // Every live gauge reads the backend's load, whatever gauges the metrics have.
-  const live = new Proxy({}, { get: (_, key) => () => (backend?.load() as Record<string, number> | undefined)?.[String(key)] ?? 0 });
+  // Every live gauge reads the backend's load, whatever gauges the metrics have: newer versions call it,
+  // older ones (--at-commit) read one function per count from it.
+  const load = () => backend?.load() ?? { active: 0, queued: 0 };
+  const live = new Proxy(load, {
+    get: (_, key) => () => {
+      const current = load() as unknown as { details?: Record<string, number> } & Record<string, unknown>;
+      const value = current[String(key)] ?? current.details?.[String(key)];
+      return typeof value === "number" ? value : 0;
+    },
+  });
   const metrics = new RelayMetrics(live as ConstructorParameters<typeof RelayMetrics>[0]);
   backend = makeBackend(log, metrics);
   await startBackend(backend);
@@ -113,7 +121,12 @@ async function viaApp(app: { handle(request: Request): Promise<Response> }, stre
 type Layer = { name: string; run: () => Promise<number>; idle?: () => Promise<void> };
 
 async function waitIdle(backend: ClaudeBackend) {
-  while (backend.load().active > 0 || backend.load().processes > 0) await Bun.sleep(1);
+  // Older versions (--at-commit) report processes at the top level, newer ones in details.
+  const processes = () => {
+    const load = backend.load() as unknown as { processes?: number; details?: Record<string, number> };
+    return load.details?.cli_processes ?? load.processes ?? 0;
+  };
+  while (backend.load().active > 0 || processes() > 0) await Bun.sleep(1);
 }
 
 const layers: Layer[] = [

@@ -72,32 +72,12 @@ function corsOrigin(allowed: string[]) {
 const publicPaths = new Set(["/", "/health"]);
 
 function openAIModelList(models: RelayModel[]) {
-  return { object: "list", data: models.map((model) => ({ id: model.id, object: "model", created: 0, owned_by: "anthropic" })) };
+  return { object: "list", data: models.map((model) => ({ id: model.id, object: "model", created: 0, owned_by: model.ownedBy ?? "agent-relay" })) };
 }
 
 function anthropicModelList(models: RelayModel[]) {
   const data = models.map((model) => ({ type: "model", id: model.id, display_name: model.displayName, created_at: "1970-01-01T00:00:00Z" }));
   return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
-}
-
-/** The aliases every client may use, whatever the CLI lists (it lists some only with their "[1m]" variant). */
-const standardAliases = ["opus", "sonnet", "haiku"];
-
-/** Aliases and the full ids they resolve to (with and without the CLI's "[1m]" context tag), each once. */
-function withFullIds(models: RelayModel[]): RelayModel[] {
-  const seen = new Map<string, RelayModel>();
-  const add = (id: string, model?: RelayModel) => {
-    if (!seen.has(id)) seen.set(id, model ?? { id, displayName: id });
-  };
-  for (const model of models) {
-    add(model.id, model);
-    if (model.resolvesTo) {
-      add(model.resolvesTo);
-      add(model.resolvesTo.replace(/\[[^\]]*\]$/, ""));
-    }
-  }
-  for (const alias of standardAliases) add(alias, { id: alias, displayName: alias[0].toUpperCase() + alias.slice(1) });
-  return [...seen.values()];
 }
 
 export function createApp(dependencies: AppDependencies) {
@@ -109,7 +89,7 @@ export function createApp(dependencies: AppDependencies) {
     dependencies.responseStore ?? ResponseStore.open({ path: ":memory:", maxResponses: config.responsesMaxStored, maxAgeMs: config.responsesMaxAgeMs });
 
   const listModels = async (request: Request) => {
-    const models = withFullIds(await backend.listModels());
+    const models = await backend.listModels();
     return speaksAnthropic(request) ? anthropicModelList(models) : openAIModelList(models);
   };
 
@@ -125,12 +105,11 @@ export function createApp(dependencies: AppDependencies) {
       pid: process.pid,
       started_at: dependencies.startedAt.toISOString(),
       uptime_seconds: Math.round((Date.now() - dependencies.startedAt.getTime()) / 1000),
-      backend: { name: backend.name, ...backendHealth.details },
+      // Backend-reported facts: with the router, every provider's health under "providers".
+      ...backendHealth.details,
       requests: { active: load.active, queued: load.queued },
-      cli_processes: load.processes,
-      warm_processes: load.warm,
-      live_conversations: load.live,
-      held_tool_rounds: load.held,
+      // Backend-specific counts (the claude backend's cli_processes, warm_processes, live_conversations, held_tool_rounds).
+      ...load.details,
       agent_mode: config.agent,
     };
   };
@@ -142,7 +121,7 @@ export function createApp(dependencies: AppDependencies) {
         credentials: false,
         methods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
         allowedHeaders: ["content-type", "authorization", "x-api-key", "anthropic-version", "anthropic-beta", "x-request-id", "openai-organization", "openai-project"],
-        exposeHeaders: ["x-request-id", "request-id", "retry-after"],
+        exposeHeaders: ["x-request-id", "request-id", "retry-after", "x-agent-relay-provider", "x-agent-relay-model", "x-agent-relay-fallbacks"],
         maxAge: 600,
       }),
     )

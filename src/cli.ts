@@ -4,12 +4,18 @@
  */
 import { join } from "node:path";
 import { createApp } from "./app.ts";
-import { ClaudeBackend } from "./backends/claude/claude-backend.ts";
+import { createProviderBackend } from "./backends/provider-factories.ts";
 import { ConfigError, helpText, parseCommand, type RelayConfig } from "./config.ts";
+import { describeRouting } from "./config/describe-routing.ts";
+import { loadRoutingFile } from "./config/load-routing-file.ts";
+import { resolveRouting } from "./config/resolve-routing.ts";
+import type { RoutingConfig } from "./config/routing-config.ts";
+import type { RelayBackend } from "./core/relay-backend.ts";
+import { RouterBackend } from "./router/router-backend.ts";
 import { RelayMetrics } from "./server/metrics.ts";
 import { prepareDataDirectory, privateFile } from "./util/private-files.ts";
 import { withoutNpmBinDirectories, withoutRelayVariables } from "./util/relay-environment.ts";
-import { renderStartupBanner } from "./server/startup-banner.ts";
+import { describeBackendsForBanner, renderStartupBanner } from "./server/startup-banner.ts";
 import { RelayError } from "./core/relay-error.ts";
 import { ResponseStore, responseStoreUnavailable } from "./store/response-store.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
@@ -26,6 +32,13 @@ export interface RunningRelay {
   processIds(): number[];
   /** The start-up banner for a terminal. */
   banner(logFormat: "text" | "json"): string;
+}
+
+/** The router over every configured provider, each built by its type's factory. */
+function createBackends(routing: RoutingConfig, context: { config: RelayConfig; env: Record<string, string | undefined>; log: Logger; metrics: RelayMetrics }): RelayBackend {
+  const providers = new Map<string, RelayBackend>();
+  for (const provider of routing.providers.values()) providers.set(provider.name, createProviderBackend(provider, context));
+  return new RouterBackend({ providers, routes: routing.routes, log: context.log });
 }
 
 export interface StartRelayOptions {
@@ -45,39 +58,10 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   const env = withoutRelayVariables(options.env ?? process.env);
   const log = options.log ?? createLogger({ level: config.logLevel, format: config.logFormat ?? (process.stderr.isTTY ? "text" : "json") });
   const startedAt = new Date();
-  let backend: ClaudeBackend | undefined;
-  const metrics = new RelayMetrics({
-    active: () => backend?.load().active ?? 0,
-    queued: () => backend?.load().queued ?? 0,
-    processes: () => backend?.load().processes ?? 0,
-    held: () => backend?.load().held ?? 0,
-    live: () => backend?.load().live ?? 0,
-    warm: () => backend?.load().warm ?? 0,
-  });
-  backend = new ClaudeBackend({
-    claudeBin: config.claudeBin,
-    workdir: config.workdir,
-    idleTimeoutMs: config.idleTimeoutMs,
-    killGraceMs: config.killGraceMs,
-    maxConcurrent: config.maxConcurrent,
-    maxQueue: config.maxQueue,
-    maxProcesses: config.maxProcesses,
-    warmProcesses: config.warmProcesses,
-    warmIdleTimeoutMs: config.warmIdleTimeoutMs,
-    maxLiveConversations: config.maxLiveConversations,
-    toolHoldTimeoutMs: config.toolHoldTimeoutMs,
-    conversationIdleTimeoutMs: config.conversationIdleTimeoutMs,
-    observer: metrics.processBackendObserver(),
-    defaultModel: config.defaultModel,
-    cliMaxRetries: config.cliMaxRetries,
-    agent: config.agent,
-    agentTools: config.agentTools,
-    permissionMode: config.permissionMode,
-    relayAddress: { host: config.host, port: config.port },
-    maxLineBytes: config.maxLineBytes,
-    env,
-    log,
-  });
+  const routing = resolveRouting(config, env);
+  let backend: RelayBackend | undefined;
+  const metrics = new RelayMetrics(() => backend?.load() ?? { active: 0, queued: 0 });
+  backend = createBackends(routing, { config, env, log, metrics });
   prepareDataDirectory(config.dataDir, log);
   const responseStore = openResponseStore(config, log);
   let server: ReturnType<typeof Bun.serve> | undefined;
@@ -91,14 +75,14 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     responseStore,
     disableIdleTimeout: (request) => server?.timeout(request, 0),
   });
-  await backend.start();
+  await backend.start?.();
 
   listenOrExplain(app, config, options.serverIdleTimeoutSeconds ?? 60);
   server = app.server ?? undefined;
   if (!server) throw new Error("the server did not start");
   const port = server.port ?? config.port;
   // The CLI must not call the relay itself when the user exported ANTHROPIC_BASE_URL for their clients.
-  backend.setRelayAddress({ host: config.host, port });
+  backend.setRelayAddress?.({ host: config.host, port });
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   log.info("agent-relay listening", {
     url,
@@ -106,15 +90,16 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     agent_mode: config.agent,
     workdir: config.workdir,
     auth: config.apiKey ? "api-key" : "none (loopback only)",
-    claude: backend.health().details,
+    routing: routing.source,
+    ...backend.health().details,
   });
 
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     (stopping ??= (async () => {
-      log.info("shutting down", { grace_ms: config.shutdownGraceMs, active: backend.load().active });
+      log.info("shutting down", { grace_ms: config.shutdownGraceMs, active: backend!.load().active });
       const closing = server!.stop(false);
-      await backend.shutdown(config.shutdownGraceMs);
+      await backend!.shutdown(config.shutdownGraceMs);
       await Promise.race([closing, Bun.sleep(1000)]);
       await server!.stop(true);
       if (responseStore instanceof ResponseStore) responseStore.close();
@@ -124,15 +109,13 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     url,
     port,
     shutdown,
-    forceStop: () => backend.killAll(),
-    processIds: () => backend.processes.pids(),
+    forceStop: () => backend!.killAll?.(),
+    processIds: () => backend!.processIds?.() ?? [],
     banner: (logFormat) => {
-      const health = backend.health();
-      const details = health.details as { path?: string | null; version?: string | null };
       return renderStartupBanner({
         url,
         version,
-        claude: { path: details.path ?? null, version: details.version ?? null, problem: health.reason },
+        backends: describeBackendsForBanner(backend!.health()),
         requiresKey: Boolean(config.apiKey),
         agent: config.agent,
         dataDir: config.dataDir,
@@ -199,11 +182,18 @@ async function main(): Promise<void> {
     process.stdout.write(`agent-relay ${version}\n`);
     return;
   }
+  if (command.kind === "config") {
+    process.exit(runConfigCommand(command));
+  }
   let relay: RunningRelay;
   const logFormat = command.config.logFormat ?? (process.stderr.isTTY ? "text" : "json");
   try {
     relay = await startRelay({ config: { ...command.config, logFormat }, env: withoutNpmBinDirectories(process.env) });
   } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`agent-relay: ${error.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`agent-relay: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
@@ -220,6 +210,20 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+}
+
+/** `config check [PATH]` and `config show`: prints the result, returns the exit code. */
+export function runConfigCommand(command: { action: "check" | "show"; path?: string; config: RelayConfig }, env: Record<string, string | undefined> = process.env): number {
+  try {
+    const routing = command.path ? loadRoutingFile(command.path, env) : resolveRouting(command.config, env);
+    if (command.action === "show") process.stdout.write(describeRouting(routing) + "\n");
+    else process.stdout.write(`${routing.source}: OK (${routing.providers.size} providers, ${routing.routes.routes.length} model routes)\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`agent-relay: ${error.message}\n`);
+    return 2;
+  }
 }
 
 if (import.meta.main) await main();

@@ -67,9 +67,18 @@ export interface RelayConfig {
   writeTimeoutMs: number;
   /** The longest line the relay accepts from a CLI process. */
   maxLineBytes: number;
+  /** The routing file (--config); undefined = the default location, used when it exists. */
+  routingFile?: string;
+  /** Without a routing file: "claude" serves everything, "openai" builds routes from the seed proxies' variables. */
+  backend: "claude" | "openai";
 }
 
-export type Command = { kind: "serve"; config: RelayConfig } | { kind: "help" } | { kind: "version" };
+export type Command =
+  | { kind: "serve"; config: RelayConfig }
+  /** `config check [PATH]` validates a routing file; `config show` prints the effective routes. */
+  | { kind: "config"; action: "check" | "show"; path?: string; config: RelayConfig }
+  | { kind: "help" }
+  | { kind: "version" };
 
 export class ConfigError extends Error {}
 
@@ -115,6 +124,8 @@ const optionSpecs: OptionSpec[] = [
   { key: "corsOrigins", flag: "cors-origins", kind: "list", placeholder: "LIST", defaultText: "localhost", help: "Browser origins allowed: 'localhost', 'none', '*' or a comma-separated list of origins." },
   { key: "shutdownGraceMs", flag: "shutdown-grace", kind: "duration", placeholder: "DURATION", defaultText: "10s", min: 0, help: "On SIGTERM/SIGINT, how long running requests may finish." },
   { key: "killGraceMs", flag: "kill-grace", kind: "duration", placeholder: "DURATION", defaultText: "1500ms", min: 0, help: "How long an interrupted CLI gets before its process group is killed." },
+  { key: "routingFile", flag: "config", kind: "string", placeholder: "PATH", defaultText: "~/.config/agent-relay/config.yaml if it exists", help: "The routing file: providers and which models go where (see README: Routing)." },
+  { key: "backend", flag: "backend", kind: "string", placeholder: "NAME", defaultText: "claude", choices: ["claude", "openai"], help: "Without a routing file: 'openai' routes to OPENAI_BASE_URL using the seed proxies' variables." },
   { key: "logLevel", flag: "log-level", kind: "string", placeholder: "LEVEL", defaultText: "info", choices: ["debug", "info", "warn", "error"], help: "Log verbosity (on stderr)." },
   { key: "logFormat", flag: "log-format", kind: "string", placeholder: "FORMAT", defaultText: "text on a terminal, json otherwise", choices: ["text", "json"], help: "Log line format." },
   { key: "maxBodyBytes", flag: "max-body-size", kind: "bytes", placeholder: "SIZE", defaultText: "32MB", min: 1, help: "Largest request body accepted (413 beyond), e.g. 32MB, 512KB." },
@@ -211,6 +222,14 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   }
   const args = [...argv];
   if (args[0] === "serve") args.shift();
+  let configAction: { action: "check" | "show"; path?: string } | undefined;
+  if (args[0] === "config") {
+    args.shift();
+    const action = args.shift();
+    if (action !== "check" && action !== "show") throw new ConfigError("usage: agent-relay config check [PATH] | agent-relay config show [--config PATH]");
+    const path = action === "check" && args[0] !== undefined && !args[0].startsWith("--") ? args.shift() : undefined;
+    configAction = { action, path };
+  }
   while (args.length > 0) {
     const arg = args.shift()!;
     if (arg === "--help" || arg === "-h" || arg === "help") return { kind: "help" };
@@ -232,7 +251,8 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     if (raw === undefined) throw new ConfigError(`--${name} needs a value`);
     values[spec.key] = convert(spec, raw, `--${name}`);
   }
-  return { kind: "serve", config: resolveConfig(values, env) };
+  const config = resolveConfig(values, env);
+  return configAction ? { kind: "config", ...configAction, config } : { kind: "serve", config };
 }
 
 function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env: Record<string, string | undefined>): RelayConfig {
@@ -263,6 +283,7 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     maxBodyBytes: 32 * 1024 * 1024,
     writeTimeoutMs: 30_000,
     maxLineBytes: 64 * 1024 * 1024,
+    backend: "claude",
     ...(values as Partial<RelayConfig>),
     dataDir,
     workdir: resolve((values.workdir as string | undefined) ?? join(dataDir, "workspace")),
@@ -308,6 +329,8 @@ export function helpText(version: string): string {
     `agent-relay ${version}: OpenAI- and Anthropic-compatible API server backed by your Claude Code CLI.`,
     "",
     "Usage: agent-relay [serve] [options]",
+    "       agent-relay config check [PATH]    validate a routing file without starting",
+    "       agent-relay config show            print the effective routes (secrets masked)",
     "       agent-relay --version | --help",
     "",
     "Options:",

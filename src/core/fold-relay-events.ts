@@ -1,5 +1,6 @@
 import { incompleteResponseError } from "./relay-error.ts";
 import type { RelayEvent, RelayFinishReason, RelayResponse, RelayResponsePart, RelayUsage } from "./relay-event.ts";
+import { mergeProviderMetadata } from "./relay-provider-metadata.ts";
 
 /** Collects a whole response from an event stream; a non-streaming answer is the stream folded once. */
 export async function foldRelayEvents(events: AsyncIterable<RelayEvent>): Promise<RelayResponse> {
@@ -27,19 +28,16 @@ export async function foldRelayEvents(events: AsyncIterable<RelayEvent>): Promis
         break;
       }
       case "reasoning-start": {
-        const part: RelayResponsePart = { type: "reasoning", text: "", redactedData: event.redactedData };
+        const part: RelayResponsePart = { type: "reasoning", text: "", ...(event.providerMetadata ? { providerMetadata: event.providerMetadata } : {}) };
         open.set(event.id, part);
         content.push(part);
         break;
       }
       case "reasoning-delta": {
         const part = open.get(event.id);
-        if (part?.type === "reasoning") part.text += event.delta;
-        break;
-      }
-      case "reasoning-signature": {
-        const part = open.get(event.id);
-        if (part?.type === "reasoning") part.signature = (part.signature ?? "") + event.signature;
+        if (part?.type !== "reasoning") break;
+        part.text += event.delta;
+        if (event.providerMetadata) part.providerMetadata = mergeProviderMetadata(part.providerMetadata, event.providerMetadata);
         break;
       }
       case "tool-input-start": {

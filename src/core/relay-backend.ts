@@ -1,3 +1,8 @@
+/**
+ * The contract every backend implements (the claude CLI, HTTP upstreams) and the router implements over
+ * several of them. Nothing here is specific to one kind of backend: process counts, pools and the like are
+ * a backend's own `details`.
+ */
 import type { Logger } from "../util/logger.ts";
 import type { RelayEvent } from "./relay-event.ts";
 import type { RelayRequest } from "./relay-request.ts";
@@ -8,7 +13,7 @@ export interface BackendContext {
   signal: AbortSignal;
   requestId: string;
   log: Logger;
-  /** Identifies the client (a hash of its credentials and user id): a process never serves two clients. */
+  /** Identifies the client (a hash of its credentials and user id): a backend never mixes two clients' state. */
   clientKey: string;
 }
 
@@ -20,6 +25,12 @@ export interface RelayModel {
   displayName: string;
   /** The full model id an alias currently resolves to, if known. */
   resolvesTo?: string;
+  /** The provider that serves it (set by the router), e.g. "claude" or "openrouter". */
+  ownedBy?: string;
+  /** The most tokens the model generates in one answer, where the provider reports it. */
+  maxOutputTokens?: number;
+  /** The model's context window in tokens, where the provider reports it. */
+  contextWindow?: number;
 }
 
 /** A backend's health, for /health. */
@@ -27,35 +38,25 @@ export interface BackendHealth {
   ok: boolean;
   /** Why the backend cannot serve requests, when it cannot. */
   reason?: string;
-  /** Backend-specific facts (binary path, version, ...). */
+  /** Backend-specific facts (binary path, version, base URL, per-provider health for the router, ...). */
   details: Record<string, unknown>;
 }
 
-/** How a backend that runs agent processes reports its warm pool, live conversations and start-up times. */
-export interface ProcessBackendObserver {
-  pool: {
-    /** A request took a warm process. */
-    hit(): void;
-    /** A request found no warm process for its settings (or could not use one). */
-    miss(reason: "empty" | "history" | "off"): void;
-    /** A warm process was started. */
-    spawned(): void;
-    /** A warm process was ended. */
-    evicted(reason: "idle" | "room" | "exited" | "shutdown"): void;
-  };
-  conversations: {
-    /** A process was kept waiting for the client's tool results. */
-    held(): void;
-    /**
-     * A request continued a conversation: through the process waiting for its tool results (hold), the idle
-     * process of its previous turn (live), or by replaying it into a new process (replay).
-     */
-    continued(path: "hold" | "live" | "replay", keptMs?: number): void;
-    /** A kept process was ended without a continuation. */
-    ended(kind: "tools" | "idle", reason: string, keptMs: number): void;
-  };
-  /** A turn started in a process found this way, this long after the request arrived. */
-  turnStarted(source: "live" | "warm" | "cold", seconds: number): void;
+/** How busy a backend is. */
+export interface BackendLoad {
+  /** Requests being served now. */
+  active: number;
+  /** Requests waiting for a slot. */
+  queued: number;
+  /** Backend-specific counts (the claude backend: processes, warm, live, held). */
+  details?: Record<string, number>;
+}
+
+/** The input token count of a request, as the backend's model would see it. */
+export interface RelayTokenCount {
+  inputTokens: number;
+  /** True when counted locally by rules of thumb rather than by the provider's own tokenizer. */
+  estimated: boolean;
 }
 
 /** Something that turns a neutral request into a stream of neutral events. Backends only stream. */
@@ -64,12 +65,22 @@ export interface RelayBackend {
   /**
    * Streams the answer. Throws a RelayError for failures; a failure before the first event means
    * nothing was produced. Capacity limits apply inside: a full queue throws a rate_limit error.
+   * Parameters the backend does not honour are listed in `warnings` on its stream-start event.
    */
   stream(request: RelayRequest, context: BackendContext): AsyncIterable<RelayEvent>;
   health(): BackendHealth;
   listModels(): Promise<RelayModel[]>;
-  /** Requests holding and waiting for a slot; live processes: all, waiting for tool results, kept live, warm. */
-  load(): { active: number; queued: number; processes: number; held: number; live: number; warm: number };
-  /** Refuses new work, lets running work end within the grace period, then ends every process. */
+  /** Counts the request's input tokens (Anthropic count_tokens). */
+  countTokens(request: RelayRequest, context: BackendContext): Promise<RelayTokenCount>;
+  load(): BackendLoad;
+  /** Refuses new work, lets running work end within the grace period, then releases everything it holds. */
   shutdown(graceMs: number): Promise<void>;
+  /** Start-up work before serving (finding a binary, reading an upstream's models); problems show in health(), they do not throw. */
+  start?(): Promise<void>;
+  /** The address the relay listens on, once known: a backend must never send requests back to the relay itself. */
+  setRelayAddress?(address: { host: string; port: number }): void;
+  /** Ends everything at once, without grace (a second SIGINT). */
+  killAll?(): void;
+  /** Ids of the processes the backend runs now (agent-CLI backends). */
+  processIds?(): number[];
 }

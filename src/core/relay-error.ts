@@ -2,6 +2,7 @@
  * Errors the relay reports to clients. Each carries a neutral kind and an HTTP status;
  * the protocol folders turn them into their own error bodies.
  */
+import type { RelayRoute } from "./relay-event.ts";
 
 /** What went wrong, independent of any client protocol. */
 export type RelayErrorKind =
@@ -55,6 +56,8 @@ export interface RelayErrorOptions {
   retryable?: boolean;
   /** Internal detail for the log only, never sent to the client. */
   detail?: string;
+  /** Where the request went before it failed (set by the router), for the response headers and the log. */
+  route?: RelayRoute;
   cause?: unknown;
 }
 
@@ -67,6 +70,7 @@ export class RelayError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly retryable: boolean | undefined;
   readonly detail: string | undefined;
+  readonly route: RelayRoute | undefined;
 
   constructor(kind: RelayErrorKind, message: string, options: RelayErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -78,6 +82,13 @@ export class RelayError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.retryable = options.retryable;
     this.detail = options.detail;
+    this.route = options.route;
+  }
+
+  /** The same error, saying where the request went before it failed. */
+  withRoute(route: RelayRoute): RelayError {
+    const { kind, message, status, param, code, retryAfterSeconds, retryable, detail, cause } = this;
+    return new RelayError(kind, message, { status, param, code, retryAfterSeconds, retryable, detail, cause, route });
   }
 }
 

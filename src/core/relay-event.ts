@@ -2,6 +2,8 @@
  * The neutral event stream every backend produces and every protocol renders.
  * Names are our own (text-start/text-delta/text-end, finish) so no renderer leans on one vendor's format.
  */
+import type { RelayProviderMetadata } from "./relay-provider-metadata.ts";
+import type { RelayWarning } from "./relay-request.ts";
 
 /** Token counts exactly as the backend reported them. */
 export interface RelayUsage {
@@ -9,6 +11,8 @@ export interface RelayUsage {
   inputTokens: number;
   /** Generated tokens, thinking included. */
   outputTokens: number;
+  /** The part of `outputTokens` spent on reasoning, where the backend reports it separately. */
+  reasoningTokens?: number;
   /** Input tokens written to the prompt cache. */
   cacheCreationInputTokens: number;
   /** Input tokens read from the prompt cache. */
@@ -24,17 +28,38 @@ export interface RelayFinishReason {
   stopSequence?: string | null;
 }
 
+/** A target of a route that was tried before the one that answered, and why it did not answer. */
+export interface RelayFallback {
+  /** "PROVIDER/MODEL". */
+  target: string;
+  /** Why it was skipped, e.g. "429 cooling down 3s" or "connection refused". */
+  reason: string;
+}
+
+/** Where a request went: the provider and model that serve it, and the targets tried before. */
+export interface RelayRoute {
+  /** The provider's name in the routing file, e.g. "claude" or "openrouter". */
+  provider: string;
+  /** The model the provider was asked for. */
+  model: string;
+  /** Targets tried before this one, in order. */
+  fallbacks: RelayFallback[];
+}
+
 /** One event of a response in progress. */
 export type RelayEvent =
-  /** The backend accepted the request and the answer begins. Nothing before it counts as output. */
-  | { type: "stream-start"; id: string; model: string; usage: RelayUsage }
+  /**
+   * The backend accepted the request and the answer begins. Nothing before it counts as output.
+   * `warnings` lists request parameters the backend did not honour; `route` is set by the router.
+   */
+  | { type: "stream-start"; id: string; model: string; usage: RelayUsage; warnings?: RelayWarning[]; route?: RelayRoute }
   | { type: "text-start"; id: string }
   | { type: "text-delta"; id: string; delta: string }
   | { type: "text-end"; id: string }
-  | { type: "reasoning-start"; id: string; redactedData?: string }
-  | { type: "reasoning-delta"; id: string; delta: string }
-  /** The signature that authenticates a reasoning block. */
-  | { type: "reasoning-signature"; id: string; signature: string }
+  /** A reasoning block begins; redacted reasoning carries its data as provider metadata. */
+  | { type: "reasoning-start"; id: string; providerMetadata?: RelayProviderMetadata }
+  /** Reasoning text; a delta may be empty when it only carries provider metadata (Anthropic's signature). */
+  | { type: "reasoning-delta"; id: string; delta: string; providerMetadata?: RelayProviderMetadata }
   | { type: "reasoning-end"; id: string }
   /** A client tool call begins; arguments follow as JSON fragments. */
   | { type: "tool-input-start"; id: string; toolName: string }
@@ -55,7 +80,7 @@ export interface RelayResponse {
 /** One block of a complete answer. */
 export type RelayResponsePart =
   | { type: "text"; text: string }
-  | { type: "reasoning"; text: string; signature?: string; redactedData?: string }
+  | { type: "reasoning"; text: string; providerMetadata?: RelayProviderMetadata }
   | { type: "tool-call"; id: string; name: string; input: string };
 
 export const emptyUsage: RelayUsage = {
@@ -67,17 +92,21 @@ export const emptyUsage: RelayUsage = {
 
 /** The sum of two usages. */
 export function addRelayUsage(a: RelayUsage, b: RelayUsage): RelayUsage {
+  const reasoningTokens = a.reasoningTokens === undefined && b.reasoningTokens === undefined ? undefined : (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0);
   return {
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     cacheCreationInputTokens: a.cacheCreationInputTokens + b.cacheCreationInputTokens,
     cacheReadInputTokens: a.cacheReadInputTokens + b.cacheReadInputTokens,
+    ...(reasoningTokens === undefined ? {} : { reasoningTokens }),
   };
 }
 
 /** What remains of a usage after a part of it was already reported (never below zero). */
 export function subtractRelayUsage(total: RelayUsage, reported: RelayUsage): RelayUsage {
+  const reasoningTokens = total.reasoningTokens === undefined ? undefined : Math.max(0, total.reasoningTokens - (reported.reasoningTokens ?? 0));
   return {
+    ...(reasoningTokens === undefined ? {} : { reasoningTokens }),
     inputTokens: Math.max(0, total.inputTokens - reported.inputTokens),
     outputTokens: Math.max(0, total.outputTokens - reported.outputTokens),
     cacheCreationInputTokens: Math.max(0, total.cacheCreationInputTokens - reported.cacheCreationInputTokens),

@@ -1,4 +1,5 @@
-import type { ProcessBackendObserver } from "../core/relay-backend.ts";
+import type { ProcessBackendObserver } from "../backends/claude/process-backend-observer.ts";
+import type { BackendLoad } from "../core/relay-backend.ts";
 
 /**
  * A small Prometheus text-format registry (counters, gauges, histograms with labels) and the relay's metrics.
@@ -37,6 +38,7 @@ interface Metric {
 }
 
 /** Series one counter keeps at most; later label combinations are counted under model="other". */
+const modelLabelNames = new Set(["model", "provider_model"]);
 const maxSeriesPerCounter = 500;
 
 export class Counter implements Metric {
@@ -45,9 +47,9 @@ export class Counter implements Metric {
 
   inc(labels: Labels = {}, by = 1): void {
     let key = labelKey(labels);
-    if (!this.values.has(key) && this.values.size >= maxSeriesPerCounter && "model" in labels) {
+    if (!this.values.has(key) && this.values.size >= maxSeriesPerCounter) {
       // A backstop for label values that come from outside (model names): memory and scrape size stay bounded.
-      labels = { ...labels, model: "other" };
+      labels = Object.fromEntries(Object.entries(labels).map(([name, value]) => [name, modelLabelNames.has(name) ? "other" : value]));
       key = labelKey(labels);
     }
     const entry = this.values.get(key) ?? { labels, value: 0 };
@@ -152,7 +154,9 @@ export class RelayMetrics {
   );
   private readonly metrics: Metric[];
 
-  constructor(live: { active: () => number; queued: () => number; processes: () => number; held: () => number; live: () => number; warm: () => number }) {
+  /** `load` reports the backends' load; the process gauges read the claude backend's details by name. */
+  constructor(load: () => BackendLoad) {
+    const detail = (name: string) => () => load().details?.[name] ?? 0;
     this.metrics = [
       this.requests,
       this.duration,
@@ -167,12 +171,12 @@ export class RelayMetrics {
       this.poolSpawns,
       this.poolEvictions,
       this.turnStart,
-      new Gauge("agent_relay_held_tool_rounds", "CLI processes waiting for client tool results.", live.held),
-      new Gauge("agent_relay_live_conversations", "CLI processes kept for their conversation (waiting for tool results or the next turn).", live.live),
-      new Gauge("agent_relay_warm_processes", "Warm CLI processes ready for new conversations.", live.warm),
-      new Gauge("agent_relay_active_requests", "Requests holding a CLI slot.", live.active),
-      new Gauge("agent_relay_queued_requests", "Requests waiting for a CLI slot.", live.queued),
-      new Gauge("agent_relay_cli_processes", "Live CLI processes.", live.processes),
+      new Gauge("agent_relay_held_tool_rounds", "CLI processes waiting for client tool results.", detail("held_tool_rounds")),
+      new Gauge("agent_relay_live_conversations", "CLI processes kept for their conversation (waiting for tool results or the next turn).", detail("live_conversations")),
+      new Gauge("agent_relay_warm_processes", "Warm CLI processes ready for new conversations.", detail("warm_processes")),
+      new Gauge("agent_relay_active_requests", "Requests holding a CLI slot.", () => load().active),
+      new Gauge("agent_relay_queued_requests", "Requests waiting for a CLI slot.", () => load().queued),
+      new Gauge("agent_relay_cli_processes", "Live CLI processes.", detail("cli_processes")),
       new Gauge("process_resident_memory_bytes", "Resident memory of the relay process.", () => process.memoryUsage().rss),
       new Gauge("process_start_time_seconds", "Start time of the relay, in seconds since the epoch.", () => Math.floor(startedAt / 1000)),
     ];

@@ -1,5 +1,6 @@
 /** Per-request facts (id, logger, start time) attached in the app's first hook and read by the routes. */
 import type { Logger } from "../util/logger.ts";
+import { newId } from "../util/new-id.ts";
 
 export interface RequestContext {
   requestId: string;
@@ -24,7 +25,7 @@ export function requestIdFrom(header: string | null): string {
 }
 
 function newRequestId(): string {
-  return `req_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+  return newId("req_");
 }
 
 const relayRequests = new WeakSet<Request>();

@@ -6,13 +6,14 @@
 import type { RelayConfig } from "../config.ts";
 import type { RelayBackend } from "../core/relay-backend.ts";
 import { incompleteResponseError, RelayError, relayErrorHeaders, toRelayError } from "../core/relay-error.ts";
-import type { RelayEvent, RelayResponse, RelayUsage } from "../core/relay-event.ts";
+import type { RelayEvent, RelayResponse, RelayRoute, RelayUsage } from "../core/relay-event.ts";
 import { foldRelayEvents } from "../core/fold-relay-events.ts";
-import type { RelayRequest } from "../core/relay-request.ts";
+import type { RelayRequest, RelayWarning } from "../core/relay-request.ts";
 import type { Logger } from "../util/logger.ts";
 import type { BackendLoginStatus } from "./backend-login-status.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import { markServedAsRelayRequest } from "./request-context.ts";
+import { requestPath } from "./request-guard.ts";
 import { createSseResponse, type SseFrame } from "./sse.ts";
 
 /** How one protocol renders answers and errors. */
@@ -48,7 +49,7 @@ export interface ServeDependencies {
   disableIdleTimeout(request: Request): void;
 }
 
-const contentEvents = new Set<RelayEvent["type"]>(["text-delta", "reasoning-delta", "reasoning-signature", "tool-input-start", "finish"]);
+const contentEvents = new Set<RelayEvent["type"]>(["text-delta", "reasoning-delta", "tool-input-start", "finish"]);
 
 export async function serveRelayRequest(
   scope: RequestScope,
@@ -76,7 +77,7 @@ export async function serveRelayRequest(
     try {
       const response = await foldRelayEvents({ [Symbol.asyncIterator]: () => iterator });
       outcome.finish(200);
-      return Response.json(renderer.renderResponse(response), { headers: { "x-request-id": scope.requestId } });
+      return Response.json(renderer.renderResponse(response), { headers: { "x-request-id": scope.requestId, ...routeHeaders(outcome.route) } });
     } catch (error) {
       return errorResponse(toRelayError(error), renderer, scope, outcome, abort.signal);
     } finally {
@@ -128,7 +129,7 @@ export async function serveRelayRequest(
     frames: framesWithOutcome(),
     keepaliveFrame: renderer.keepaliveFrame,
     keepaliveIntervalMs: dependencies.keepaliveIntervalMs,
-    headers: { "x-request-id": scope.requestId },
+    headers: { "x-request-id": scope.requestId, ...routeHeaders(outcome.route) },
     onCancel: onClientGone,
     writeTimeoutMs: dependencies.config.writeTimeoutMs,
     onWriteTimeout: onClientStalled,
@@ -144,7 +145,25 @@ function clientKeyOf(request: Request, relayRequest: RelayRequest): string {
 function errorResponse(error: RelayError, renderer: ProtocolRenderer, scope: RequestScope, outcome: RequestOutcome, signal: AbortSignal): Response {
   const { status: renderedStatus, body } = renderer.renderError(error);
   outcome.fail(error, signal.aborted ? 499 : renderedStatus);
-  return Response.json(body, { status: renderedStatus, headers: { "x-request-id": scope.requestId, ...relayErrorHeaders(error) } });
+  const headers = { "x-request-id": scope.requestId, ...relayErrorHeaders(error), ...routeHeaders(error.route) };
+  return Response.json(body, { status: renderedStatus, headers });
+}
+
+/** Header values are ASCII without control characters: anything else in a model name becomes "?". */
+function headerValue(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?");
+}
+
+/** Where the request went: the provider and model that answered, and the targets tried before (separated by "; "). */
+export function routeHeaders(route: RelayRoute | undefined): Record<string, string> {
+  if (!route) return {};
+  const headers: Record<string, string> = { "x-agent-relay-provider": headerValue(route.provider), "x-agent-relay-model": headerValue(route.model) };
+  if (route.fallbacks.length > 0) headers["x-agent-relay-fallbacks"] = headerValue(route.fallbacks.map((fallback) => `${fallback.target}: ${fallback.reason}`).join("; "));
+  return headers;
+}
+
+function describeWarnings(warnings: RelayWarning[]): string[] {
+  return warnings.map((warning) => `${warning.parameter}: ${warning.message}`);
 }
 
 /** Watches the event stream of one request for its log line and metrics. */
@@ -157,6 +176,9 @@ class RequestOutcome {
   private finishReason: string | undefined;
   private error: RelayError | undefined;
   private recorded = false;
+  /** Where the request went, once the backend said (stream-start) or failed (the error's route). */
+  route: RelayRoute | undefined;
+  private warnings: RelayWarning[] = [];
 
   constructor(
     private readonly scope: RequestScope,
@@ -171,7 +193,11 @@ class RequestOutcome {
     try {
       for await (const event of events) {
         if (this.firstTokenAt === undefined && contentEvents.has(event.type)) this.firstTokenAt = performance.now();
-        if (event.type === "stream-start") this.noteModel(event.model);
+        if (event.type === "stream-start") {
+          this.noteModel(event.model);
+          this.route = event.route ?? this.route;
+          this.warnings = event.warnings ?? this.warnings;
+        }
         if (event.type === "finish") {
           this.usage = event.usage;
           this.noteModel(event.model);
@@ -181,6 +207,7 @@ class RequestOutcome {
       }
     } catch (error) {
       this.error = toRelayError(error);
+      this.route = this.error.route ?? this.route;
       throw this.error;
     }
   }
@@ -193,6 +220,7 @@ class RequestOutcome {
 
   fail(error: RelayError, status: number): void {
     this.error = error;
+    this.route = error.route ?? this.route;
     this.finish(status);
   }
 
@@ -205,8 +233,9 @@ class RequestOutcome {
     const durationSeconds = (performance.now() - this.scope.startedAt) / 1000;
     const ttftSeconds = this.firstTokenAt === undefined ? undefined : (this.firstTokenAt - this.scope.startedAt) / 1000;
     const route = this.scope.route;
+    // Labels come from what the backend resolved, never from the client's string (a fresh name per request would be a fresh series).
     const modelLabel = this.resolvedModel ?? "unresolved";
-    this.metrics.requests.inc({ route, status: finalStatus, model: modelLabel });
+    this.metrics.requests.inc({ route, status: finalStatus, model: modelLabel, provider: this.route?.provider ?? "", provider_model: this.resolvedModel ? (this.route?.model ?? "") : "unresolved" });
     this.metrics.duration.observe({ route }, durationSeconds);
     if (ttftSeconds !== undefined) this.metrics.timeToFirstToken.observe({ route }, ttftSeconds);
     if (this.error && status !== 499) this.metrics.cliFailures.inc({ reason: this.error.code ?? this.error.kind });
@@ -219,11 +248,15 @@ class RequestOutcome {
     }
     const fields = {
       method: this.scope.request.method,
-      path: new URL(this.scope.request.url).pathname,
+      path: requestPath(this.scope.request),
       // The status the client received, as a number; an error after a 200 stream started is flagged beside it.
       status,
       ...(this.error && status === 200 ? { error_in_stream: true } : {}),
       model: this.model,
+      provider: this.route?.provider ?? null,
+      provider_model: this.route?.model ?? null,
+      ...(this.route?.fallbacks.length ? { fallbacks: this.route.fallbacks.map((fallback) => `${fallback.target}: ${fallback.reason}`) } : {}),
+      ...(this.warnings.length > 0 ? { warnings: describeWarnings(this.warnings) } : {}),
       duration_ms: Math.round(durationSeconds * 1000),
       ttft_ms: ttftSeconds === undefined ? null : Math.round(ttftSeconds * 1000),
       input_tokens: this.usage ? this.usage.inputTokens + this.usage.cacheCreationInputTokens + this.usage.cacheReadInputTokens : null,

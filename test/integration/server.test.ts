@@ -31,10 +31,10 @@ describe("probes, health and metrics", () => {
     expect(((await root.json()) as { name: string }).name).toBe("agent-relay");
   });
 
-  test("/health reports status, version, pid, uptime, the CLI and the load", async () => {
+  test("/health reports status, version, pid, uptime, each provider (the CLI) and the load", async () => {
     const health = (await (await fetch(`${relay.url}/health`)).json()) as Record<string, any>;
-    expect(health).toMatchObject({ status: "ok", pid: process.pid, requests: { active: 0, queued: 0 } });
-    expect(health.backend).toMatchObject({ name: "claude-cli", path: fakeClaudeBin, version: "2.1.197" });
+    expect(health).toMatchObject({ status: "ok", pid: process.pid, requests: { active: 0, queued: 0 }, cli_processes: expect.any(Number) });
+    expect(health.providers.claude).toMatchObject({ type: "claude-cli", ok: true, path: fakeClaudeBin, version: "2.1.197" });
     expect(typeof health.version).toBe("string");
     expect(Date.parse(health.started_at)).toBeLessThanOrEqual(Date.now());
     expect(health.uptime_seconds).toBeGreaterThanOrEqual(0);
@@ -45,7 +45,7 @@ describe("probes, health and metrics", () => {
     const response = await fetch(`${relay.url}/metrics`);
     expect(response.headers.get("content-type")).toContain("text/plain; version=0.0.4");
     const text = await response.text();
-    expect(text).toContain('agent_relay_requests_total{route="/v1/chat/completions",status="200",model="claude-fake-1"}');
+    expect(text).toContain('agent_relay_requests_total{route="/v1/chat/completions",status="200",model="claude-fake-1",provider="claude",provider_model="sonnet"}');
     expect(text).toMatch(/agent_relay_request_duration_seconds_bucket\{route="\/v1\/chat\/completions",le="\+Inf"\} \d+/);
     expect(text).toMatch(/agent_relay_time_to_first_token_seconds_count\{route="\/v1\/chat\/completions"\} \d+/);
     expect(text).toMatch(/agent_relay_tokens_total\{kind="output",model="claude-fake-1"\} \d+/);
@@ -98,9 +98,13 @@ describe("request ids, logs and CORS", () => {
   test("X-Request-Id is echoed when given, generated otherwise, and in the request's log lines", async () => {
     const given = await chat(relay.url, "hi", { headers: { "x-request-id": "trace-abc-123" } });
     expect(given.headers.get("x-request-id")).toBe("trace-abc-123");
+    // Every response says where it went; without a routing file the claude CLI serves the client's model.
+    expect(given.headers.get("x-agent-relay-provider")).toBe("claude");
+    expect(given.headers.get("x-agent-relay-model")).toBe("sonnet");
+    expect(given.headers.get("x-agent-relay-fallbacks")).toBeNull();
     await given.text();
     const line = relay.logs.find((entry) => entry.request_id === "trace-abc-123" && entry.msg === "request completed");
-    expect(line).toMatchObject({ method: "POST", path: "/v1/chat/completions", status: 200, model: "claude-fake-1", output_tokens: 9 });
+    expect(line).toMatchObject({ method: "POST", path: "/v1/chat/completions", status: 200, model: "claude-fake-1", provider: "claude", provider_model: "sonnet", output_tokens: 9 });
     expect(typeof line!.duration_ms).toBe("number");
     expect(typeof line!.ttft_ms).toBe("number");
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { adaptRequestForClaude } from "../../src/backends/claude/adapt-request-for-claude.ts";
 import { RelayError } from "../../src/core/relay-error.ts";
 import { parseAnthropicMessagesRequest } from "../../src/protocols/anthropic-messages/parse-request.ts";
 import type { AnthropicMessagesRequest } from "../../src/protocols/anthropic-messages/schema.ts";
@@ -166,8 +167,8 @@ describe("parseAnthropicMessagesRequest: content blocks", () => {
       ],
     });
     expect(parsed.messages[1].content).toEqual([
-      { type: "reasoning", text: "Let me think.", signature: "sig_abc" },
-      { type: "reasoning", text: "", redactedData: "ENCRYPTED" },
+      { type: "reasoning", text: "Let me think.", providerMetadata: { anthropic: { signature: "sig_abc" } } },
+      { type: "reasoning", text: "", providerMetadata: { anthropic: { redactedData: "ENCRYPTED" } } },
       { type: "text", text: "Hello." },
     ]);
   });
@@ -209,16 +210,32 @@ describe("parseAnthropicMessagesRequest: parameters", () => {
     expect(parse({ output_config: { effort: null } }).effort).toBeUndefined();
   });
 
-  test("mcp_servers, container and server tools warn; client tools, empty tools and unknown fields do not", () => {
-    expect(parse({ tools: [], some_future_field: 1, context_management: { edits: [] } }).warnings).toEqual([]);
+  test("mcp_servers, container and server tools are kept raw and the claude backend warns; client tools, empty tools and unknown fields do not", () => {
+    expect(adaptRequestForClaude(parse({ tools: [], some_future_field: 1, context_management: { edits: [] } })).warnings).toEqual([]);
     const parsed = parse({
       tools: [{ name: "f", input_schema: { type: "object" } }, { type: "web_search_20250305", name: "web_search" }],
       mcp_servers: [{ type: "url", url: "https://x", name: "x" }],
       container: "c_1",
       output_config: { format: { type: "json_schema", schema: {} } },
     });
-    expect(parsed.warnings.map((warning) => warning.parameter).sort()).toEqual(["container", "mcp_servers", "tools.1"]);
+    expect(parsed.providerTools).toEqual([{ provider: "anthropic", type: "web_search_20250305", parameter: "tools.1", raw: { type: "web_search_20250305", name: "web_search" } }]);
+    expect(parsed.providerOptions?.anthropic).toMatchObject({ container: "c_1" });
+    expect(adaptRequestForClaude(parsed).warnings.map((warning) => warning.parameter).sort()).toEqual(["container", "mcp_servers", "tools.1"]);
     expect(parsed.tools).toEqual([{ name: "f", description: undefined, inputSchema: { type: "object" } }]);
     expect(parsed.responseFormat).toEqual({ type: "json", schema: {} });
+  });
+});
+
+describe("parseAnthropicMessagesRequest: cache breakpoints", () => {
+  test("cache_control on system blocks, content blocks and tools is carried as cacheControl", () => {
+    const parsed = parse({
+      system: [{ type: "text", text: "You are terse." }, { type: "text", text: "Project notes.", cache_control: { type: "ephemeral", ttl: "1h" } }],
+      messages: [{ role: "user", content: [{ type: "text", text: "hi", cache_control: { type: "ephemeral" } }] }],
+      tools: [{ name: "f", input_schema: { type: "object" }, cache_control: { type: "ephemeral" } }],
+    });
+    expect(parsed.system).toBe("You are terse.\n\nProject notes.");
+    expect(parsed.systemParts).toEqual([{ text: "You are terse." }, { text: "Project notes.", cacheControl: { type: "ephemeral", ttl: "1h" } }]);
+    expect(parsed.messages[0].content).toEqual([{ type: "text", text: "hi", cacheControl: { type: "ephemeral" } }]);
+    expect(parsed.tools?.[0].cacheControl).toEqual({ type: "ephemeral" });
   });
 });

@@ -34,8 +34,8 @@ describe("renderAnthropicMessagesResponse", () => {
   test("thinking, redacted thinking, tool use and text blocks keep their order", () => {
     const rendered = render({
       content: [
-        { type: "reasoning", text: "Hmm.", signature: "sig" },
-        { type: "reasoning", text: "", redactedData: "ENC" },
+        { type: "reasoning", text: "Hmm.", providerMetadata: { anthropic: { signature: "sig" } } },
+        { type: "reasoning", text: "", providerMetadata: { anthropic: { redactedData: "ENC" } } },
         { type: "tool-call", id: "toolu_1", name: "get_weather", input: '{"city":"Oslo"}' },
         { type: "tool-call", id: "toolu_2", name: "noop", input: "" },
         { type: "text", text: "Done." },

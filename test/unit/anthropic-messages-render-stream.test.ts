@@ -22,7 +22,7 @@ describe("renderAnthropicMessagesStream", () => {
       streamStart({ model: "claude-sonnet-5", usage: usage({ inputTokens: 12, outputTokens: 1, cacheCreationInputTokens: 3, cacheReadInputTokens: 40 }) }),
       { type: "reasoning-start", id: "1:0" },
       { type: "reasoning-delta", id: "1:0", delta: "Let me think." },
-      { type: "reasoning-signature", id: "1:0", signature: "sig_abc" },
+      { type: "reasoning-delta", id: "1:0", delta: "", providerMetadata: { anthropic: { signature: "sig_abc" } } },
       { type: "reasoning-end", id: "1:0" },
       ...textBlock("1:1", "Hello", " there."),
       finish({ finishReason: { unified: "stop", raw: "end_turn" }, usage: usage({ inputTokens: 12, outputTokens: 9, cacheCreationInputTokens: 3, cacheReadInputTokens: 40 }) }),
@@ -83,7 +83,7 @@ describe("renderAnthropicMessagesStream", () => {
   });
 
   test("a redacted thinking block starts with its data", async () => {
-    const frames = named(await render([streamStart(), { type: "reasoning-start", id: "1:0", redactedData: "ENC" }, { type: "reasoning-end", id: "1:0" }, finish()]));
+    const frames = named(await render([streamStart(), { type: "reasoning-start", id: "1:0", providerMetadata: { anthropic: { redactedData: "ENC" } } }, { type: "reasoning-end", id: "1:0" }, finish()]));
     expect(frames[2].data.content_block).toEqual({ type: "redacted_thinking", data: "ENC" });
   });
 

@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { estimateAnthropicInputTokens } from "../../src/protocols/anthropic-messages/estimate-input-tokens.ts";
-import type { AnthropicCountTokensRequest } from "../../src/protocols/anthropic-messages/schema.ts";
+import { estimateClaudeInputTokens } from "../../src/backends/claude/estimate-claude-input-tokens.ts";
+import { parseAnthropicMessagesRequest } from "../../src/protocols/anthropic-messages/parse-request.ts";
+import type { AnthropicMessagesRequest } from "../../src/protocols/anthropic-messages/schema.ts";
 import { pngHeader } from "./image-headers.ts";
 
-const estimate = (body: Record<string, unknown>) => estimateAnthropicInputTokens({ messages: [], ...body } as AnthropicCountTokensRequest);
+/** What count_tokens answers for an Anthropic request routed to the claude CLI. */
+const estimate = (body: Record<string, unknown>) => estimateClaudeInputTokens(parseAnthropicMessagesRequest({ model: "sonnet", messages: [], ...body } as AnthropicMessagesRequest));
 /** The estimate for one user message with these blocks, without the fixed overheads. */
 const blocks = (content: unknown[]) => estimate({ messages: [{ role: "user", content }] }) - estimate({ messages: [{ role: "user", content: [] }] });
 
@@ -13,7 +15,7 @@ const cliOverhead = 140;
 const perMessage = 4;
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 
-describe("estimateAnthropicInputTokens", () => {
+describe("estimateClaudeInputTokens (count_tokens for the claude CLI)", () => {
   test("an empty request is the CLI's own overhead", () => {
     expect(estimate({})).toBe(cliOverhead);
   });
@@ -80,8 +82,7 @@ describe("estimateAnthropicInputTokens", () => {
     expect(Number.isInteger(total)).toBe(true);
   });
 
-  // BUG: src/protocols/anthropic-messages/estimate-input-tokens.ts line 52 divides the redacted_thinking token count
-  // by 4 without rounding, so /v1/messages/count_tokens can answer {"input_tokens": 144.75}: not an integer.
+  // Redacted thinking counts a quarter of its base64 text; the count must still be a whole number.
   test("the estimate is a whole number with redacted thinking", () => {
     const total = estimate({
       messages: [

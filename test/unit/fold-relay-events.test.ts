@@ -32,18 +32,18 @@ describe("foldRelayEvents", () => {
         { type: "reasoning-start", id: "1:0" },
         { type: "reasoning-delta", id: "1:0", delta: "Let me " },
         { type: "reasoning-delta", id: "1:0", delta: "think." },
-        { type: "reasoning-signature", id: "1:0", signature: "sig_" },
-        { type: "reasoning-signature", id: "1:0", signature: "abc" },
+        { type: "reasoning-delta", id: "1:0", delta: "", providerMetadata: { anthropic: { signature: "sig_" } } },
+        { type: "reasoning-delta", id: "1:0", delta: "", providerMetadata: { anthropic: { signature: "abc" } } },
         { type: "reasoning-end", id: "1:0" },
-        { type: "reasoning-start", id: "1:1", redactedData: "ENC" },
+        { type: "reasoning-start", id: "1:1", providerMetadata: { anthropic: { redactedData: "ENC" } } },
         { type: "reasoning-end", id: "1:1" },
         ...textBlock("1:2", "Answer."),
         finish(),
       ]),
     );
     expect(response.content).toEqual([
-      { type: "reasoning", text: "Let me think.", signature: "sig_abc", redactedData: undefined },
-      { type: "reasoning", text: "", redactedData: "ENC" },
+      { type: "reasoning", text: "Let me think.", providerMetadata: { anthropic: { signature: "sig_abc" } } },
+      { type: "reasoning", text: "", providerMetadata: { anthropic: { redactedData: "ENC" } } },
       { type: "text", text: "Answer." },
     ]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mapAnthropicStopReason } from "../../src/core/map-anthropic-stop-reason.ts";
+import { mapAnthropicStopReason } from "../../src/backends/anthropic-wire/map-anthropic-stop-reason.ts";
 import type { RelayFinishReason } from "../../src/core/relay-event.ts";
 import { mapAnthropicStopReasonOut } from "../../src/protocols/anthropic-messages/map-stop-reason.ts";
 

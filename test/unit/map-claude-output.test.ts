@@ -130,7 +130,7 @@ describe("ClaudeOutputMapper on recorded transcripts", () => {
       "reasoning-delta",
       "reasoning-delta",
       "reasoning-delta",
-      "reasoning-signature",
+      "reasoning-delta",
       "reasoning-end",
       "text-start",
       "text-delta",
@@ -139,11 +139,11 @@ describe("ClaudeOutputMapper on recorded transcripts", () => {
       "finish",
     ]);
     expect(reasoningOf(run.events)).toBe("Let me think about this carefully.");
-    expect(run.events.find((event) => event.type === "reasoning-signature")).toMatchObject({ signature: "sig_abc" });
+    expect(run.events.find((event) => event.type === "reasoning-delta" && event.providerMetadata)).toMatchObject({ delta: "", providerMetadata: { anthropic: { signature: "sig_abc" } } });
     expect(textOf(run.events)).toBe("Answer after thinking.");
     const response = await foldRelayEvents(replay(run.events));
     expect(response.content).toEqual([
-      { type: "reasoning", text: "Let me think about this carefully.", signature: "sig_abc", redactedData: undefined },
+      { type: "reasoning", text: "Let me think about this carefully.", providerMetadata: { anthropic: { signature: "sig_abc" } } },
       { type: "text", text: "Answer after thinking." },
     ]);
   });
@@ -313,7 +313,7 @@ describe("ClaudeOutputMapper on constructed cases", () => {
       resultMessage({}),
     ]);
     expect(run.events.slice(1, 3)).toEqual([
-      { type: "reasoning-start", id: "1:0", redactedData: "ENCRYPTED" },
+      { type: "reasoning-start", id: "1:0", providerMetadata: { anthropic: { redactedData: "ENCRYPTED" } } },
       { type: "reasoning-end", id: "1:0" },
     ]);
   });

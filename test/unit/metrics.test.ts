@@ -89,7 +89,7 @@ describe("Histogram", () => {
 });
 
 describe("RelayMetrics exposition", () => {
-  const metrics = new RelayMetrics({ active: () => 2, queued: () => 1, processes: () => 3, held: () => 0, live: () => 0, warm: () => 0 });
+  const metrics = new RelayMetrics(() => ({ active: 2, queued: 1, details: { cli_processes: 3, held_tool_rounds: 0, live_conversations: 0, warm_processes: 0 } }));
   metrics.requests.inc({ route: "/v1/messages", status: "200", model: 'odd"model' });
   metrics.duration.observe({ route: "/v1/messages" }, 1.2);
   metrics.tokens.inc({ kind: "input", model: "claude-sonnet-5" }, 40);

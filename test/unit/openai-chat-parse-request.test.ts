@@ -1,10 +1,13 @@
 import { describe, expect, test } from "bun:test";
+import { adaptRequestForClaude } from "../../src/backends/claude/adapt-request-for-claude.ts";
 import { RelayError } from "../../src/core/relay-error.ts";
 import { parseOpenAIChatRequest } from "../../src/protocols/openai-chat/parse-request.ts";
 import type { OpenAIChatRequest } from "../../src/protocols/openai-chat/schema.ts";
 
 const parse = (body: Record<string, unknown>) => parseOpenAIChatRequest({ model: "gpt-4o", ...body } as OpenAIChatRequest);
 const request = (body: Record<string, unknown>) => parse({ messages: [{ role: "user", content: "hi" }], ...body }).relayRequest;
+/** The request as the claude backend carries it, with the warnings it gives. */
+const forClaude = (body: Record<string, unknown>) => adaptRequestForClaude(request(body));
 const userParts = (content: unknown) => parse({ messages: [{ role: "user", content }] }).relayRequest.messages[0].content;
 
 /** Runs `action` and returns the RelayError it throws. */
@@ -190,18 +193,35 @@ describe("parseOpenAIChatRequest: messages", () => {
 });
 
 describe("parseOpenAIChatRequest: parameters", () => {
-  test("n > 1 is a 400 on param n; n = 1 is fine", () => {
-    expect(thrown(() => request({ n: 2 }))).toMatchObject({ kind: "invalid_request", status: 400, param: "n" });
-    expect(request({ n: 1 }).warnings).toEqual([]);
+  test("n is carried; the claude backend answers n > 1 with a 400 on param n, n = 1 is fine", () => {
+    expect(request({ n: 2 }).choiceCount).toBe(2);
+    expect(thrown(() => forClaude({ n: 2 }))).toMatchObject({ kind: "invalid_request", status: 400, param: "n" });
+    expect(forClaude({ n: 1 }).warnings).toEqual([]);
   });
 
-  test("temperature above 1 is clamped to 1 with a warning; 0.3 passes as is", () => {
-    const clamped = request({ temperature: 1.5 });
-    expect(clamped.temperature).toBe(1);
+  test("temperature is carried as sent; the claude backend clamps above 1 with a warning, 0.3 passes as is", () => {
+    expect(request({ temperature: 1.5 }).temperature).toBe(1.5);
+    const clamped = forClaude({ temperature: 1.5 });
+    expect(clamped.request.temperature).toBe(1);
     expect(clamped.warnings).toEqual([expect.objectContaining({ parameter: "temperature" })]);
-    const plain = request({ temperature: 0.3 });
-    expect(plain.temperature).toBe(0.3);
+    const plain = forClaude({ temperature: 0.3 });
+    expect(plain.request.temperature).toBe(0.3);
     expect(plain.warnings).toEqual([]);
+  });
+
+  test("seed, penalties, logprobs, metadata and service_tier are carried in neutral form; the rest raw", () => {
+    expect(
+      request({ seed: 7, frequency_penalty: 0.5, presence_penalty: -1, logprobs: true, top_logprobs: 3, metadata: { team: "a" }, service_tier: "flex", logit_bias: { "1": 2 } }),
+    ).toMatchObject({
+      seed: 7,
+      frequencyPenalty: 0.5,
+      presencePenalty: -1,
+      logprobs: true,
+      topLogprobs: 3,
+      metadata: { team: "a" },
+      serviceTier: "flex",
+      providerOptions: { openai: { logit_bias: { "1": 2 } } },
+    });
   });
 
   test("top_p and user are carried", () => {
@@ -217,9 +237,9 @@ describe("parseOpenAIChatRequest: parameters", () => {
     ["empty array", [], undefined, false],
   ];
   for (const [name, stop, expected, warns] of stopCases) {
-    test(`stop: ${name}`, () => {
-      const parsed = request({ stop });
-      expect(parsed.stopSequences).toEqual(expected);
+    test(`stop: ${name} (as the claude backend carries it)`, () => {
+      const parsed = forClaude({ stop });
+      expect(parsed.request.stopSequences).toEqual(expected);
       expect(parsed.warnings.some((warning) => warning.parameter === "stop")).toBe(warns);
     });
   }
@@ -249,8 +269,8 @@ describe("parseOpenAIChatRequest: parameters", () => {
     });
   }
 
-  test("ignored parameters warn only when they ask for something; unknown fields never warn or throw", () => {
-    const parsed = request({
+  test("parameters the claude backend ignores warn only when they ask for something; unknown fields never warn or throw", () => {
+    const parsed = forClaude({
       presence_penalty: 0.5,
       seed: 7,
       logprobs: false,
@@ -265,8 +285,8 @@ describe("parseOpenAIChatRequest: parameters", () => {
     expect(parsed.warnings.map((warning) => warning.parameter).sort()).toEqual(["presence_penalty", "seed"]);
   });
 
-  test("each listed ignored parameter warns when set", () => {
-    const parsed = request({
+  test("each parameter the claude backend ignores warns when set", () => {
+    const parsed = forClaude({
       presence_penalty: 1,
       frequency_penalty: 1,
       logit_bias: { "50256": -100 },

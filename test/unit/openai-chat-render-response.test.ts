@@ -31,7 +31,7 @@ describe("renderOpenAIChatResponse", () => {
   test("text parts are concatenated; reasoning goes to reasoning_content", () => {
     const rendered = render({
       content: [
-        { type: "reasoning", text: "Let me think.", signature: "sig" },
+        { type: "reasoning", text: "Let me think.", providerMetadata: { anthropic: { signature: "sig" } } },
         { type: "text", text: "Part one. " },
         { type: "text", text: "Part two." },
       ],

@@ -76,7 +76,7 @@ describe("renderOpenAIChatStream", () => {
         streamStart(),
         { type: "reasoning-start", id: "1:0" },
         { type: "reasoning-delta", id: "1:0", delta: "Thinking..." },
-        { type: "reasoning-signature", id: "1:0", signature: "sig" },
+        { type: "reasoning-delta", id: "1:0", delta: "", providerMetadata: { anthropic: { signature: "sig" } } },
         { type: "reasoning-end", id: "1:0" },
         ...textBlock("1:1", "Answer."),
         finish(),

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { adaptRequestForClaude } from "../../src/backends/claude/adapt-request-for-claude.ts";
 import { RelayError } from "../../src/core/relay-error.ts";
 import { parseOpenAIResponsesRequest } from "../../src/protocols/openai-responses/parse-request.ts";
 import { encodeReasoningEncryptedContent } from "../../src/protocols/openai-responses/reasoning-encrypted-content.ts";
@@ -8,6 +9,9 @@ import type { StoredConversation } from "../../src/store/response-store.ts";
 /** Bodies are written as clients send them; the schema's static type does not list the open fields. */
 const parse = (body: Record<string, unknown>, previous?: StoredConversation) =>
   parseOpenAIResponsesRequest({ model: "sonnet", input: "hi", ...body } as OpenAIResponsesRequest, previous);
+
+/** The request as the claude backend carries it, with the warnings it gives. */
+const forClaude = (body: Record<string, unknown>) => adaptRequestForClaude(parse(body).relayRequest);
 
 /** The RelayError a parse throws (fails the test if it does not throw one). */
 function parseError(body: Record<string, unknown>): RelayError {
@@ -122,7 +126,7 @@ describe("parseOpenAIResponsesRequest: input", () => {
     const ours = { type: "reasoning", id: "rs_1", summary: [], content: [{ type: "reasoning_text", text: "Let me think." }], encrypted_content: encodeReasoningEncryptedContent({ signature: "sig_1" }) };
     const foreign = { type: "reasoning", id: "rs_2", summary: [{ type: "summary_text", text: "Thought." }], encrypted_content: "gAAAAB-openai-blob" };
     const parsed = parse({ input: [{ role: "user", content: "Q" }, ours, foreign, { role: "assistant", content: "A" }, { role: "user", content: "Q2" }] });
-    expect(parsed.relayRequest.messages[1]).toEqual({ role: "assistant", content: [{ type: "reasoning", text: "Let me think.", signature: "sig_1", redactedData: undefined }] });
+    expect(parsed.relayRequest.messages[1]).toEqual({ role: "assistant", content: [{ type: "reasoning", text: "Let me think.", providerMetadata: { anthropic: { signature: "sig_1", redactedData: undefined } } }] });
     expect(parsed.relayRequest.messages).toHaveLength(4);
     expect(parsed.relayRequest.warnings.map((warning) => warning.parameter)).toEqual(["input.2"]);
   });
@@ -148,10 +152,16 @@ describe("parseOpenAIResponsesRequest: input", () => {
 describe("parseOpenAIResponsesRequest: parameters", () => {
   const weather = { type: "function", name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: true };
 
-  test("function tools become tool definitions; every other tool type is dropped with a warning", () => {
-    const parsed = parse({ tools: [weather, { type: "web_search" }, { type: "namespace", name: "crm", tools: [] }, { type: "custom", name: "apply_patch" }] });
+  test("function tools become tool definitions; every other tool is kept raw; the claude backend drops those with a warning", () => {
+    const body = { tools: [weather, { type: "web_search" }, { type: "namespace", name: "crm", tools: [] }, { type: "custom", name: "apply_patch" }] };
+    const parsed = parse(body);
     expect(parsed.relayRequest.tools).toEqual([{ name: "get_weather", description: "Weather", inputSchema: weather.parameters }]);
-    expect(parsed.relayRequest.warnings.map((warning) => warning.parameter)).toEqual(["tools.1.type", "tools.2.type", "tools.3.type"]);
+    expect(parsed.relayRequest.providerTools?.map((tool) => [tool.provider, tool.type, tool.parameter])).toEqual([
+      ["openai", "web_search", "tools.1"],
+      ["openai", "namespace", "tools.2"],
+      ["openai", "custom", "tools.3"],
+    ]);
+    expect(forClaude(body).warnings.map((warning) => warning.parameter)).toEqual(["tools.1.type", "tools.2.type", "tools.3.type"]);
   });
 
   test.each([
@@ -181,9 +191,11 @@ describe("parseOpenAIResponsesRequest: parameters", () => {
   test("reasoning.effort maps to thinking; max_output_tokens, top_p, safety_identifier carry; temperature above 1 is clamped with a warning", () => {
     expect(parse({ reasoning: { effort: "high" } }).relayRequest).toMatchObject({ thinking: { type: "adaptive" }, effort: "high" });
     expect(parse({ reasoning: { effort: "minimal" } }).relayRequest.thinking).toEqual({ type: "disabled" });
-    const parsed = parse({ max_output_tokens: 64, top_p: 0.5, temperature: 1.5, safety_identifier: "user-7" }).relayRequest;
-    expect(parsed).toMatchObject({ maxOutputTokens: 64, topP: 0.5, temperature: 1, userId: "user-7" });
-    expect(parsed.warnings.map((warning) => warning.parameter)).toEqual(["temperature"]);
+    const body = { max_output_tokens: 64, top_p: 0.5, temperature: 1.5, safety_identifier: "user-7" };
+    expect(parse(body).relayRequest).toMatchObject({ maxOutputTokens: 64, topP: 0.5, temperature: 1.5, userId: "user-7" });
+    const claude = forClaude(body);
+    expect(claude.request.temperature).toBe(1);
+    expect(claude.warnings.map((warning) => warning.parameter)).toEqual(["temperature"]);
   });
 
   test("store is true unless the client says false; stream only when true", () => {
@@ -199,7 +211,8 @@ describe("parseOpenAIResponsesRequest: parameters", () => {
   });
 
   test("background, top_logprobs, truncation auto and verbosity are accepted and reported", () => {
-    const parsed = parse({ background: true, top_logprobs: 3, truncation: "auto", text: { verbosity: "low" } });
-    expect(parsed.relayRequest.warnings.map((warning) => warning.parameter).sort()).toEqual(["background", "text.verbosity", "top_logprobs", "truncation"]);
+    const body = { background: true, top_logprobs: 3, truncation: "auto", text: { verbosity: "low" } };
+    expect(parse(body).relayRequest).toMatchObject({ topLogprobs: 3, providerOptions: { openai: { background: true, truncation: "auto", "text.verbosity": "low" } } });
+    expect(forClaude(body).warnings.map((warning) => warning.parameter).sort()).toEqual(["background", "text.verbosity", "top_logprobs", "truncation"]);
   });
 });

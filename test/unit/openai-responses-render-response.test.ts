@@ -30,7 +30,7 @@ describe("renderOpenAIResponsesResponse", () => {
     const rendered = renderOpenAIResponsesResponse(
       response({
         content: [
-          { type: "reasoning", text: "Hmm.", signature: "sig" },
+          { type: "reasoning", text: "Hmm.", providerMetadata: { anthropic: { signature: "sig" } } },
           { type: "text", text: "First. " },
           { type: "tool-call", id: "toolu_1", name: "get_weather", input: '{"city":"Oslo"}' },
           { type: "text", text: "Second." },

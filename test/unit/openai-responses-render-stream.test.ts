@@ -93,7 +93,7 @@ describe("renderOpenAIResponsesStream", () => {
       { type: "reasoning-start", id: "r0" },
       { type: "reasoning-delta", id: "r0", delta: "Think" },
       { type: "reasoning-delta", id: "r0", delta: "ing." },
-      { type: "reasoning-signature", id: "r0", signature: "sig_abc" },
+      { type: "reasoning-delta", id: "r0", delta: "", providerMetadata: { anthropic: { signature: "sig_abc" } } },
       { type: "reasoning-end", id: "r0" },
       ...textBlock("t0", "Done."),
       finish(),

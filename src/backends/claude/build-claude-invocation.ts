@@ -5,6 +5,7 @@
  */
 import { RelayError } from "../../core/relay-error.ts";
 import type { RelayMessage, RelayRequest, RelayToolDefinition, RelayWarning } from "../../core/relay-request.ts";
+import { adaptRequestForClaude } from "./adapt-request-for-claude.ts";
 import { ClientToolNames, clientToolServerName } from "./client-tool-names.ts";
 import { mergeConsecutiveTurns, toClaudeContent, type ClaudeContentBlock, type ToClaudeContentOptions } from "./to-claude-content.ts";
 
@@ -101,11 +102,11 @@ export function splitConversation(messages: RelayMessage[]): { history: RelayMes
 }
 
 export function buildClaudeInvocation(
-  request: RelayRequest,
+  clientRequest: RelayRequest,
   settings: ClaudeInvocationSettings,
   baseEnv: Record<string, string | undefined>,
 ): ClaudeInvocation {
-  const warnings: RelayWarning[] = [...request.warnings];
+  const { request, warnings } = adaptRequestForClaude(clientRequest);
   const { history, turn } = splitConversation(request.messages);
   const offeredTools = toolsToOffer(request);
   const toolNames = offeredTools.length > 0 ? new ClientToolNames(offeredTools) : undefined;

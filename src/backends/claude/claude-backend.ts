@@ -8,7 +8,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { conversationFingerprint, requestSettingsKey } from "../../core/conversation-fingerprint.ts";
-import type { BackendContext, BackendHealth, ProcessBackendObserver, RelayBackend, RelayModel } from "../../core/relay-backend.ts";
+import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import { addRelayUsage, emptyUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
 import type { RelayContentPart, RelayMessage, RelayRequest, RelayWarning } from "../../core/relay-request.ts";
@@ -17,11 +17,14 @@ import type { Logger } from "../../util/logger.ts";
 import { buildClaudeInvocation, type ClaudeInvocation, type ClaudeInvocationSettings } from "./build-claude-invocation.ts";
 import { claudeMissingMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
 import { ClaudeRun } from "./claude-run.ts";
+import { estimateClaudeInputTokens } from "./estimate-claude-input-tokens.ts";
 import { ClientToolBridge, toMcpToolResult, type McpToolResult } from "./client-tool-bridge.ts";
 import { LiveConversations, type LiveConversation, type LiveEndReason } from "./live-conversations.ts";
 import { ClaudeOutputMapper } from "./map-claude-output.ts";
 import { listClaudeModels, probeClaudeBinary, type ClaudeBinaryStatus } from "./probe-claude.ts";
+import type { ProcessBackendObserver } from "./process-backend-observer.ts";
 import { WarmPool, type SpawnSpec } from "./warm-pool.ts";
+import { withFullClaudeIds } from "./with-full-claude-ids.ts";
 import { removeStaleClaudeSessions, writeClaudeSession, type ClaudeSessionFile } from "./write-claude-session.ts";
 
 export interface ClaudeBackendOptions extends ClaudeInvocationSettings {
@@ -192,18 +195,34 @@ export class ClaudeBackend implements RelayBackend {
     this.processes.killAll();
   }
 
-  load() {
+  processIds(): number[] {
+    return this.processes.pids();
+  }
+
+  load(): BackendLoad {
     return {
       active: this.limiter.active,
       queued: this.limiter.queued,
-      processes: this.processes.size,
-      held: this.live.waitingForTools,
-      live: this.live.size,
-      warm: this.pool.size,
+      details: {
+        cli_processes: this.processes.size,
+        held_tool_rounds: this.live.waitingForTools,
+        live_conversations: this.live.size,
+        warm_processes: this.pool.size,
+      },
     };
   }
 
+  /** The CLI has no token counter: a local estimate. */
+  async countTokens(request: RelayRequest): Promise<RelayTokenCount> {
+    return { inputTokens: estimateClaudeInputTokens(request), estimated: true };
+  }
+
+  /** The CLI's models with the full ids of its aliases, and opus, sonnet and haiku always. */
   async listModels(): Promise<RelayModel[]> {
+    return withFullClaudeIds(await this.cliModels());
+  }
+
+  private async cliModels(): Promise<RelayModel[]> {
     if (this.models && Date.now() - this.models.at < modelsCacheMs) return this.models.list;
     const binary = await this.binaryPath().catch(() => undefined);
     if (!binary) return fallbackModels;
@@ -419,7 +438,7 @@ export class ClaudeBackend implements RelayBackend {
           settled = true;
           this.settleTurn(turn, answer, step.hold?.callIds ?? [], step.interrupt === true, context.log);
         }
-        for (const event of step.events) yield event;
+        for (const event of step.events) yield event.type === "stream-start" ? { ...event, warnings: invocation.warnings } : event;
         if (step.done) return;
       }
       if (context.signal.aborted) return;

@@ -13,12 +13,13 @@
  * - structured output arrives as a call of the CLI's own StructuredOutput tool and, validated, in
  *   `result.structured_output`; the model's prose around it is not part of the answer.
  */
-import { mapAnthropicStopReason } from "../../core/map-anthropic-stop-reason.ts";
+import { mapAnthropicStopReason } from "../anthropic-wire/map-anthropic-stop-reason.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import { emptyUsage, subtractRelayUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
 import type { ClaudeAssistantMessage, ClaudeOutputMessage, ClaudeResultMessage, ClaudeStreamEvent, ClaudeUsage } from "./claude-messages.ts";
 import type { ClientToolNames } from "./client-tool-names.ts";
 import { mapClaudeResultError } from "./map-claude-error.ts";
+import { newId } from "../../util/new-id.ts";
 
 /** What the backend should do after a message: emit these events, maybe interrupt the CLI, maybe stop reading. */
 export interface MapperStep {
@@ -164,7 +165,7 @@ export class ClaudeOutputMapper {
         if (event.content_block.type === "redacted_thinking") {
           block.started = true;
           this.emittedContent = true;
-          events.push({ type: "reasoning-start", id, redactedData: event.content_block.data ?? "" });
+          events.push({ type: "reasoning-start", id, providerMetadata: { anthropic: { redactedData: event.content_block.data ?? "" } } });
         }
         return { events };
       }
@@ -181,7 +182,9 @@ export class ClaudeOutputMapper {
         }
         if (delta.type === "text_delta" && delta.text) events.push({ type: "text-delta", id: block.id, delta: delta.text });
         if (delta.type === "thinking_delta" && delta.thinking) events.push({ type: "reasoning-delta", id: block.id, delta: delta.thinking });
-        if (delta.type === "signature_delta" && delta.signature) events.push({ type: "reasoning-signature", id: block.id, signature: delta.signature });
+        if (delta.type === "signature_delta" && delta.signature) {
+          events.push({ type: "reasoning-delta", id: block.id, delta: "", providerMetadata: { anthropic: { signature: delta.signature } } });
+        }
         if (events.length === 0) return { events };
         this.emittedContent = true;
         if (!block.started) {
@@ -246,9 +249,9 @@ export class ClaudeOutputMapper {
       if (block.type === "text" && block.text && !this.options.structuredOutput) {
         events.push({ type: "text-start", id }, { type: "text-delta", id, delta: block.text }, { type: "text-end", id });
       } else if (block.type === "thinking" || block.type === "redacted_thinking") {
-        events.push({ type: "reasoning-start", id, redactedData: block.data });
+        events.push({ type: "reasoning-start", id, ...(block.data === undefined ? {} : { providerMetadata: { anthropic: { redactedData: block.data } } }) });
         if (block.thinking) events.push({ type: "reasoning-delta", id, delta: block.thinking });
-        if (block.signature) events.push({ type: "reasoning-signature", id, signature: block.signature });
+        if (block.signature) events.push({ type: "reasoning-delta", id, delta: "", providerMetadata: { anthropic: { signature: block.signature } } });
         events.push({ type: "reasoning-end", id });
       }
     });
@@ -263,7 +266,7 @@ export class ClaudeOutputMapper {
     const usage = this.options.reportedUsage ? subtractRelayUsage(turnUsage, this.options.reportedUsage) : turnUsage;
     if (!this.started) {
       this.started = true;
-      events.push({ type: "stream-start", id: `msg_${result.session_id ?? crypto.randomUUID()}`, model: this.modelName(), usage });
+      events.push({ type: "stream-start", id: result.session_id ? `msg_${result.session_id}` : newId("msg_"), model: this.modelName(), usage });
     }
     if (this.options.structuredOutput) {
       // The CLI reports success without structured_output when the model answers in prose twice.

@@ -43,9 +43,12 @@ function toClaudeBlock(part: RelayContentPart, options: ToClaudeContentOptions):
       };
     }
     case "reasoning":
-      if (part.redactedData) return { type: "redacted_thinking", data: part.redactedData };
+    {
+      const anthropic = part.providerMetadata?.anthropic;
+      if (anthropic?.redactedData) return { type: "redacted_thinking", data: anthropic.redactedData };
       // Thinking sent back without its signature is rejected upstream; it only carries meaning with one.
-      return part.signature ? { type: "thinking", thinking: part.text, signature: part.signature } : undefined;
+      return anthropic?.signature ? { type: "thinking", thinking: part.text, signature: anthropic.signature } : undefined;
+    }
     default: {
       const unreachable: never = part;
       throw new Error(`unknown content part ${JSON.stringify(unreachable)}`);

@@ -4,9 +4,12 @@ import type {
   RelayContentPart,
   RelayDocumentPart,
   RelayImagePart,
+  RelayCacheControl,
   RelayMessage,
+  RelayProviderTool,
   RelayRequest,
   RelayResponseFormat,
+  RelaySystemPart,
   RelayTextPart,
   RelayThinking,
   RelayToolDefinition,
@@ -18,27 +21,23 @@ type Block = { type: string; [key: string]: any };
 
 const efforts = new Set(["low", "medium", "high", "xhigh", "max"]);
 
-/** Parameters the Claude backend cannot carry; accepted, logged, not honoured. */
-const ignoredParameters: Record<string, string> = {
-  mcp_servers: "request-level MCP servers are not supported",
-  container: "code execution containers are not supported",
-};
+/** Messages parameters without a neutral form, carried raw for the backends that understand them. */
+const rawParameters = ["mcp_servers", "container", "context_management"] as const;
 
 /** Parses a Messages request; `betas` is the anthropic-beta header's list. */
 export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest, betas: string[] = []): RelayRequest {
   const warnings: RelayWarning[] = [];
-  for (const [parameter, reason] of Object.entries(ignoredParameters)) {
-    const value = (body as Record<string, unknown>)[parameter];
-    if (value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0)) warnings.push({ parameter, message: reason });
-  }
+  const fields = body as Record<string, unknown>;
+  const anthropicOptions: Record<string, unknown> = {};
+  for (const name of rawParameters) if (fields[name] !== undefined && fields[name] !== null) anthropicOptions[name] = fields[name];
 
-  const systemTexts = systemText(body.system);
+  const systemParts = systemBlocks(body.system);
   const messages: RelayMessage[] = [];
   body.messages.forEach((message, index) => {
     if (message.role === "system") {
       // Mid-conversation system messages (Claude Code 2.1.x) join the system prompt: the CLI has no other place for them.
       const text = textOfBlocks(contentBlocks(message.content), `messages.${index}.content`, warnings).join("");
-      if (text) systemTexts.push(text);
+      if (text) systemParts.push({ text });
       return;
     }
     messages.push({ role: message.role, content: parseContent(message, `messages.${index}.content`, warnings) });
@@ -47,7 +46,8 @@ export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest, be
   const effort = body.output_config?.effort ?? undefined;
   return {
     model: body.model,
-    system: systemTexts.length > 0 ? systemTexts.join("\n\n") : undefined,
+    system: systemParts.length > 0 ? systemParts.map((part) => part.text).join("\n\n") : undefined,
+    systemParts: systemParts.length > 0 ? systemParts : undefined,
     messages,
     stream: body.stream === true,
     maxOutputTokens: body.max_tokens,
@@ -58,6 +58,8 @@ export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest, be
     thinking: parseThinking(body.thinking, warnings),
     effort: effort && efforts.has(effort) ? (effort as RelayRequest["effort"]) : undefined,
     userId: body.metadata?.user_id ?? undefined,
+    serviceTier: typeof fields.service_tier === "string" ? fields.service_tier : undefined,
+    providerOptions: Object.keys(anthropicOptions).length > 0 ? { anthropic: anthropicOptions } : undefined,
     longContext: betas.some((beta) => beta.startsWith("context-1m")) || undefined,
     warnings,
     ...parseTools(body, warnings),
@@ -74,21 +76,32 @@ function textOfBlocks(blocks: Block[], param: string, warnings: RelayWarning[]):
   });
 }
 
-function parseTools(body: AnthropicMessagesRequest, warnings: RelayWarning[]): Pick<RelayRequest, "tools" | "toolChoice" | "parallelToolCalls"> {
+function parseTools(body: AnthropicMessagesRequest, warnings: RelayWarning[]): Pick<RelayRequest, "tools" | "providerTools" | "toolChoice" | "parallelToolCalls"> {
   const declared = (body as { tools?: Block[] }).tools ?? [];
   const tools: RelayToolDefinition[] = [];
+  const providerTools: RelayProviderTool[] = [];
   declared.forEach((tool, index) => {
     // Server tools (web search, code execution, bash_2025..., text_editor_...) run at Anthropic, not at the client.
     if (tool.type !== undefined && tool.type !== "custom") {
-      warnings.push({ parameter: `tools.${index}`, message: `server tool "${tool.name ?? tool.type}" (${tool.type}) is not available through the CLI and was dropped` });
+      providerTools.push({ provider: "anthropic", type: String(tool.type), parameter: `tools.${index}`, raw: tool });
       return;
     }
     if (typeof tool.name !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) {
       throw new RelayError("invalid_request", `tools.${index}.name must be 1-64 letters, digits, underscores or dashes.`, { param: `tools.${index}.name` });
     }
-    tools.push({ name: tool.name, description: tool.description, inputSchema: tool.input_schema ?? { type: "object", properties: {} } });
+    tools.push({
+      name: tool.name,
+      description: tool.description,
+      inputSchema: tool.input_schema ?? { type: "object", properties: {} },
+      ...cacheControlOf(tool),
+    });
   });
-  if (tools.length === 0) return {};
+  if (tools.length === 0) return providerTools.length > 0 ? { providerTools } : {};
+  if (providerTools.length > 0) return { ...clientToolChoice(body, tools, warnings), providerTools };
+  return clientToolChoice(body, tools, warnings);
+}
+
+function clientToolChoice(body: AnthropicMessagesRequest, tools: RelayToolDefinition[], warnings: RelayWarning[]): Pick<RelayRequest, "tools" | "toolChoice" | "parallelToolCalls"> {
   const choice = (body as { tool_choice?: Block }).tool_choice;
   const parallelToolCalls = choice?.disable_parallel_tool_use === true ? false : undefined;
   switch (choice?.type) {
@@ -119,14 +132,21 @@ function contentBlocks(content: AnthropicMessage["content"]): Block[] {
   return typeof content === "string" ? [{ type: "text", text: content }] : (content as Block[]);
 }
 
-function systemText(system: AnthropicMessagesRequest["system"]): string[] {
+function systemBlocks(system: AnthropicMessagesRequest["system"]): RelaySystemPart[] {
   if (system === undefined) return [];
-  if (typeof system === "string") return system ? [system] : [];
+  if (typeof system === "string") return system ? [{ text: system }] : [];
   return (system as Block[])
     .filter((block) => block.type === "text" && typeof block.text === "string")
-    .map((block) => block.text as string)
     // Claude Code puts billing metadata in a system block; it is not an instruction for the model.
-    .filter((text) => text && !text.startsWith("x-anthropic-billing-header:"));
+    .filter((block) => block.text && !block.text.startsWith("x-anthropic-billing-header:"))
+    .map((block) => ({ text: block.text as string, ...cacheControlOf(block) }));
+}
+
+/** A block's cache_control breakpoint in neutral form; nothing when the block has none. */
+function cacheControlOf(block: Block): { cacheControl?: RelayCacheControl } {
+  const control = block.cache_control;
+  if (!control || typeof control !== "object" || control.type !== "ephemeral") return {};
+  return { cacheControl: { type: "ephemeral", ...(typeof control.ttl === "string" ? { ttl: control.ttl } : {}) } };
 }
 
 function parseThinking(thinking: AnthropicMessagesRequest["thinking"], warnings: RelayWarning[]): RelayThinking | undefined {
@@ -150,16 +170,16 @@ function parseContent(message: AnthropicMessage, param: string, warnings: RelayW
     const at = `${param}.${index}`;
     switch (block.type) {
       case "text":
-        parts.push({ type: "text", text: String(block.text ?? "") });
+        parts.push({ type: "text", text: String(block.text ?? ""), ...cacheControlOf(block) });
         break;
       case "image":
-        parts.push(imagePart(block, at));
+        parts.push({ ...imagePart(block, at), ...cacheControlOf(block) });
         break;
       case "document":
-        parts.push(documentPart(block, at, warnings));
+        parts.push({ ...documentPart(block, at, warnings), ...cacheControlOf(block) });
         break;
       case "tool_use":
-        parts.push({ type: "tool-call", id: String(block.id), name: String(block.name), input: block.input ?? {} });
+        parts.push({ type: "tool-call", id: String(block.id), name: String(block.name), input: block.input ?? {}, ...cacheControlOf(block) });
         break;
       case "tool_result":
         parts.push({
@@ -167,13 +187,14 @@ function parseContent(message: AnthropicMessage, param: string, warnings: RelayW
           toolCallId: String(block.tool_use_id),
           content: toolResultContent(block.content, `${at}.content`, warnings),
           isError: block.is_error === true,
+          ...cacheControlOf(block),
         });
         break;
       case "thinking":
-        parts.push({ type: "reasoning", text: String(block.thinking ?? ""), signature: block.signature });
+        parts.push({ type: "reasoning", text: String(block.thinking ?? ""), ...(block.signature === undefined ? {} : { providerMetadata: { anthropic: { signature: block.signature } } }) });
         break;
       case "redacted_thinking":
-        parts.push({ type: "reasoning", text: "", redactedData: String(block.data ?? "") });
+        parts.push({ type: "reasoning", text: "", providerMetadata: { anthropic: { redactedData: String(block.data ?? "") } } });
         break;
       default:
         warnings.push({ parameter: `${at}.type`, message: `content block type "${block.type}" is not supported and was dropped` });

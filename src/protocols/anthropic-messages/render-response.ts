@@ -8,9 +8,9 @@ function renderBlock(part: RelayResponsePart) {
     case "text":
       return { type: "text", text: part.text, citations: null };
     case "reasoning":
-      return part.redactedData !== undefined
-        ? { type: "redacted_thinking", data: part.redactedData }
-        : { type: "thinking", thinking: part.text, signature: part.signature ?? "" };
+      return part.providerMetadata?.anthropic?.redactedData !== undefined
+        ? { type: "redacted_thinking", data: part.providerMetadata.anthropic.redactedData }
+        : { type: "thinking", thinking: part.text, signature: part.providerMetadata?.anthropic?.signature ?? "" };
     case "tool-call":
       return { type: "tool_use", id: part.id, name: part.name, input: part.input ? JSON.parse(part.input) : {} };
     default: {

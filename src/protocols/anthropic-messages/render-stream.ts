@@ -68,14 +68,17 @@ export async function* renderAnthropicMessagesStream(events: AsyncIterable<Relay
           yield* delta(event.id, { type: "text_delta", text: event.delta });
           break;
         case "reasoning-start":
-          yield* open(event.id, event.redactedData !== undefined ? { type: "redacted_thinking", data: event.redactedData } : { type: "thinking", thinking: "", signature: "" });
+        {
+          const redactedData = event.providerMetadata?.anthropic?.redactedData;
+          yield* open(event.id, redactedData !== undefined ? { type: "redacted_thinking", data: redactedData } : { type: "thinking", thinking: "", signature: "" });
           break;
-        case "reasoning-delta":
-          yield* delta(event.id, { type: "thinking_delta", thinking: event.delta });
+        }
+        case "reasoning-delta": {
+          if (event.delta) yield* delta(event.id, { type: "thinking_delta", thinking: event.delta });
+          const signature = event.providerMetadata?.anthropic?.signature;
+          if (signature) yield* delta(event.id, { type: "signature_delta", signature });
           break;
-        case "reasoning-signature":
-          yield* delta(event.id, { type: "signature_delta", signature: event.signature });
-          break;
+        }
         case "tool-input-start":
           yield* open(event.id, { type: "tool_use", id: event.id, name: event.toolName, input: {} });
           break;

@@ -1,11 +1,11 @@
 /** POST /v1/messages and /v1/messages/count_tokens (also without /v1; ?beta=true accepted). */
 import { Elysia } from "elysia";
+import { newId } from "../../util/new-id.ts";
 import { relayErrorHeaders } from "../../core/relay-error.ts";
 import type { AppDependencies } from "../../server/app-dependencies.ts";
 import { describeRequestError } from "../../server/describe-request-error.ts";
 import { getRequestContext } from "../../server/request-context.ts";
 import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
-import { estimateAnthropicInputTokens } from "./estimate-input-tokens.ts";
 import { parseAnthropicMessagesRequest } from "./parse-request.ts";
 import { renderAnthropicError } from "./render-error.ts";
 import { renderAnthropicMessagesResponse } from "./render-response.ts";
@@ -22,7 +22,7 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
     const context = getRequestContext(request, dependencies.log);
     const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim());
     const relayRequest = parseAnthropicMessagesRequest(body, betas);
-    const id = `msg_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+    const id = newId("msg_");
     const renderer: ProtocolRenderer = {
       renderResponse: (response) => renderAnthropicMessagesResponse(response, { id }),
       renderStream: (events) => renderAnthropicMessagesStream(events, { id, model: relayRequest.model }),
@@ -35,7 +35,14 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
     });
   };
 
-  const handleCountTokens = ({ body }: { body: AnthropicCountTokensRequest }) => ({ input_tokens: estimateAnthropicInputTokens(body) });
+  const handleCountTokens = async ({ body, request }: { body: AnthropicCountTokensRequest; request: Request }) => {
+    const context = getRequestContext(request, dependencies.log);
+    const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim());
+    // count_tokens takes a Messages request without max_tokens; the backend the model routes to counts it.
+    const relayRequest = parseAnthropicMessagesRequest(body as AnthropicMessagesRequest, betas);
+    const counted = await dependencies.backend.countTokens(relayRequest, { signal: request.signal, requestId: context.requestId, log: context.log, clientKey: "" });
+    return { input_tokens: counted.inputTokens };
+  };
 
   return new Elysia({ name: "anthropic-messages" })
     .onError(({ code, error, request }) => {

@@ -4,6 +4,7 @@ import type {
   RelayContentPart,
   RelayImagePart,
   RelayMessage,
+  RelayProviderTool,
   RelayRequest,
   RelayResponseFormat,
   RelayToolChoice,
@@ -25,30 +26,12 @@ export interface ParsedOpenAIChatRequest {
 
 type Part = { type: string; [key: string]: any };
 
-/** Parameters the Claude backend cannot carry; accepted, logged, not honoured. */
-const ignoredParameters: Record<string, string> = {
-  presence_penalty: "Claude models have no presence penalty",
-  frequency_penalty: "Claude models have no frequency penalty",
-  logit_bias: "Claude models have no logit bias",
-  logprobs: "log probabilities are not available",
-  top_logprobs: "log probabilities are not available",
-  seed: "Claude models do not support seeded sampling",
-  modalities: "only text output is supported",
-  audio: "audio output is not supported",
-  prediction: "predicted outputs are not supported",
-  web_search_options: "web search is not offered in plain API mode",
-};
+/** Chat Completions parameters without a neutral form, carried raw for the backends that understand them. */
+const rawParameters = ["logit_bias", "modalities", "audio", "prediction", "web_search_options", "store"] as const;
 
 export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAIChatRequest {
   const warnings: RelayWarning[] = [];
-  if (body.n !== undefined && body.n !== null && body.n > 1) {
-    throw new RelayError("invalid_request", "n > 1 is not supported: the Claude Code backend produces one choice per request.", { param: "n" });
-  }
-  for (const [parameter, reason] of Object.entries(ignoredParameters)) {
-    const value = (body as Record<string, unknown>)[parameter];
-    const meaningful = value !== undefined && value !== null && value !== false && value !== 0;
-    if (meaningful && !(Array.isArray(value) && value.length === 0)) warnings.push({ parameter, message: reason });
-  }
+  const fields = body as Record<string, unknown>;
 
   const systemTexts: string[] = [];
   const messages: RelayMessage[] = [];
@@ -75,14 +58,7 @@ export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAICha
     }
   });
 
-  let temperature = body.temperature ?? undefined;
-  if (temperature !== undefined && temperature > 1) {
-    warnings.push({ parameter: "temperature", message: `Claude accepts temperature up to 1; ${temperature} was sent as 1` });
-    temperature = 1;
-  }
-  const stops = body.stop === undefined || body.stop === null ? [] : typeof body.stop === "string" ? [body.stop] : body.stop;
-  const stopSequences = stops.filter((stop) => stop.trim() !== "");
-  if (stopSequences.length < stops.length) warnings.push({ parameter: "stop", message: "whitespace-only stop sequences are not accepted by Claude and were dropped" });
+  const stopSequences = body.stop === undefined || body.stop === null ? [] : typeof body.stop === "string" ? [body.stop] : body.stop;
 
   const legacyFunctions = !body.tools?.length && Array.isArray(body.functions) && body.functions.length > 0;
   const relayRequest: RelayRequest = {
@@ -91,10 +67,19 @@ export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAICha
     messages,
     stream: body.stream === true,
     maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
-    temperature,
+    temperature: body.temperature ?? undefined,
     topP: body.top_p ?? undefined,
     stopSequences: stopSequences.length > 0 ? stopSequences : undefined,
+    seed: numberOrUndefined(fields.seed),
+    frequencyPenalty: numberOrUndefined(fields.frequency_penalty),
+    presencePenalty: numberOrUndefined(fields.presence_penalty),
+    choiceCount: body.n ?? undefined,
+    logprobs: typeof fields.logprobs === "boolean" ? fields.logprobs : undefined,
+    topLogprobs: numberOrUndefined(fields.top_logprobs),
     userId: body.user ?? undefined,
+    metadata: stringRecordOrUndefined(fields.metadata),
+    serviceTier: typeof fields.service_tier === "string" ? fields.service_tier : undefined,
+    providerOptions: rawOptions(fields),
     warnings,
     ...mapOpenAIReasoningEffort(body.reasoning_effort ?? undefined, "reasoning_effort", warnings),
     ...tools(body, legacyFunctions, warnings),
@@ -103,7 +88,23 @@ export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAICha
   return { relayRequest, includeUsage: body.stream === true && body.stream_options?.include_usage === true, legacyFunctions };
 }
 
-function tools(body: OpenAIChatRequest, legacy: boolean, warnings: RelayWarning[]): Pick<RelayRequest, "tools" | "toolChoice" | "parallelToolCalls"> {
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === "number" ? value : undefined;
+}
+
+function stringRecordOrUndefined(value: unknown): Record<string, string> | undefined {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+function rawOptions(fields: Record<string, unknown>): RelayRequest["providerOptions"] {
+  const openai: Record<string, unknown> = {};
+  for (const name of rawParameters) if (fields[name] !== undefined && fields[name] !== null) openai[name] = fields[name];
+  return Object.keys(openai).length > 0 ? { openai } : undefined;
+}
+
+function tools(body: OpenAIChatRequest, legacy: boolean, warnings: RelayWarning[]): Pick<RelayRequest, "tools" | "providerTools" | "toolChoice" | "parallelToolCalls"> {
   if (legacy) {
     // The legacy API makes at most one call per turn.
     return {
@@ -113,13 +114,15 @@ function tools(body: OpenAIChatRequest, legacy: boolean, warnings: RelayWarning[
     };
   }
   const definitions: RelayToolDefinition[] = [];
+  const providerTools: RelayProviderTool[] = [];
   (body.tools ?? []).forEach((tool, index) => {
     if (tool.type === "function" && tool.function) definitions.push(toolDefinition(tool.function, `tools.${index}.function`));
-    else warnings.push({ parameter: `tools.${index}.type`, message: `tool type "${tool.type}" is not supported and was dropped` });
+    else providerTools.push({ provider: "openai", type: String(tool.type), parameter: `tools.${index}`, raw: tool as Record<string, unknown> });
   });
-  if (definitions.length === 0) return {};
+  if (definitions.length === 0) return providerTools.length > 0 ? { providerTools } : {};
   return {
     tools: definitions,
+    ...(providerTools.length > 0 ? { providerTools } : {}),
     toolChoice: toolChoice(body.tool_choice, "tool_choice", warnings),
     parallelToolCalls: body.parallel_tool_calls ?? undefined,
   };

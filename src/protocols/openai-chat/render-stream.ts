@@ -49,6 +49,8 @@ export async function* renderOpenAIChatStream(events: AsyncIterable<RelayEvent>,
           yield chunk({ content: event.delta });
           break;
         case "reasoning-delta":
+          // A delta that only carries provider metadata (a thinking signature) has nothing to show here.
+          if (event.delta === "") break;
           yield* roleChunk();
           yield chunk({ reasoning_content: event.delta });
           break;

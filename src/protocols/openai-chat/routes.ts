@@ -10,12 +10,13 @@ import { renderOpenAIError } from "./render-error.ts";
 import { renderOpenAIChatResponse } from "./render-response.ts";
 import { renderOpenAIChatStream } from "./render-stream.ts";
 import { openAIChatRequestSchema, type OpenAIChatRequest } from "./schema.ts";
+import { newId } from "../../util/new-id.ts";
 
 export function openAIChatRoutes(dependencies: AppDependencies) {
   const handle = async ({ body, request }: { body: OpenAIChatRequest; request: Request }) => {
     const context = getRequestContext(request, dependencies.log);
     const { relayRequest, includeUsage, legacyFunctions } = parseOpenAIChatRequest(body);
-    const id = `chatcmpl-${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+    const id = newId("chatcmpl-");
     const created = Math.floor(Date.now() / 1000);
     const renderer: ProtocolRenderer = {
       renderResponse: (response) => renderOpenAIChatResponse(response, { id, created, legacyFunctions }),

@@ -213,5 +213,5 @@ function reasoningPart(item: OpenAIResponsesItem): RelayContentPart | undefined 
   const proof = typeof item.encrypted_content === "string" ? decodeReasoningEncryptedContent(item.encrypted_content) : undefined;
   if (!proof) return undefined;
   const texts = (Array.isArray(item.content) ? item.content : Array.isArray(item.summary) ? item.summary : []) as Part[];
-  return { type: "reasoning", text: texts.map((part) => String(part.text ?? "")).join(""), signature: proof.signature, redactedData: proof.redactedData };
+  return { type: "reasoning", text: texts.map((part) => String(part.text ?? "")).join(""), providerMetadata: { anthropic: proof } };
 }

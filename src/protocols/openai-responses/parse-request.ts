@@ -1,6 +1,6 @@
 /** OpenAI Responses request (plus the stored conversation it continues, if any) -> neutral RelayRequest. */
 import { RelayError } from "../../core/relay-error.ts";
-import type { RelayRequest, RelayResponseFormat, RelayToolChoice, RelayToolDefinition, RelayWarning } from "../../core/relay-request.ts";
+import type { RelayProviderTool, RelayRequest, RelayResponseFormat, RelayToolChoice, RelayToolDefinition, RelayWarning } from "../../core/relay-request.ts";
 import type { StoredConversation } from "../../store/response-store.ts";
 import { parseOpenAIResponsesInputItems, type OpenAIResponsesItem } from "./parse-input-items.ts";
 import type { OpenAIResponsesRequest } from "./schema.ts";
@@ -16,24 +16,19 @@ export interface ParsedOpenAIResponsesRequest {
   store: boolean;
 }
 
-/** Parameters the Claude backend cannot carry; accepted, logged, not honoured. */
-const ignoredParameters: Record<string, string> = {
-  top_logprobs: "log probabilities are not available",
-  max_tool_calls: "the relay offers no hosted tools to limit",
-  background: "background responses are not supported; the response is produced while the request waits",
-};
+/** Responses parameters without a neutral form, carried raw (under these names) for the backends that understand them. */
+function rawOptions(body: OpenAIResponsesRequest): RelayRequest["providerOptions"] {
+  const fields = body as Record<string, unknown>;
+  const openai: Record<string, unknown> = {};
+  for (const name of ["max_tool_calls", "background", "truncation"]) if (fields[name] !== undefined && fields[name] !== null) openai[name] = fields[name];
+  if (body.text?.verbosity) openai["text.verbosity"] = body.text.verbosity;
+  return Object.keys(openai).length > 0 ? { openai } : undefined;
+}
 
 export function parseOpenAIResponsesRequest(body: OpenAIResponsesRequest, previous?: StoredConversation): ParsedOpenAIResponsesRequest {
   const warnings: RelayWarning[] = [];
   rejectUnsupported(body);
-  for (const [parameter, reason] of Object.entries(ignoredParameters)) {
-    const value = (body as Record<string, unknown>)[parameter];
-    if (value !== undefined && value !== null && value !== false) warnings.push({ parameter, message: reason });
-  }
-  if (body.truncation === "auto") warnings.push({ parameter: "truncation", message: "the relay never truncates; a conversation too long for the model is an error" });
-  if (body.include?.includes("message.output_text.logprobs")) warnings.push({ parameter: "include", message: "log probabilities are not available" });
-  const verbosity = body.text?.verbosity;
-  if (verbosity && verbosity !== "medium") warnings.push({ parameter: "text.verbosity", message: `verbosity "${verbosity}" is not supported; ask for it in the instructions` });
+  const fields = body as Record<string, unknown>;
 
   const input = parseOpenAIResponsesInputItems((body.input ?? []) as string | OpenAIResponsesItem[], warnings);
   const conversation: StoredConversation = {
@@ -45,20 +40,20 @@ export function parseOpenAIResponsesRequest(body: OpenAIResponsesRequest, previo
   }
 
   const system = [body.instructions ?? "", ...conversation.systemTexts].filter((text) => text.trim() !== "");
-  let temperature = body.temperature ?? undefined;
-  if (temperature !== undefined && temperature > 1) {
-    warnings.push({ parameter: "temperature", message: `Claude accepts temperature up to 1; ${temperature} was sent as 1` });
-    temperature = 1;
-  }
   const relayRequest: RelayRequest = {
     model: body.model,
     system: system.length > 0 ? system.join("\n\n") : undefined,
     messages: conversation.messages,
     stream: body.stream === true,
     maxOutputTokens: body.max_output_tokens ?? undefined,
-    temperature,
+    temperature: body.temperature ?? undefined,
     topP: body.top_p ?? undefined,
+    logprobs: body.include?.includes("message.output_text.logprobs") || undefined,
+    topLogprobs: typeof fields.top_logprobs === "number" ? fields.top_logprobs : undefined,
     userId: body.safety_identifier ?? body.user ?? undefined,
+    metadata: stringRecord(fields.metadata),
+    serviceTier: typeof fields.service_tier === "string" ? fields.service_tier : undefined,
+    providerOptions: rawOptions(body),
     warnings,
     ...mapOpenAIReasoningEffort(body.reasoning?.effort ?? undefined, "reasoning.effort", warnings),
     ...tools(body, warnings),
@@ -80,14 +75,22 @@ function rejectUnsupported(body: OpenAIResponsesRequest): void {
   }
 }
 
-function tools(body: OpenAIResponsesRequest, warnings: RelayWarning[]): Pick<RelayRequest, "tools" | "toolChoice" | "parallelToolCalls"> {
+function stringRecord(value: unknown): Record<string, string> | undefined {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+function tools(body: OpenAIResponsesRequest, warnings: RelayWarning[]): Pick<RelayRequest, "tools" | "providerTools" | "toolChoice" | "parallelToolCalls"> {
   const definitions: RelayToolDefinition[] = [];
+  const providerTools: RelayProviderTool[] = [];
   (body.tools ?? []).forEach((tool, index) => {
     if (tool.type === "function") definitions.push(toolDefinition(tool, `tools.${index}`));
-    else warnings.push({ parameter: `tools.${index}.type`, message: `tool type "${tool.type}" is not supported and was dropped` });
+    else providerTools.push({ provider: "openai", type: String(tool.type), parameter: `tools.${index}`, raw: tool as Record<string, unknown> });
   });
-  if (definitions.length === 0) return {};
-  return { tools: definitions, toolChoice: toolChoice(body.tool_choice, warnings), parallelToolCalls: body.parallel_tool_calls ?? undefined };
+  const hosted = providerTools.length > 0 ? { providerTools } : {};
+  if (definitions.length === 0) return hosted;
+  return { tools: definitions, ...hosted, toolChoice: toolChoice(body.tool_choice, warnings), parallelToolCalls: body.parallel_tool_calls ?? undefined };
 }
 
 function toolDefinition(tool: Record<string, unknown>, param: string): RelayToolDefinition {

@@ -9,6 +9,7 @@ import { encodeReasoningEncryptedContent } from "./reasoning-encrypted-content.t
 import { renderOpenAIResponsesErrorDetails } from "./render-error.ts";
 import { renderOpenAIResponsesUsage, type OpenAIResponsesUsage } from "./render-usage.ts";
 import type { OpenAIResponsesRequest } from "./schema.ts";
+import { newId } from "../../util/new-id.ts";
 
 export type OpenAIResponsesItemStatus = "in_progress" | "completed" | "incomplete";
 
@@ -104,7 +105,7 @@ export function echoOpenAIResponsesParameters(body: OpenAIResponsesRequest): Ope
 
 /** A new item id with the Responses API's prefix for its kind (msg_, fc_, rs_, ...). */
 export function newOpenAIResponsesItemId(prefix: string): string {
-  return `${prefix}_${crypto.randomUUID().replaceAll("-", "")}`;
+  return newId(`${prefix}_`, 32);
 }
 
 /** One finished part of the answer as an output item. */
@@ -115,13 +116,14 @@ export function renderOpenAIResponsesOutputItem(part: RelayResponsePart, id: str
     case "tool-call":
       return { type: "function_call", id, status, call_id: part.id, name: part.name, arguments: part.input || "{}" };
     case "reasoning": {
-      const encrypted = encodeReasoningEncryptedContent({ signature: part.signature, redactedData: part.redactedData });
+      const proof = part.providerMetadata?.anthropic ?? {};
+      const encrypted = encodeReasoningEncryptedContent(proof);
       return {
         type: "reasoning",
         id,
         status,
         summary: [],
-        content: part.redactedData !== undefined ? [] : [{ type: "reasoning_text", text: part.text }],
+        content: proof.redactedData !== undefined ? [] : [{ type: "reasoning_text", text: part.text }],
         ...(encrypted ? { encrypted_content: encrypted } : {}),
       };
     }

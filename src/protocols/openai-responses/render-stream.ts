@@ -7,6 +7,7 @@
  */
 import { incompleteResponseError, toRelayError, type RelayError } from "../../core/relay-error.ts";
 import type { RelayEvent, RelayResponsePart } from "../../core/relay-event.ts";
+import { mergeProviderMetadata } from "../../core/relay-provider-metadata.ts";
 import type { SseFrame } from "../../server/sse.ts";
 import { mapOpenAIResponsesOutcome } from "./map-response-status.ts";
 import { renderOpenAIResponsesErrorEvent } from "./render-error.ts";
@@ -76,18 +77,13 @@ class OpenAIResponsesStreamWriter {
       case "text-start":
         return this.open(event.id, { type: "text", text: "" });
       case "reasoning-start":
-        return this.open(event.id, { type: "reasoning", text: "", redactedData: event.redactedData });
+        return this.open(event.id, { type: "reasoning", text: "", ...(event.providerMetadata ? { providerMetadata: event.providerMetadata } : {}) });
       case "tool-input-start":
         return this.open(event.id, { type: "tool-call", id: event.id, name: event.toolName, input: "" });
       case "text-delta":
       case "reasoning-delta":
       case "tool-input-delta":
         return this.append(event);
-      case "reasoning-signature": {
-        const part = this.find(event.id)?.entry.part;
-        if (part?.type === "reasoning") part.signature = (part.signature ?? "") + event.signature;
-        return [];
-      }
       case "text-end":
       case "reasoning-end":
       case "tool-input-end":
@@ -163,6 +159,8 @@ class OpenAIResponsesStreamWriter {
       return [this.frame({ type: "response.output_text.delta", ...at, content_index: 0, delta: event.delta, logprobs: [] })];
     }
     if (event.type === "reasoning-delta" && part.type === "reasoning") {
+      if (event.providerMetadata) part.providerMetadata = mergeProviderMetadata(part.providerMetadata, event.providerMetadata);
+      if (event.delta === "") return [];
       const frames = entry.contentStarted ? [] : [this.startContent(entry, outputIndex, { type: "reasoning_text", text: "" })];
       part.text += event.delta;
       return [...frames, this.frame({ type: "response.reasoning_text.delta", ...at, content_index: 0, delta: event.delta })];

@@ -3,6 +3,7 @@
  * A stored response keeps the conversation so far, so `previous_response_id` continues it after a restart.
  */
 import { Elysia } from "elysia";
+import { newId } from "../../util/new-id.ts";
 import { RelayError, relayErrorHeaders } from "../../core/relay-error.ts";
 import type { AppDependencies } from "../../server/app-dependencies.ts";
 import { hashClientCredential } from "../../server/client-credential.ts";
@@ -46,7 +47,7 @@ export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies)
     }
     const parsed = parseOpenAIResponsesRequest(body, previous?.conversation);
     const renderContext: OpenAIResponsesRenderContext = {
-      id: `resp_${crypto.randomUUID().replaceAll("-", "")}`,
+      id: newId("resp_", 32),
       createdAt: Math.floor(Date.now() / 1000),
       model: body.model,
       parameters: echoOpenAIResponsesParameters(body),

@@ -1,4 +1,4 @@
-import type { RelayFinishReason } from "./relay-event.ts";
+import type { RelayFinishReason } from "../../core/relay-event.ts";
 
 /** Maps an Anthropic stop_reason (as the claude CLI and the Messages API report it) to a neutral finish reason. */
 export function mapAnthropicStopReason(raw: string | null | undefined, stopSequence?: string | null): RelayFinishReason {

@@ -1,0 +1,220 @@
+/**
+ * The router: one RelayBackend over several. It resolves the route for the requested model, tries its
+ * targets in order until one starts answering, and merges what the providers report (models, health, load).
+ * A target that fails before any output is skipped for the next one (and cools down for every request);
+ * once output started, the answer belongs to that target and its errors reach the client in-band.
+ */
+import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../core/relay-backend.ts";
+import { incompleteResponseError, RelayError, toRelayError } from "../core/relay-error.ts";
+import type { RelayEvent, RelayFallback, RelayRoute } from "../core/relay-event.ts";
+import type { RelayRequest } from "../core/relay-request.ts";
+import type { Logger } from "../util/logger.ts";
+import { describeTargetFailure, isFallbackWorthy } from "./classify-target-failure.ts";
+import { formatRouteTarget, resolveRoute, type ResolvedTarget, type RouteTable } from "./route-table.ts";
+import { TargetCooldowns } from "./target-cooldowns.ts";
+
+export interface RouterBackendOptions {
+  /** The providers by name, each a backend. */
+  providers: ReadonlyMap<string, RelayBackend>;
+  routes: RouteTable;
+  log: Logger;
+  /** How long a target that failed without retry-after is tried after the others (default 5 s). */
+  cooldownMs?: number;
+  /** The clock, for tests. */
+  now?: () => number;
+}
+
+/** Events that mean output reached (or is about to reach) the client: after one, no fallback. */
+const outputEvents = new Set<RelayEvent["type"]>(["text-delta", "reasoning-delta", "tool-input-start", "finish"]);
+
+export class RouterBackend implements RelayBackend {
+  readonly name = "router";
+  private readonly cooldowns: TargetCooldowns;
+  private readonly cooldownMs: number;
+
+  constructor(private readonly options: RouterBackendOptions) {
+    this.cooldowns = new TargetCooldowns(options.now);
+    this.cooldownMs = options.cooldownMs ?? 5000;
+  }
+
+  /** The targets a model resolves to, in the order they will be tried now. */
+  plan(model: string): { targets: ResolvedTarget[]; skipped: RelayFallback[]; retryAfterSeconds?: number } {
+    const { targets } = resolveRoute(this.options.routes, model);
+    const ready: ResolvedTarget[] = [];
+    const later: ResolvedTarget[] = [];
+    const skipped: RelayFallback[] = [];
+    let retryAfterSeconds: number | undefined;
+    for (const target of targets) {
+      const label = formatRouteTarget(target);
+      const cooldown = this.cooldowns.get(label);
+      if (!cooldown) ready.push(target);
+      else if (!cooldown.strict) later.push(target);
+      else {
+        const remaining = this.cooldowns.remainingSeconds(label);
+        retryAfterSeconds = Math.min(retryAfterSeconds ?? Infinity, remaining);
+        skipped.push({ target: label, reason: `${cooldown.status} cooling down ${Math.ceil(remaining)}s` });
+      }
+    }
+    return { targets: [...ready, ...later], skipped, retryAfterSeconds };
+  }
+
+  async *stream(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
+    const plan = this.plan(request.model);
+    const fallbacks = [...plan.skipped];
+    let lastError: RelayError | undefined;
+    for (const target of plan.targets) {
+      const backend = this.provider(target.provider);
+      const label = formatRouteTarget(target);
+      const route: RelayRoute = { provider: target.provider, model: target.model, fallbacks: [...fallbacks] };
+      const iterator = backend.stream({ ...request, model: target.model }, context)[Symbol.asyncIterator]();
+      const buffered: RelayEvent[] = [];
+      try {
+        while (true) {
+          const next = await iterator.next();
+          // Ending without any output is a failure of the target like any other.
+          if (next.done) throw incompleteResponseError();
+          buffered.push(next.value.type === "stream-start" ? { ...next.value, route } : next.value);
+          if (outputEvents.has(next.value.type)) break;
+        }
+      } catch (thrown) {
+        const error = toRelayError(thrown);
+        await iterator.return?.(undefined)?.catch(() => {});
+        if (context.signal.aborted || !isFallbackWorthy(error)) throw error.withRoute(route);
+        this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
+        fallbacks.push({ target: label, reason: describeTargetFailure(error) });
+        context.log.warn("route target failed, trying the next", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
+        lastError = error.withRoute({ ...route, fallbacks: [...fallbacks] });
+        continue;
+      }
+      this.cooldowns.clear(label);
+      if (fallbacks.length > 0) context.log.info("route fell back", { target: label, fallbacks: fallbacks.map((fallback) => `${fallback.target}: ${fallback.reason}`) });
+      yield* buffered;
+      try {
+        while (true) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value;
+        }
+      } finally {
+        await iterator.return?.(undefined);
+      }
+    }
+    throw this.exhausted(request.model, fallbacks, lastError, plan.retryAfterSeconds);
+  }
+
+  /** The error when no target answered: the last failure, or a 429 when every target is cooling down. */
+  private exhausted(model: string, fallbacks: RelayFallback[], lastError: RelayError | undefined, coolingSeconds: number | undefined): RelayError {
+    const first = fallbacks[0]?.target.split("/")[0] ?? "";
+    const route: RelayRoute = { provider: lastError?.route?.provider ?? first, model: lastError?.route?.model ?? model, fallbacks };
+    if (lastError) {
+      // The client may retry when any target's cooldown ends, whichever comes first.
+      if (lastError.retryAfterSeconds === undefined && coolingSeconds !== undefined) {
+        return new RelayError(lastError.kind, lastError.message, {
+          status: lastError.status,
+          code: lastError.code,
+          retryable: lastError.retryable,
+          detail: lastError.detail,
+          retryAfterSeconds: coolingSeconds,
+          route,
+        });
+      }
+      return lastError.withRoute(route);
+    }
+    return new RelayError("rate_limit", `Every target for model "${model}" is cooling down after rate limits; retry later.`, {
+      code: "route_cooling_down",
+      retryAfterSeconds: coolingSeconds,
+      retryable: true,
+      route,
+    });
+  }
+
+  private provider(name: string): RelayBackend {
+    const backend = this.options.providers.get(name);
+    // The routing file is validated at start-up; this only guards programming errors.
+    if (!backend) throw new RelayError("api_error", `The route names provider "${name}", which is not configured.`, { status: 500 });
+    return backend;
+  }
+
+  async countTokens(request: RelayRequest, context: BackendContext): Promise<RelayTokenCount> {
+    const [target] = this.plan(request.model).targets;
+    if (!target) throw new RelayError("rate_limit", `Every target for model "${request.model}" is cooling down; retry later.`, { retryable: true });
+    return this.provider(target.provider).countTokens({ ...request, model: target.model }, context);
+  }
+
+  /**
+   * Every provider's models: a model is listed under its own name when that name routes to it, and as
+   * "PROVIDER/MODEL" otherwise (which always routes to it); route names of the table are listed too.
+   */
+  async listModels(): Promise<RelayModel[]> {
+    const seen = new Map<string, RelayModel>();
+    const add = (model: RelayModel) => {
+      if (!seen.has(model.id)) seen.set(model.id, model);
+    };
+    for (const route of this.options.routes.routes) {
+      if (route.pattern.includes("*")) continue;
+      add({ id: route.pattern, displayName: route.pattern, ownedBy: "agent-relay" });
+    }
+    const listed = await Promise.all(
+      [...this.options.providers].map(async ([name, backend]) => {
+        try {
+          return { name, models: await backend.listModels() };
+        } catch (error) {
+          this.options.log.warn("could not list a provider's models", { provider: name, error: String(error) });
+          return { name, models: [] };
+        }
+      }),
+    );
+    for (const { name, models } of listed) {
+      for (const model of models) {
+        const [target] = resolveRoute(this.options.routes, model.id).targets;
+        const routesHere = target?.provider === name && target.model === model.id;
+        add({ ...model, id: routesHere ? model.id : `${name}/${model.id}`, ownedBy: name });
+      }
+    }
+    return [...seen.values()];
+  }
+
+  /** Healthy when every provider is; each provider's health is in details.providers. */
+  health(): BackendHealth {
+    const providers: Record<string, unknown> = {};
+    const problems: string[] = [];
+    for (const [name, backend] of this.options.providers) {
+      const health = backend.health();
+      providers[name] = { type: backend.name, ok: health.ok, ...(health.reason ? { reason: health.reason } : {}), ...health.details };
+      if (!health.ok) problems.push(`${name}: ${health.reason ?? "unavailable"}`);
+    }
+    return { ok: problems.length === 0, ...(problems.length > 0 ? { reason: problems.join("; ") } : {}), details: { providers } };
+  }
+
+  /** The providers' load summed, details included (key by key). */
+  load(): BackendLoad {
+    const total: Required<BackendLoad> = { active: 0, queued: 0, details: {} };
+    for (const backend of this.options.providers.values()) {
+      const load = backend.load();
+      total.active += load.active;
+      total.queued += load.queued;
+      for (const [key, value] of Object.entries(load.details ?? {})) total.details[key] = (total.details[key] ?? 0) + value;
+    }
+    return total;
+  }
+
+  async shutdown(graceMs: number): Promise<void> {
+    await Promise.all([...this.options.providers.values()].map((backend) => backend.shutdown(graceMs)));
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.options.providers.values()].map((backend) => backend.start?.()));
+  }
+
+  setRelayAddress(address: { host: string; port: number }): void {
+    for (const backend of this.options.providers.values()) backend.setRelayAddress?.(address);
+  }
+
+  killAll(): void {
+    for (const backend of this.options.providers.values()) backend.killAll?.();
+  }
+
+  processIds(): number[] {
+    return [...this.options.providers.values()].flatMap((backend) => backend.processIds?.() ?? []);
+  }
+}
