@@ -5,7 +5,7 @@ import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
 import { timingSafeEqual, createHash } from "node:crypto";
 import { isLoopbackHost } from "./config.ts";
-import { RelayError, relayErrorHeaders } from "./core/relay-error.ts";
+import { RelayError } from "./core/relay-error.ts";
 import type { RelayModel } from "./core/relay-backend.ts";
 import { anthropicMessagesRoutes } from "./protocols/anthropic-messages/routes.ts";
 import { renderAnthropicError } from "./protocols/anthropic-messages/render-error.ts";
@@ -14,7 +14,7 @@ import { openAIResponsesRoutes } from "./protocols/openai-responses/routes.ts";
 import { renderOpenAIError } from "./protocols/openai-chat/render-error.ts";
 import type { AppDependencies } from "./server/app-dependencies.ts";
 import { BackendLoginStatus } from "./server/backend-login-status.ts";
-import { describeRequestError } from "./server/describe-request-error.ts";
+import { protocolErrorHandler, protocolErrorResponse, type RenderProtocolError } from "./server/protocol-error-handler.ts";
 import { getRequestContext, markServedAsRelayRequest, requestIdFrom, setRequestContext, wasServedAsRelayRequest } from "./server/request-context.ts";
 import { checkContentType, checkDeclaredLength, checkHost, checkOrigin, isAllowedOrigin, readJsonBody, requestPath } from "./server/request-guard.ts";
 import { ResponseStore } from "./store/response-store.ts";
@@ -43,9 +43,13 @@ function refuse(request: Request, error: RelayError, log: Logger): Response {
   return response;
 }
 
+/** Errors outside a protocol's routes (auth, Host guard, unknown paths) in the protocol the client speaks. */
+function renderErrorFor(request: Request): RenderProtocolError {
+  return speaksAnthropic(request) ? renderAnthropicError : renderOpenAIError;
+}
+
 function errorResponse(request: Request, error: RelayError, requestId: string): Response {
-  const { status, body } = speaksAnthropic(request) ? renderAnthropicError(error, requestId) : renderOpenAIError(error);
-  return Response.json(body, { status, headers: { "x-request-id": requestId, ...relayErrorHeaders(error) } });
+  return protocolErrorResponse(error, renderErrorFor(request), requestId);
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -155,15 +159,7 @@ export function createApp(dependencies: AppDependencies) {
     })
     // One body reader for every route: JSON only, and never more than --max-body-size read into memory.
     .onParse({ as: "global" }, ({ request }) => readJsonBody(request, config.maxBodyBytes))
-    .onError(({ code, error, request, set }) => {
-      const context = getRequestContext(request, log);
-      const relayError = describeRequestError(code, error, request);
-      if (relayError.status >= 500) context.log.error("request failed", { error: relayError.detail ?? relayError.message });
-      const response = errorResponse(request, relayError, context.requestId);
-      // The log line (onAfterResponse) reads set.status, which otherwise keeps Elysia's own idea (422 for a 400, 200 for a 404).
-      set.status = response.status;
-      return response;
-    })
+    .onError(protocolErrorHandler(renderErrorFor, log))
     .onAfterResponse(({ request, set, responseValue }) => {
       if (wasServedAsRelayRequest(request)) return;
       const context = getRequestContext(request, log);

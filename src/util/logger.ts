@@ -62,10 +62,19 @@ function boundValues(fields: LogFields): LogFields {
 /** `14:03:07.512 INFO  request completed method=POST path=/v1/messages status=200` (local time of day). */
 function formatTextLine(time: string, level: LogLevel, message: string, fields: LogFields): string {
   const clock = new Date(time).toTimeString().slice(0, 8) + time.slice(19, 23);
-  const pairs = Object.entries(fields)
+  const pairs = flattenFields(fields)
     .filter(([, value]) => value !== undefined && value !== null)
     .map(([key, value]) => `${key}=${formatTextValue(value)}`);
   return `${clock} ${level.toUpperCase().padEnd(5)} ${message}${pairs.length > 0 ? " " + pairs.join(" ") : ""}\n`;
+}
+
+/** Nested objects as dotted keys (providers.claude.version=2.1.197), readable without a JSON viewer. */
+function flattenFields(fields: LogFields, prefix = ""): Array<[string, unknown]> {
+  return Object.entries(fields).flatMap(([key, value]): Array<[string, unknown]> => {
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && prefix.split(".").length < 4) return flattenFields(value as LogFields, name);
+    return [[name, value]];
+  });
 }
 
 function formatTextValue(value: unknown): string {

@@ -118,6 +118,7 @@ describe("start-up and log format", () => {
 
   test("the real entry point: a terminal gets the banner and text logs; a pipe gets JSON lines", async () => {
     const run = async (terminal: boolean) => {
+      const ready = terminal ? /Point your clients at it[\s\S]*ANTHROPIC_BASE_URL/ : /agent-relay listening/;
       const dataDir = join(directory, `entry-${terminal}`);
       const command = [join(projectRoot, "node_modules", ".bin", "bun"), join(projectRoot, "src", "cli.ts"), "--port", "0", "--data-dir", dataDir, "--claude-bin", fakeClaudeBin, "--warm-processes", "0"];
       // `script` gives the relay a pseudo-terminal as stderr.
@@ -128,7 +129,7 @@ describe("start-up and log format", () => {
         for await (const chunk of terminal ? child.stdout : child.stderr) output += new TextDecoder().decode(chunk);
       })();
       const deadline = Date.now() + 30_000;
-      while (!/listening/.test(output) && Date.now() < deadline) await Bun.sleep(25);
+      while (!ready.test(output) && Date.now() < deadline) await Bun.sleep(25);
       process.kill(-child.pid, "SIGTERM");
       await child.exited;
       await reader;
@@ -137,7 +138,7 @@ describe("start-up and log format", () => {
     const onTerminal = await run(true);
     expect(onTerminal).toContain("is listening on http://127.0.0.1:");
     expect(onTerminal).toContain(`Claude Code CLI  ${fakeClaudeBin} (2.1.197)`);
-    expect(onTerminal).toMatch(/\d\d:\d\d:\d\d\.\d{3} INFO  agent-relay listening/);
+    expect(onTerminal).toMatch(/\d\d:\d\d:\d\d\.\d{3} INFO  agent-relay listening url=http:\/\/127\.0\.0\.1:\d+ .*providers\.claude\.version=2\.1\.197/);
     const onPipe = await run(false);
     const first = onPipe.split("\n").find((line) => line.includes("agent-relay listening"))!;
     expect(JSON.parse(first)).toMatchObject({ level: "info", msg: "agent-relay listening" });
@@ -168,6 +169,6 @@ describe("start-up and log format", () => {
     await child.exited;
     await reader;
     const listening = JSON.parse(output.split("\n").find((line) => line.includes("agent-relay listening"))!);
-    expect(listening.claude).toMatchObject({ path: userClaude, version: "9.9.9" });
+    expect(listening.providers.claude).toMatchObject({ type: "claude-cli", path: userClaude, version: "9.9.9" });
   });
 });

@@ -3,13 +3,10 @@
  * these are only the ones we depend on, all optional where the CLI omits them in some messages.
  */
 
+import type { AnthropicUsage } from "../anthropic-wire/map-anthropic-usage.ts";
+
 /** Anthropic usage as the CLI reports it in `result` and in stream events. */
-export interface ClaudeUsage {
-  input_tokens?: number;
-  output_tokens?: number;
-  cache_creation_input_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
-}
+export type ClaudeUsage = AnthropicUsage;
 
 /** One line of stdout, narrowed by `type`. */
 export type ClaudeOutputMessage =

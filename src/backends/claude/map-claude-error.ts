@@ -1,4 +1,5 @@
 import { RelayError } from "../../core/relay-error.ts";
+import { mapAnthropicErrorStatus } from "../anthropic-wire/map-anthropic-error-status.ts";
 import type { ClaudeResultMessage } from "./claude-messages.ts";
 import { redactCliMessage } from "./redact-cli-message.ts";
 
@@ -22,38 +23,18 @@ export function mapClaudeResultError(result: ClaudeResultMessage, syntheticError
       detail,
     });
   }
+  const credentialsRejected = `Claude Code could not authenticate with its upstream: ${cliMessage}. ${loginHint}`;
   const loginFailure = status === null && (syntheticError === "authentication_failed" || /not logged in|\/login|oauth token/i.test(cliMessage));
-  if (status === 401 || status === 403 || loginFailure) {
-    return new RelayError("backend_authentication", `Claude Code could not authenticate with its upstream: ${cliMessage}. ${loginHint}`, {
-      code: "backend_authentication_failed",
-      retryable: false,
-      detail,
-    });
+  if (loginFailure) return mapAnthropicErrorStatus({ status: 401, message: cliMessage, detail, credentialsRejected });
+  // The CLI reports some overloads only in its text or as a synthetic error, without a status.
+  const overloaded = (status === null || status >= 500) && (syntheticError === "overloaded" || /overloaded/i.test(cliMessage));
+  if (overloaded) return mapAnthropicErrorStatus({ status: 529, message: cliMessage, detail, credentialsRejected });
+  if ((status === 400 || status === 422) && result.terminal_reason === "prompt_too_long") {
+    return new RelayError("invalid_request", cliMessage, { status: 400, code: "context_length_exceeded", detail });
   }
-  if (status === 429) {
-    return new RelayError("rate_limit", `The upstream rate limit was reached: ${cliMessage}`, { code: "rate_limit_exceeded", retryable: true, detail });
-  }
-  if (status === 529 || syntheticError === "overloaded" || /overloaded/i.test(cliMessage)) {
-    return new RelayError("overloaded", `The upstream is overloaded: ${cliMessage}`, { code: "overloaded", retryable: true, detail });
-  }
-  if (status === 400 || status === 422) {
-    const tooLong = result.terminal_reason === "prompt_too_long" || /prompt is too long/i.test(cliMessage);
-    return new RelayError("invalid_request", cliMessage, { status: 400, code: tooLong ? "context_length_exceeded" : null, detail });
-  }
-  if (status === 404) {
-    return new RelayError("not_found", cliMessage, { code: "model_not_found", detail });
-  }
-  if (status === 413) {
-    return new RelayError("request_too_large", cliMessage, { detail });
-  }
-  if (status !== null && status >= 500) {
-    return new RelayError("api_error", `The upstream failed: ${cliMessage}`, { status, retryable: true, detail });
-  }
+  if (status !== null && status >= 400) return mapAnthropicErrorStatus({ status, message: cliMessage, detail, credentialsRejected });
   if (status === null && /timed out/i.test(cliMessage)) {
     return new RelayError("timeout", `The upstream did not answer in time: ${cliMessage}`, { retryable: true, detail });
-  }
-  if (status !== null && status >= 400) {
-    return new RelayError("invalid_request", cliMessage, { status, detail });
   }
   return new RelayError("api_error", `Claude Code failed: ${cliMessage}`, { status: 502, detail });
 }

@@ -13,7 +13,9 @@
  * - structured output arrives as a call of the CLI's own StructuredOutput tool and, validated, in
  *   `result.structured_output`; the model's prose around it is not part of the answer.
  */
+import { mapAnthropicContentBlockType } from "../anthropic-wire/map-anthropic-content-block.ts";
 import { mapAnthropicStopReason } from "../anthropic-wire/map-anthropic-stop-reason.ts";
+import { mapAnthropicUsage } from "../anthropic-wire/map-anthropic-usage.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import { emptyUsage, subtractRelayUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
 import type { ClaudeAssistantMessage, ClaudeOutputMessage, ClaudeResultMessage, ClaudeStreamEvent, ClaudeUsage } from "./claude-messages.ts";
@@ -324,20 +326,12 @@ function endEvents(block: OpenBlock): RelayEvent[] {
 
 
 function blockKind(type: string): BlockKind {
-  if (type === "text") return "text";
-  if (type === "thinking" || type === "redacted_thinking") return "reasoning";
+  const kind = mapAnthropicContentBlockType(type);
   // tool_use of the CLI's own tools (agent mode), server tools, and anything newer stay out of the client's answer.
-  return "hidden";
+  return kind === "text" || kind === "reasoning" ? kind : "hidden";
 }
 
-export function toRelayUsage(usage: ClaudeUsage | undefined): RelayUsage {
-  return {
-    inputTokens: usage?.input_tokens ?? 0,
-    outputTokens: usage?.output_tokens ?? 0,
-    cacheCreationInputTokens: usage?.cache_creation_input_tokens ?? 0,
-    cacheReadInputTokens: usage?.cache_read_input_tokens ?? 0,
-  };
-}
+export const toRelayUsage = mapAnthropicUsage;
 
 function addUsage(total: RelayUsage, usage: ClaudeUsage | undefined, options: { output: boolean }): void {
   if (!usage) return;

@@ -1,9 +1,8 @@
 /** POST /v1/messages and /v1/messages/count_tokens (also without /v1; ?beta=true accepted). */
 import { Elysia } from "elysia";
 import { newId } from "../../util/new-id.ts";
-import { relayErrorHeaders } from "../../core/relay-error.ts";
 import type { AppDependencies } from "../../server/app-dependencies.ts";
-import { describeRequestError } from "../../server/describe-request-error.ts";
+import { protocolErrorHandler } from "../../server/protocol-error-handler.ts";
 import { getRequestContext } from "../../server/request-context.ts";
 import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
 import { parseAnthropicMessagesRequest } from "./parse-request.ts";
@@ -45,13 +44,7 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
   };
 
   return new Elysia({ name: "anthropic-messages" })
-    .onError(({ code, error, request }) => {
-      const context = getRequestContext(request, dependencies.log);
-      const relayError = describeRequestError(code, error);
-      if (relayError.status >= 500) context.log.error("request failed", { error: relayError.detail ?? relayError.message });
-      const { status, body } = renderAnthropicError(relayError, context.requestId);
-      return Response.json(body, { status, headers: relayErrorHeaders(relayError) });
-    })
+    .onError(protocolErrorHandler(() => renderAnthropicError, dependencies.log))
     .post("/v1/messages", handleMessages, { body: anthropicMessagesRequestSchema })
     .post("/messages", handleMessages, { body: anthropicMessagesRequestSchema })
     .post("/v1/messages/count_tokens", handleCountTokens, { body: anthropicCountTokensRequestSchema })

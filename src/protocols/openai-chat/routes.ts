@@ -1,10 +1,9 @@
 /** POST /v1/chat/completions (and /chat/completions). */
 import { Elysia } from "elysia";
 import type { AppDependencies } from "../../server/app-dependencies.ts";
-import { describeRequestError } from "../../server/describe-request-error.ts";
+import { protocolErrorHandler } from "../../server/protocol-error-handler.ts";
 import { getRequestContext } from "../../server/request-context.ts";
 import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
-import { relayErrorHeaders } from "../../core/relay-error.ts";
 import { parseOpenAIChatRequest } from "./parse-request.ts";
 import { renderOpenAIError } from "./render-error.ts";
 import { renderOpenAIChatResponse } from "./render-response.ts";
@@ -31,12 +30,7 @@ export function openAIChatRoutes(dependencies: AppDependencies) {
   };
 
   return new Elysia({ name: "openai-chat" })
-    .onError(({ code, error, request }) => {
-      const relayError = describeRequestError(code, error);
-      if (relayError.status >= 500) getRequestContext(request, dependencies.log).log.error("request failed", { error: relayError.detail ?? relayError.message });
-      const { status, body } = renderOpenAIError(relayError);
-      return Response.json(body, { status, headers: relayErrorHeaders(relayError) });
-    })
+    .onError(protocolErrorHandler(() => renderOpenAIError, dependencies.log))
     .post("/v1/chat/completions", handle, { body: openAIChatRequestSchema })
     .post("/chat/completions", handle, { body: openAIChatRequestSchema });
 }

@@ -4,10 +4,10 @@
  */
 import { Elysia } from "elysia";
 import { newId } from "../../util/new-id.ts";
-import { RelayError, relayErrorHeaders } from "../../core/relay-error.ts";
+import { RelayError } from "../../core/relay-error.ts";
 import type { AppDependencies } from "../../server/app-dependencies.ts";
 import { hashClientCredential } from "../../server/client-credential.ts";
-import { describeRequestError } from "../../server/describe-request-error.ts";
+import { protocolErrorHandler } from "../../server/protocol-error-handler.ts";
 import { getRequestContext } from "../../server/request-context.ts";
 import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
 import type { ResponseOwner, ResponseStore } from "../../store/response-store.ts";
@@ -103,12 +103,7 @@ export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies)
     pageOpenAIResponsesInputItems(storedOrNotFound(params.id, request).inputItems as OpenAIResponsesItem[], query);
 
   return new Elysia({ name: "openai-responses" })
-    .onError(({ code, error, request }) => {
-      const relayError = describeRequestError(code, error);
-      if (relayError.status >= 500) getRequestContext(request, dependencies.log).log.error("request failed", { error: relayError.detail ?? relayError.message, message: relayError.message });
-      const { status, body } = renderOpenAIResponsesError(relayError);
-      return Response.json(body, { status, headers: relayErrorHeaders(relayError) });
-    })
+    .onError(protocolErrorHandler(() => renderOpenAIResponsesError, dependencies.log))
     .post("/v1/responses", handleCreate, { body: openAIResponsesRequestSchema })
     .post("/responses", handleCreate, { body: openAIResponsesRequestSchema })
     .get("/v1/responses/:id", handleRetrieve)
