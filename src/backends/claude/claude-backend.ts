@@ -15,7 +15,7 @@ import type { RelayContentPart, RelayMessage, RelayRequest, RelayWarning } from 
 import { ConcurrencyLimiter } from "../../server/concurrency-limiter.ts";
 import type { Logger } from "../../util/logger.ts";
 import { buildClaudeInvocation, type ClaudeInvocation, type ClaudeInvocationSettings } from "./build-claude-invocation.ts";
-import { claudeMissingMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
+import { claudeMissingMessage, claudeNotExecutableMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
 import { ClaudeRun } from "./claude-run.ts";
 import { estimateClaudeInputTokens } from "./estimate-claude-input-tokens.ts";
 import { ClientToolBridge, toMcpToolResult, type McpToolResult } from "./client-tool-bridge.ts";
@@ -180,7 +180,10 @@ export class ClaudeBackend implements RelayBackend {
 
   health(): BackendHealth {
     const details = { claude_bin: this.options.claudeBin, path: this.binary.path ?? null, version: this.binary.version ?? null };
-    if (this.binary.error) return { ok: false, reason: `${this.binary.error}. ${claudeMissingMessage(this.options.claudeBin)}`, details };
+    if (this.binary.error) {
+      const advice = this.binary.error.endsWith("is not executable") ? claudeNotExecutableMessage(this.options.claudeBin) : claudeMissingMessage(this.options.claudeBin);
+      return { ok: false, reason: `${this.binary.error}. ${advice}`, details };
+    }
     if (!this.binary.path) return { ok: false, reason: "the claude CLI has not been probed yet", details };
     return { ok: true, details };
   }
@@ -549,8 +552,9 @@ export class ClaudeBackend implements RelayBackend {
   private async binaryPath(): Promise<string> {
     const status = this.binary.path && !this.binary.error ? this.binary : await this.probe();
     if (!status.path || status.error) {
-      throw new RelayError("unavailable", claudeMissingMessage(this.options.claudeBin), {
-        code: "claude_cli_not_found",
+      const notExecutable = status.error?.endsWith("is not executable") === true;
+      throw new RelayError("unavailable", notExecutable ? claudeNotExecutableMessage(this.options.claudeBin) : claudeMissingMessage(this.options.claudeBin), {
+        code: notExecutable ? "claude_cli_not_executable" : "claude_cli_not_found",
         retryable: false,
         detail: status.error,
       });

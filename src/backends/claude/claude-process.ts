@@ -106,12 +106,7 @@ export class ClaudeProcess {
         detached: !isWindows,
       });
     } catch (error) {
-      throw new RelayError("unavailable", claudeMissingMessage(options.binary), {
-        code: "claude_cli_not_found",
-        retryable: false,
-        detail: String(error),
-        cause: error,
-      });
+      throw describeSpawnFailure(options.binary, error);
     }
     const maxLineLength = options.maxLineLength ?? registry?.options.maxLineLength ?? defaultMaxLineLength;
     const claude = new ClaudeProcess(child, options.stderrTailBytes ?? 8192, maxLineLength, registry);
@@ -268,6 +263,31 @@ function formatMegabytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
+/**
+ * Why a spawn failed, in words for whoever can fix it: a value from the request that no process can take
+ * (a NUL byte, or over the kernel's 128 KB per argument) is the client's 400; a missing or non-executable
+ * binary is the operator's 503, each named for what it is.
+ */
+export function describeSpawnFailure(binary: string, error: unknown): RelayError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const detail = String(error).slice(0, 300);
+  switch (code) {
+    case "ERR_INVALID_ARG_VALUE":
+      return new RelayError("invalid_request", "A request value (model name, stop sequence, metadata, ...) contains a NUL byte, which cannot be passed to the Claude Code CLI.", { param: null, detail });
+    case "E2BIG":
+      return new RelayError("invalid_request", "A request value (model name, stop sequence, system prompt setting, ...) is too long to pass to the Claude Code CLI (over 128 KB).", { param: null, detail });
+    case "EACCES":
+      return new RelayError("unavailable", claudeNotExecutableMessage(binary), {
+        code: "claude_cli_not_executable",
+        retryable: false,
+        detail,
+        cause: error,
+      });
+    default:
+      return new RelayError("unavailable", claudeMissingMessage(binary), { code: "claude_cli_not_found", retryable: false, detail, cause: error });
+  }
+}
+
 /** What a user sees when the claude binary cannot be started. */
 export function claudeMissingMessage(binary: string): string {
   return (
@@ -275,4 +295,9 @@ export function claudeMissingMessage(binary: string): string {
     "`npm install -g @anthropic-ai/claude-code`, run `claude` once to log in, " +
     "then restart agent-relay (or point --claude-bin / AGENT_RELAY_CLAUDE_BIN at the binary)."
   );
+}
+
+/** What a user sees when the claude binary exists but may not be run. */
+export function claudeNotExecutableMessage(binary: string): string {
+  return `The Claude Code CLI at "${binary}" is not executable (permission denied). Check the file's permissions (chmod +x), or point --claude-bin / AGENT_RELAY_CLAUDE_BIN at the right binary.`;
 }
