@@ -7,6 +7,7 @@
  */
 import { isLoopbackHost } from "../config.ts";
 import { RelayError } from "../core/relay-error.ts";
+import { checkJsonDepth } from "./check-json-depth.ts";
 
 export interface RequestGuardOptions {
   /** --cors-origins: "localhost" means any loopback origin, "*" any, "none" none, others exact origins. */
@@ -115,11 +116,14 @@ export async function readJsonBody(request: Request, maxBodyBytes: number): Prom
   }
   const text = new TextDecoder().decode(Buffer.concat(chunks));
   if (text.trim() === "") return emptyBody();
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new RelayError("invalid_request", "The request body is not valid JSON.", { param: null });
   }
+  checkJsonDepth(value);
+  return value;
 }
 
 export function formatBytes(bytes: number): string {

@@ -5,6 +5,7 @@ import type { AppDependencies } from "../../server/app-dependencies.ts";
 import { protocolErrorHandler } from "../../server/protocol-error-handler.ts";
 import { getRequestContext } from "../../server/request-context.ts";
 import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
+import { checkAnthropicRequestShape } from "./check-request-shape.ts";
 import { parseAnthropicMessagesRequest } from "./parse-request.ts";
 import { renderAnthropicError } from "./render-error.ts";
 import { renderAnthropicMessagesResponse } from "./render-response.ts";
@@ -20,6 +21,7 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
   const handleMessages = async ({ body, request }: { body: AnthropicMessagesRequest; request: Request }) => {
     const context = getRequestContext(request, dependencies.log);
     const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim());
+    checkAnthropicRequestShape(body as unknown as Record<string, unknown>);
     const relayRequest = parseAnthropicMessagesRequest(body, betas);
     const id = newId("msg_");
     const renderer: ProtocolRenderer = {
@@ -38,6 +40,7 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
     const context = getRequestContext(request, dependencies.log);
     const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim());
     // count_tokens takes a Messages request without max_tokens; the backend the model routes to counts it.
+    checkAnthropicRequestShape(body as unknown as Record<string, unknown>);
     const relayRequest = parseAnthropicMessagesRequest(body as AnthropicMessagesRequest, betas);
     const counted = await dependencies.backend.countTokens(relayRequest, { signal: request.signal, requestId: context.requestId, log: context.log, clientKey: "" });
     return { input_tokens: counted.inputTokens };
