@@ -13,15 +13,36 @@ import { openAIChatRoutes } from "./protocols/openai-chat/routes.ts";
 import { openAIResponsesRoutes } from "./protocols/openai-responses/routes.ts";
 import { renderOpenAIError } from "./protocols/openai-chat/render-error.ts";
 import type { AppDependencies } from "./server/app-dependencies.ts";
+import { BackendLoginStatus } from "./server/backend-login-status.ts";
 import { protocolErrorHandler, protocolErrorResponse, type RenderProtocolError } from "./server/protocol-error-handler.ts";
-import { getRequestContext, requestIdFrom, setRequestContext, wasServedAsRelayRequest } from "./server/request-context.ts";
+import { getRequestContext, markServedAsRelayRequest, requestIdFrom, setRequestContext, wasServedAsRelayRequest } from "./server/request-context.ts";
+import { checkContentType, checkDeclaredLength, checkHost, checkOrigin, isAllowedOrigin, readJsonBody, requestPath } from "./server/request-guard.ts";
 import { ResponseStore } from "./store/response-store.ts";
 import { inspectorRoutes } from "./inspector/inspector-routes.ts";
 import { rememberRequestBody } from "./server/request-body.ts";
+import type { Logger } from "./util/logger.ts";
 
 /** True for requests from Anthropic-format clients (they send anthropic-version, and use /messages paths). */
 function speaksAnthropic(request: Request): boolean {
-  return request.headers.has("anthropic-version") || new URL(request.url).pathname.replace(/^\/v1/, "").startsWith("/messages");
+  return request.headers.has("anthropic-version") || requestPath(request).replace(/^\/v1/, "").startsWith("/messages");
+}
+
+/**
+ * A refusal from the first hook (bad Host, origin, key, content type, size): Elysia runs no later hook for
+ * it, so its one log line is written here, with the status the client receives.
+ */
+function refuse(request: Request, error: RelayError, log: Logger): Response {
+  const context = getRequestContext(request, log);
+  const response = errorResponse(request, error, context.requestId);
+  markServedAsRelayRequest(request);
+  context.log.info("request completed", {
+    method: request.method,
+    path: requestPath(request),
+    status: response.status,
+    duration_ms: Math.round(performance.now() - context.startedAt),
+    error: error.message,
+  });
+  return response;
 }
 
 /** Errors outside a protocol's routes (auth, Host guard, unknown paths) in the protocol the client speaks. */
@@ -50,13 +71,7 @@ function corsOrigin(allowed: string[]) {
   if (allowed.includes("*")) return true;
   return (request: Request) => {
     const origin = request.headers.get("origin");
-    if (!origin) return false;
-    if (allowed.includes(origin)) return true;
-    try {
-      return allowed.includes("localhost") && isLoopbackHost(new URL(origin).hostname);
-    } catch {
-      return false;
-    }
+    return origin !== null && isAllowedOrigin(origin, allowed);
   };
 }
 
@@ -79,13 +94,16 @@ function anthropicModelList(models: RelayModel[]) {
 export function createApp(dependencies: AppDependencies) {
   const { config, backend, metrics, log } = dependencies;
   const guardHost = !config.apiKey && isLoopbackHost(config.host);
+  const loginStatus = dependencies.loginStatus ?? new BackendLoginStatus();
+  const routeDependencies = { ...dependencies, loginStatus };
   const responseStore =
     dependencies.responseStore ?? ResponseStore.open({ path: ":memory:", maxResponses: config.responsesMaxStored, maxAgeMs: config.responsesMaxAgeMs });
 
-  // onAfterResponse does not run for answers returned from onRequest: refused requests are logged here.
-  const refuse = (request: Request, error: RelayError, requestId: string) => {
-    const response = errorResponse(request, error, requestId);
-    dependencies.recorder?.recordPlain({ request, requestId, status: response.status, startedAt: getRequestContext(request, log).startedAt });
+  // onAfterResponse does not run for answers returned from onRequest: refused requests are logged and recorded here.
+  const refuseAndRecord = (request: Request, error: RelayError) => {
+    const response = refuse(request, error, log);
+    const context = getRequestContext(request, log);
+    dependencies.recorder?.recordPlain({ request, requestId: context.requestId, status: response.status, startedAt: context.startedAt });
     return response;
   };
 
@@ -97,9 +115,11 @@ export function createApp(dependencies: AppDependencies) {
   const health = () => {
     const backendHealth = backend.health();
     const load = backend.load();
+    const storeProblem = responseStore instanceof RelayError ? responseStore.message : undefined;
+    const reason = [backendHealth.reason, loginStatus.reason, storeProblem].filter(Boolean).join(" ");
     return {
-      status: backendHealth.ok ? "ok" : "degraded",
-      ...(backendHealth.reason ? { reason: backendHealth.reason } : {}),
+      status: backendHealth.ok && !storeProblem && !loginStatus.reason ? "ok" : "degraded",
+      ...(reason ? { reason } : {}),
       version: dependencies.version,
       pid: process.pid,
       started_at: dependencies.startedAt.toISOString(),
@@ -129,35 +149,45 @@ export function createApp(dependencies: AppDependencies) {
       setRequestContext(request, { requestId, log: log.child({ request_id: requestId }), startedAt: performance.now() });
       set.headers["x-request-id"] = requestId;
       set.headers["request-id"] = requestId;
+      const badHost = checkHost(request);
+      if (badHost) return refuseAndRecord(request, badHost);
       if (request.method === "OPTIONS") return;
+      const guardOptions = { corsOrigins: config.corsOrigins, maxBodyBytes: config.maxBodyBytes };
+      const badOrigin = checkOrigin(request, guardOptions);
+      if (badOrigin) return refuseAndRecord(request, badOrigin);
       if (guardHost) {
         // DNS rebinding: a web page whose domain resolves to 127.0.0.1 would otherwise reach an unauthenticated relay.
         const host = (request.headers.get("host") ?? "").replace(/:\d+$/, "");
         if (host && !isLoopbackHost(host)) {
-          return refuse(request, new RelayError("permission", `Host "${host}" is not allowed: the relay only answers to localhost without --api-key.`), requestId);
+          return refuseAndRecord(request, new RelayError("permission", `Host "${host}" is not allowed: the relay only answers to localhost without --api-key.`));
         }
       }
-      const path = new URL(request.url).pathname;
+      const path = requestPath(request);
       if (config.apiKey && !isPublicPath(path)) {
         const key = presentedKey(request);
         if (!key || !sameSecret(key, config.apiKey)) {
-          return refuse(request, new RelayError("authentication", "Invalid or missing API key for this relay (send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY')."), requestId);
+          return refuseAndRecord(request, new RelayError("authentication", "Invalid or missing API key for this relay (send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY')."));
         }
       }
+      const badBody = checkContentType(request) ?? checkDeclaredLength(request, guardOptions);
+      if (badBody) return refuseAndRecord(request, badBody);
     })
+    // One body reader for every route: JSON only, and never more than --max-body-size read into memory.
+    .onParse({ as: "global" }, ({ request }) => readJsonBody(request, config.maxBodyBytes))
     .onError(protocolErrorHandler(renderErrorFor, log))
     // The parsed body, for the inspector's recorder (Elysia has parsed it once; nothing reads it again).
     .onBeforeHandle({ as: "global" }, ({ request, body }) => {
       if (dependencies.recorder?.enabled) rememberRequestBody(request, body);
     })
-    .onAfterResponse(({ request, set }) => {
+    .onAfterResponse(({ request, set, responseValue }) => {
       if (wasServedAsRelayRequest(request)) return;
       const context = getRequestContext(request, log);
-      const status = typeof set.status === "number" ? set.status : 200;
-      if (status >= 400 && !new URL(request.url).pathname.startsWith("/inspector")) {
+      // A Response returned by a hook or an error handler carries the status the client received; set.status may not.
+      const status = responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
+      if (status >= 400 && !requestPath(request).startsWith("/inspector")) {
         dependencies.recorder?.recordPlain({ request, requestId: context.requestId, status, startedAt: context.startedAt });
       }
-      const fields = { method: request.method, path: new URL(request.url).pathname, status, duration_ms: Math.round(performance.now() - context.startedAt) };
+      const fields = { method: request.method, path: requestPath(request), status, duration_ms: Math.round(performance.now() - context.startedAt) };
       if (status >= 400) context.log.info("request completed", fields);
       else context.log.debug("request completed", fields);
     })
@@ -168,9 +198,9 @@ export function createApp(dependencies: AppDependencies) {
     .get("/v1/metrics", () => metrics.toJSON())
     .get("/v1/models", ({ request }) => listModels(request))
     .get("/models", ({ request }) => listModels(request))
-    .use(openAIChatRoutes(dependencies))
-    .use(openAIResponsesRoutes({ ...dependencies, responseStore }))
-    .use(anthropicMessagesRoutes(dependencies))
+    .use(openAIChatRoutes(routeDependencies))
+    .use(openAIResponsesRoutes({ ...routeDependencies, responseStore }))
+    .use(anthropicMessagesRoutes(routeDependencies))
     .use(dependencies.inspectorStore && dependencies.recorder ? inspectorRoutes({ store: dependencies.inspectorStore, recorder: dependencies.recorder }) : new Elysia());
 }
 

@@ -2,7 +2,6 @@
 /**
  * The command-line entry: the only file that reads argv and the environment and calls listen.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "./app.ts";
 import { createProviderBackend } from "./backends/provider-factories.ts";
@@ -16,11 +15,17 @@ import { RouterBackend } from "./router/router-backend.ts";
 import { RelayMetrics } from "./server/metrics.ts";
 import { InspectorRecorder } from "./inspector/inspector-recorder.ts";
 import { InspectorStore } from "./store/inspector-store.ts";
-import { openRelayDatabase } from "./store/open-relay-database.ts";
+import { openRelayDatabase, sqliteFileName } from "./store/open-relay-database.ts";
+import type { RelayDatabase } from "./store/relay-database.ts";
+import { SqliteDatabase } from "./store/sqlite-database.ts";
 import { combineRequestObservers, GenAITelemetry } from "./telemetry/genai-telemetry.ts";
 import { OtlpExporter, otlpConfigFromEnvironment } from "./telemetry/otlp-exporter.ts";
 import { prometheusTextToOtlpMetrics } from "./telemetry/prometheus-to-otlp.ts";
-import { ResponseStore } from "./store/response-store.ts";
+import { prepareDataDirectory } from "./util/private-files.ts";
+import { withoutNpmBinDirectories, withoutRelayVariables } from "./util/relay-environment.ts";
+import { describeBackendsForBanner, renderStartupBanner } from "./server/startup-banner.ts";
+import { RelayError } from "./core/relay-error.ts";
+import { ResponseStore, responseStoreUnavailable } from "./store/response-store.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 import { version, versionLine } from "./version.ts";
 
@@ -33,6 +38,8 @@ export interface RunningRelay {
   forceStop(): void;
   /** Process ids of the CLI processes alive now. */
   processIds(): number[];
+  /** The start-up banner for a terminal. */
+  banner(logFormat: "text" | "json"): string;
 }
 
 /** The router over every configured provider, each built by its type's factory. */
@@ -56,16 +63,17 @@ export interface StartRelayOptions {
 
 /** Starts the relay with a parsed configuration; used by main() and by tests that need a real socket. */
 export async function startRelay(options: StartRelayOptions): Promise<RunningRelay> {
-  const { config, env = process.env } = options;
-  const log = options.log ?? createLogger({ level: config.logLevel });
+  const { config } = options;
+  // The relay's own settings (its API key above all) are not the CLI's business.
+  const env = withoutRelayVariables(options.env ?? process.env);
+  const log = options.log ?? createLogger({ level: config.logLevel, format: config.logFormat ?? (process.stderr.isTTY ? "text" : "json") });
   const startedAt = new Date();
   const routing = resolveRouting(config, env);
   let backend: RelayBackend | undefined;
   const metrics = new RelayMetrics(() => backend?.load() ?? { active: 0, queued: 0 });
   backend = createBackends(routing, { config, env, log, metrics });
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const database = await openRelayDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const responseStore = new ResponseStore(database, { maxResponses: config.responsesMaxStored, maxAgeMs: config.responsesMaxAgeMs });
+  prepareDataDirectory(config.dataDir, log);
+  const { database, responseStore } = await openStores(config, log);
   const inspectorStore = new InspectorStore(database);
   let server: ReturnType<typeof Bun.serve> | undefined;
   const recorder = new InspectorRecorder({
@@ -100,7 +108,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   });
   await backend.start?.();
 
-  app.listen({ hostname: config.host, port: config.port, idleTimeout: options.serverIdleTimeoutSeconds ?? 60 });
+  listenOrExplain(app, config, options.serverIdleTimeoutSeconds ?? 60);
   server = app.server ?? undefined;
   if (!server) throw new Error("the server did not start");
   const port = server.port ?? config.port;
@@ -130,7 +138,68 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       await database.close();
       log.info("stopped");
     })());
-  return { url, port, shutdown, forceStop: () => backend!.killAll?.(), processIds: () => backend!.processIds?.() ?? [] };
+  return {
+    url,
+    port,
+    shutdown,
+    forceStop: () => backend!.killAll?.(),
+    processIds: () => backend!.processIds?.() ?? [],
+    banner: (logFormat) => {
+      return renderStartupBanner({
+        url,
+        version,
+        backends: describeBackendsForBanner(backend!.health()),
+        requiresKey: Boolean(config.apiKey),
+        agent: config.agent,
+        dataDir: config.dataDir,
+        logFormat,
+      });
+    },
+  };
+}
+
+/**
+ * The relay's database and the Responses API store on it. When the database cannot be used, the Responses API
+ * answers with the error that says which and how to recover, and the request log lives in memory: the rest of
+ * the relay still starts.
+ */
+async function openStores(config: RelayConfig, log: Logger): Promise<{ database: RelayDatabase; responseStore: ResponseStore | RelayError }> {
+  const target = config.databaseUrl ? "given with --database-url" : join(config.dataDir, sqliteFileName);
+  const retention = { maxResponses: config.responsesMaxStored, maxAgeMs: config.responsesMaxAgeMs, path: target };
+  try {
+    const database = await openRelayDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    return { database, responseStore: new ResponseStore(database, retention) };
+  } catch (error) {
+    const unavailable = responseStoreUnavailable(target, error);
+    log.error("the database is unavailable: the Responses API answers 503 and the request log is kept in memory; the other endpoints work", { database: target, error: unavailable.detail });
+    return { database: SqliteDatabase.open(":memory:"), responseStore: unavailable };
+  }
+}
+
+/**
+ * Listens in production mode (Bun's development error page shows stack traces, source lines and the working
+ * directory) and without SO_REUSEPORT (Elysia's default, which lets a second relay share the port and answer
+ * every other request). The body limit is ours (counted as the body is read, answered with a JSON 413), so
+ * Bun's own, which resets connections over 128 MB, is lifted.
+ */
+function listenOrExplain(app: ReturnType<typeof createApp>, config: RelayConfig, idleTimeout: number): void {
+  try {
+    app.listen({
+      hostname: config.host,
+      port: config.port,
+      idleTimeout,
+      development: false,
+      reusePort: false,
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      error: () => Response.json({ error: { message: "The relay failed to process the request.", type: "server_error", param: null, code: null } }, { status: 500 }),
+    } as Parameters<typeof app.listen>[0]);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || /in use/i.test(String(error))) {
+      throw new Error(`port ${config.port} on ${config.host} is already in use (another agent-relay?). Stop it, or pick another port with --port.`);
+    }
+    throw error;
+  }
 }
 
 async function main(): Promise<void> {
@@ -160,8 +229,9 @@ async function main(): Promise<void> {
     process.exit(runConfigCommand(command));
   }
   let relay: RunningRelay;
+  const logFormat = command.config.logFormat ?? (process.stderr.isTTY ? "text" : "json");
   try {
-    relay = await startRelay({ config: command.config });
+    relay = await startRelay({ config: { ...command.config, logFormat }, env: withoutNpmBinDirectories(process.env) });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`agent-relay: ${error.message}\n`);
@@ -170,6 +240,7 @@ async function main(): Promise<void> {
     process.stderr.write(`agent-relay: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
+  if (process.stderr.isTTY) process.stderr.write(relay.banner(logFormat) + "\n");
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

@@ -2,17 +2,22 @@
  * Every option of the relay, from the command line or an AGENT_RELAY_* environment variable
  * (the command line wins). One table drives parsing, validation and --help.
  */
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
 export type PermissionMode = "default" | "acceptEdits" | "plan" | "dontAsk" | "bypassPermissions";
 export type LogLevel = "debug" | "info" | "warn" | "error";
+/** text: one readable line per event (a terminal); json: one JSON object per line (log collectors). */
+export type LogFormat = "text" | "json";
 
 export interface RelayConfig {
   host: string;
   port: number;
   /** Clients must present this key (Authorization: Bearer or x-api-key) when set. */
   apiKey?: string;
+  /** A file holding the key (so it is not visible in `ps`); read once at start into apiKey. */
+  apiKeyFile?: string;
   claudeBin: string;
   dataDir: string;
   /** The directory the CLI runs in. */
@@ -78,6 +83,14 @@ export interface RelayConfig {
   /** How long an interrupted CLI gets to exit before its process group is killed. */
   killGraceMs: number;
   logLevel: LogLevel;
+  /** undefined = text on a terminal, JSON otherwise. */
+  logFormat?: LogFormat;
+  /** Request bodies larger than this are refused with 413 before they are read. */
+  maxBodyBytes: number;
+  /** A streaming client that takes nothing for this long is cut off and its request cancelled. */
+  writeTimeoutMs: number;
+  /** The longest line the relay accepts from a CLI process. */
+  maxLineBytes: number;
   /** The routing file (--config); undefined = the default location, used when it exists. */
   routingFile?: string;
   /** Without a routing file: "claude" serves everything, "openai" builds routes from the seed proxies' variables. */
@@ -93,7 +106,7 @@ export type Command =
 
 export class ConfigError extends Error {}
 
-type OptionKind = "string" | "integer" | "duration" | "size" | "boolean" | "list";
+type OptionKind = "string" | "integer" | "duration" | "size" | "boolean" | "list" | "bytes";
 
 export interface OptionSpec {
   key: keyof RelayConfig;
@@ -112,6 +125,7 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: "host", flag: "host", kind: "string", placeholder: "HOST", defaultText: "127.0.0.1", help: "Interface to listen on. Anything but loopback requires --api-key." },
   { key: "port", flag: "port", kind: "integer", placeholder: "PORT", defaultText: "18082", min: 0, max: 65535, help: "Port to listen on (0 picks a free one)." },
   { key: "apiKey", flag: "api-key", kind: "string", placeholder: "KEY", defaultText: "none", help: "Key clients must send as 'Authorization: Bearer KEY' or 'x-api-key: KEY'." },
+  { key: "apiKeyFile", flag: "api-key-file", kind: "string", placeholder: "FILE", defaultText: "none", help: "Read the key from this file instead (keeps it out of `ps` and shell history)." },
   { key: "claudeBin", flag: "claude-bin", kind: "string", placeholder: "PATH", defaultText: "claude on PATH", help: "The Claude Code CLI to run." },
   { key: "dataDir", flag: "data-dir", kind: "string", placeholder: "DIR", defaultText: "platform data dir", help: "Where the relay keeps its files." },
   { key: "workdir", flag: "workdir", kind: "string", placeholder: "DIR", defaultText: "DATA_DIR/workspace", help: "Working directory of the CLI (what agent-mode tools can see)." },
@@ -149,7 +163,11 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: "killGraceMs", flag: "kill-grace", kind: "duration", placeholder: "DURATION", defaultText: "1500ms", min: 0, help: "How long an interrupted CLI gets before its process group is killed." },
   { key: "routingFile", flag: "config", kind: "string", placeholder: "PATH", defaultText: "~/.config/agent-relay/config.yaml if it exists", help: "The routing file: providers and which models go where (see README: Routing)." },
   { key: "backend", flag: "backend", kind: "string", placeholder: "NAME", defaultText: "claude", choices: ["claude", "openai"], help: "Without a routing file: 'openai' routes to OPENAI_BASE_URL using the seed proxies' variables." },
-  { key: "logLevel", flag: "log-level", kind: "string", placeholder: "LEVEL", defaultText: "info", choices: ["debug", "info", "warn", "error"], help: "Log verbosity (JSON lines on stderr)." },
+  { key: "logLevel", flag: "log-level", kind: "string", placeholder: "LEVEL", defaultText: "info", choices: ["debug", "info", "warn", "error"], help: "Log verbosity (on stderr)." },
+  { key: "logFormat", flag: "log-format", kind: "string", placeholder: "FORMAT", defaultText: "text on a terminal, json otherwise", choices: ["text", "json"], help: "Log line format." },
+  { key: "maxBodyBytes", flag: "max-body-size", kind: "bytes", placeholder: "SIZE", defaultText: "32MB", min: 1, help: "Largest request body accepted (413 beyond), e.g. 32MB, 512KB." },
+  { key: "writeTimeoutMs", flag: "write-timeout", kind: "duration", placeholder: "DURATION", defaultText: "30s", min: 1, help: "Cancel a stream whose client reads nothing for this long." },
+  { key: "maxLineBytes", flag: "max-line-size", kind: "bytes", placeholder: "SIZE", defaultText: "64MB", min: 1024, help: "Longest output line accepted from the CLI (the request fails beyond)." },
 ];
 
 /** AGENT_RELAY_* name of an option, e.g. claude-bin -> AGENT_RELAY_CLAUDE_BIN. */
@@ -173,6 +191,15 @@ export function parseSize(text: string): number | undefined {
   const value = Number(match[1]);
   if (!match[2]) return value === 0 ? 0 : undefined;
   return Math.round(value * 1024 ** ("kmgt".indexOf(match[2].toLowerCase()) + 1));
+}
+
+/** Parses "1048576", "512KB", "32MB" or "1GB" (binary multiples) into bytes. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|kib|mb|m|mib|gb|g|gib)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const unit = (match[2] ?? "b").toLowerCase()[0];
+  const factor = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit as "b" | "k" | "m" | "g"];
+  return Math.round(Number(match[1]) * factor);
 }
 
 /** The platform's conventional per-user data directory for agent-relay. */
@@ -220,6 +247,12 @@ function convert(spec: OptionSpec, raw: string, source: string): unknown {
       throw fail("true or false");
     case "list":
       return raw.split(",").map((item) => item.trim()).filter(Boolean);
+    case "bytes": {
+      const value = parseByteSize(raw);
+      if (value === undefined) throw fail("a size such as 32MB, 512KB or 1048576");
+      if (spec.min !== undefined && value < spec.min) throw fail(`at least ${spec.min} bytes`);
+      return value;
+    }
     default: {
       const unreachable: never = spec.kind;
       throw new Error(`unknown option kind ${unreachable}`);
@@ -309,12 +342,19 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     shutdownGraceMs: 10_000,
     killGraceMs: 1500,
     logLevel: "info",
+    maxBodyBytes: 32 * 1024 * 1024,
+    writeTimeoutMs: 30_000,
+    maxLineBytes: 64 * 1024 * 1024,
     backend: "claude",
     ...(values as Partial<RelayConfig>),
     databaseUrl: (values.databaseUrl as string | undefined) ?? (env.DATABASE_URL || undefined),
     dataDir,
     workdir: resolve((values.workdir as string | undefined) ?? join(dataDir, "workspace")),
   };
+  if (config.apiKeyFile !== undefined) {
+    if (values.apiKey !== undefined) throw new ConfigError("give the key either with --api-key or with --api-key-file, not both");
+    config.apiKey = readApiKeyFile(config.apiKeyFile);
+  }
   if (!isLoopbackHost(config.host) && !config.apiKey) {
     throw new ConfigError(
       `refusing to listen on ${config.host} without a key: the relay drives an agent with your Claude login. ` +
@@ -333,6 +373,18 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     throw new ConfigError("--permission-mode only applies in agent mode (--agent)");
   }
   return config;
+}
+
+function readApiKeyFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`--api-key-file: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const key = text.trim();
+  if (key === "" || /\s/.test(key)) throw new ConfigError(`--api-key-file: "${path}" must hold the key alone, on one line`);
+  return key;
 }
 
 /** The --help text, generated from the option table. */

@@ -37,11 +37,22 @@ interface Metric {
   toJSON(): unknown;
 }
 
+/**
+ * Label values that come from outside (model names a client sends, passed through to a provider) get a
+ * fixed budget per counter: the first values seen are kept, later new ones are counted as "other", so a
+ * client inventing a name per request cannot grow memory and every scrape without bound.
+ */
+const modelLabelNames = new Set(["model", "provider_model"]);
+const maxValuesPerModelLabel = 20;
+
 export class Counter implements Metric {
   private readonly values = new Map<string, { labels: Labels; value: number }>();
   constructor(readonly name: string, private readonly help: string) {}
 
+  private readonly modelLabelValues = new Map<string, Set<string>>();
+
   inc(labels: Labels = {}, by = 1): void {
+    labels = this.boundModelLabels(labels);
     const key = labelKey(labels);
     const entry = this.values.get(key) ?? { labels, value: 0 };
     entry.value += by;
@@ -50,6 +61,19 @@ export class Counter implements Metric {
 
   get(labels: Labels = {}): number {
     return this.values.get(labelKey(labels))?.value ?? 0;
+  }
+
+  private boundModelLabels(labels: Labels): Labels {
+    let bounded = labels;
+    for (const [name, value] of Object.entries(labels)) {
+      if (!modelLabelNames.has(name)) continue;
+      const seen = this.modelLabelValues.get(name) ?? new Set<string>();
+      this.modelLabelValues.set(name, seen);
+      if (seen.has(value)) continue;
+      if (seen.size < maxValuesPerModelLabel) seen.add(value);
+      else bounded = { ...bounded, [name]: "other" };
+    }
+    return bounded;
   }
 
   render(): string {

@@ -19,10 +19,13 @@ export function protocolErrorResponse(error: RelayError, render: RenderProtocolE
 
 /** Elysia's onError for routes whose errors render with `renderFor(request)`. */
 export function protocolErrorHandler(renderFor: (request: Request) => RenderProtocolError, log: Logger) {
-  return ({ code, error, request }: { code: unknown; error: unknown; request: Request }) => {
+  return ({ code, error, request, set }: { code: unknown; error: unknown; request: Request; set: { status?: unknown } }) => {
     const context = getRequestContext(request, log);
-    const relayError = describeRequestError(code, error);
+    const relayError = describeRequestError(code, error, request);
     if (relayError.status >= 500) context.log.error("request failed", { error: relayError.detail ?? relayError.message });
-    return protocolErrorResponse(relayError, renderFor(request), context.requestId);
+    const response = protocolErrorResponse(relayError, renderFor(request), context.requestId);
+    // The request's log line reads set.status, which otherwise keeps Elysia's own idea (422 for a 400, 200 for a 404).
+    set.status = response.status;
+    return response;
   };
 }

@@ -28,7 +28,7 @@ export async function servePassthroughRequest(
   if (!backend.passthrough || !backend.supportsPassthrough?.(request.protocol, model)) return undefined;
   const abort = new AbortController();
   const onClientGone = () => abort.abort(new RelayError("api_error", "client disconnected", { status: 499 }));
-  const outcome = new RequestOutcome(scope, { model }, dependencies.metrics, dependencies.observer?.observe({ ...scope, relayRequest: options.describe() }));
+  const outcome = new RequestOutcome(scope, { model }, dependencies.metrics, dependencies.observer?.observe({ ...scope, relayRequest: options.describe() }), dependencies.loginStatus);
   const userId = (request.parsed.metadata as { user_id?: unknown } | undefined)?.user_id;
   const started = backend.passthrough(request, {
     signal: abort.signal,

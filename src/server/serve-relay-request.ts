@@ -3,14 +3,17 @@
  * every protocol: errors before the first content are real HTTP statuses, later ones are rendered in-band
  * by the protocol; disconnects abort the backend at once; one log line and the metrics per request.
  */
+import type { RelayConfig } from "../config.ts";
 import type { RelayBackend } from "../core/relay-backend.ts";
 import { incompleteResponseError, RelayError, relayErrorHeaders, toRelayError } from "../core/relay-error.ts";
 import type { RelayEvent, RelayResponse, RelayRoute, RelayUsage } from "../core/relay-event.ts";
 import { foldRelayEvents } from "../core/fold-relay-events.ts";
 import type { RelayRequest, RelayWarning } from "../core/relay-request.ts";
 import type { Logger } from "../util/logger.ts";
+import type { BackendLoginStatus } from "./backend-login-status.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import { markServedAsRelayRequest } from "./request-context.ts";
+import { requestPath } from "./request-guard.ts";
 import { createSseResponse, type SseFrame } from "./sse.ts";
 
 /** How one protocol renders answers and errors. */
@@ -47,6 +50,10 @@ export interface ServeDependencies {
   backend: RelayBackend;
   metrics: RelayMetrics;
   keepaliveIntervalMs: number;
+  /** --write-timeout: how long a streaming client may take nothing before its request is cancelled. */
+  config: Pick<RelayConfig, "writeTimeoutMs">;
+  /** Learns from each outcome whether the backend's login works (for /health). */
+  loginStatus?: BackendLoginStatus;
   /** Lifts Bun's idle timeout for this request, so quiet streams are not cut. */
   disableIdleTimeout(request: Request): void;
   /** The inspector's recorder and telemetry, when enabled. */
@@ -65,10 +72,14 @@ export async function serveRelayRequest(
   dependencies.disableIdleTimeout(scope.request);
   const abort = new AbortController();
   const onClientGone = () => abort.abort(new RelayError("api_error", "client disconnected", { status: 499 }));
+  const onClientStalled = () => {
+    scope.log.warn("the client stopped reading the stream; request cancelled", { write_timeout_ms: dependencies.config.writeTimeoutMs });
+    onClientGone();
+  };
   if (scope.request.signal.aborted) onClientGone();
   scope.request.signal.addEventListener("abort", onClientGone, { once: true });
 
-  const outcome = new RequestOutcome(scope, relayRequest, dependencies.metrics, dependencies.observer?.observe({ ...scope, relayRequest }));
+  const outcome = new RequestOutcome(scope, relayRequest, dependencies.metrics, dependencies.observer?.observe({ ...scope, relayRequest }), dependencies.loginStatus);
   const clientKey = clientKeyOf(scope.request, relayRequest);
   const events = outcome.observe(dependencies.backend.stream(relayRequest, { signal: abort.signal, requestId: scope.requestId, log: scope.log, clientKey }));
   const iterator = events[Symbol.asyncIterator]();
@@ -131,6 +142,8 @@ export async function serveRelayRequest(
     keepaliveIntervalMs: dependencies.keepaliveIntervalMs,
     headers: { "x-request-id": scope.requestId, ...routeHeaders(outcome.route) },
     onCancel: onClientGone,
+    writeTimeoutMs: dependencies.config.writeTimeoutMs,
+    onWriteTimeout: onClientStalled,
   });
 }
 
@@ -169,6 +182,8 @@ export class RequestOutcome {
   private firstTokenAt: number | undefined;
   private usage: RelayUsage | undefined;
   private model: string;
+  /** The model the backend reported serving; metric labels use only this (a client's string could be anything). */
+  private resolvedModel: string | undefined;
   private finishReason: string | undefined;
   private error: RelayError | undefined;
   private recorded = false;
@@ -181,6 +196,7 @@ export class RequestOutcome {
     request: Pick<RelayRequest, "model">,
     private readonly metrics: RelayMetrics,
     private readonly observation?: ReturnType<RelayRequestObserver["observe"]>,
+    private readonly loginStatus?: BackendLoginStatus,
   ) {
     this.model = request.model;
   }
@@ -203,15 +219,21 @@ export class RequestOutcome {
     this.observation?.event(event);
     if (this.firstTokenAt === undefined && contentEvents.has(event.type)) this.firstTokenAt = performance.now();
     if (event.type === "stream-start") {
-      this.model = event.model || this.model;
+      this.noteModel(event.model);
       this.route = event.route ?? this.route;
       this.warnings = event.warnings ?? this.warnings;
     }
     if (event.type === "finish") {
       this.usage = event.usage;
-      this.model = event.model || this.model;
+      this.noteModel(event.model);
       this.finishReason = event.finishReason.raw ?? event.finishReason.unified;
     }
+  }
+
+  private noteModel(model: string | undefined): void {
+    if (!model) return;
+    this.model = model;
+    this.resolvedModel = model;
   }
 
   fail(error: RelayError, status: number): void {
@@ -223,17 +245,21 @@ export class RequestOutcome {
   finish(status: number): void {
     if (this.recorded) return;
     this.recorded = true;
+    if (this.error) this.loginStatus?.noteFailure(this.error);
+    else if (this.usage) this.loginStatus?.noteSuccess();
     const finalStatus = this.error && status === 200 ? `${status}+error` : String(status);
     this.observation?.finish({ status, error: this.error });
     const durationSeconds = (performance.now() - this.scope.startedAt) / 1000;
     const ttftSeconds = this.firstTokenAt === undefined ? undefined : (this.firstTokenAt - this.scope.startedAt) / 1000;
     const route = this.scope.route;
-    this.metrics.requests.inc({ route, status: finalStatus, model: this.model, provider: this.route?.provider ?? "", provider_model: this.route?.model ?? "" });
+    // Labels come from what the backend resolved, never from the client's string (a fresh name per request would be a fresh series).
+    const modelLabel = this.resolvedModel ?? "unresolved";
+    this.metrics.requests.inc({ route, status: finalStatus, model: modelLabel, provider: this.route?.provider ?? "", provider_model: this.resolvedModel ? (this.route?.model ?? "") : "unresolved" });
     this.metrics.duration.observe({ route }, durationSeconds);
     if (ttftSeconds !== undefined) this.metrics.timeToFirstToken.observe({ route }, ttftSeconds);
     if (this.error && status !== 499) this.metrics.cliFailures.inc({ reason: this.error.code ?? this.error.kind });
     if (this.usage) {
-      const model = this.model;
+      const model = modelLabel;
       this.metrics.tokens.inc({ kind: "input", model }, this.usage.inputTokens);
       this.metrics.tokens.inc({ kind: "output", model }, this.usage.outputTokens);
       this.metrics.tokens.inc({ kind: "cache_creation", model }, this.usage.cacheCreationInputTokens);
@@ -241,8 +267,10 @@ export class RequestOutcome {
     }
     const fields = {
       method: this.scope.request.method,
-      path: new URL(this.scope.request.url).pathname,
-      status: finalStatus,
+      path: requestPath(this.scope.request),
+      // The status the client received, as a number; an error after a 200 stream started is flagged beside it.
+      status,
+      ...(this.error && status === 200 ? { error_in_stream: true } : {}),
       model: this.model,
       provider: this.route?.provider ?? null,
       provider_model: this.route?.model ?? null,

@@ -24,6 +24,13 @@ export interface SseResponseOptions {
   headers?: Record<string, string>;
   /** Called once when the client goes away before the stream ended. */
   onCancel?: () => void;
+  /**
+   * A client that takes nothing for this long while a frame waits is cut off (--write-timeout): it holds a
+   * slot and a CLI otherwise. Bun stops pulling while the socket is full, so a waiting frame means a stalled reader.
+   */
+  writeTimeoutMs?: number;
+  /** Called once when the write timeout cut the stream (then the source is stopped as on a cancel). */
+  onWriteTimeout?: () => void;
 }
 
 export function createSseResponse(options: SseResponseOptions): Response {
@@ -31,10 +38,14 @@ export function createSseResponse(options: SseResponseOptions): Response {
   const keepalive = encodeSseFrame(options.keepaliveFrame);
   let finished = false;
   let lastWriteAt = Date.now();
+  /** When the client last took a frame (Bun pulls the next one only once the previous is on its way). */
+  let lastPullAt = Date.now();
   let keepaliveTimer: Timer | undefined;
+  let writeTimer: Timer | undefined;
   const finish = () => {
     finished = true;
     clearInterval(keepaliveTimer);
+    clearInterval(writeTimer);
   };
 
   const body = new ReadableStream<Uint8Array>({
@@ -42,11 +53,23 @@ export function createSseResponse(options: SseResponseOptions): Response {
       // One timer per stream (not one per frame): it only writes when nothing else was written for a whole interval.
       keepaliveTimer = setInterval(() => {
         if (finished || Date.now() - lastWriteAt < options.keepaliveIntervalMs) return;
+        // A client that has not taken the last frame does not need a keepalive; queuing one would only grow memory.
+        if ((controller.desiredSize ?? 1) <= 0) return;
         lastWriteAt = Date.now();
         controller.enqueue(keepalive);
       }, options.keepaliveIntervalMs);
+      const writeTimeoutMs = options.writeTimeoutMs;
+      if (writeTimeoutMs === undefined) return;
+      writeTimer = setInterval(() => {
+        if (finished || (controller.desiredSize ?? 1) > 0 || Date.now() - lastPullAt < writeTimeoutMs) return;
+        finish();
+        options.onWriteTimeout?.();
+        iterator.return?.()?.catch(() => {});
+        controller.error(new Error("write timeout: the client stopped reading"));
+      }, Math.max(10, Math.min(1000, writeTimeoutMs / 4)));
     },
     async pull(controller) {
+      lastPullAt = Date.now();
       try {
         const next = await iterator.next();
         if (finished) return;

@@ -52,6 +52,14 @@ export const migrations: Migration[] = [
     sqlite: inspectorSchema("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER") + sqliteTextSearch,
     postgres: inspectorSchema("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BIGINT") + postgresTextSearch,
   },
+  // Stored responses belong to the client that created them. Rows stored before owners were recorded belong
+  // to no one: they cannot be read or continued.
+  {
+    sqlite: `ALTER TABLE responses ADD COLUMN credential_hash TEXT NOT NULL DEFAULT '';
+     ALTER TABLE responses ADD COLUMN end_user TEXT NOT NULL DEFAULT '';`,
+    postgres: `ALTER TABLE responses ADD COLUMN credential_hash TEXT NOT NULL DEFAULT '';
+     ALTER TABLE responses ADD COLUMN end_user TEXT NOT NULL DEFAULT '';`,
+  },
 ];
 
 /**

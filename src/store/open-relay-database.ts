@@ -1,5 +1,6 @@
 import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
+import { privateFile } from "../util/private-files.ts";
 import { PostgresDatabase } from "./postgres-database.ts";
 import type { RelayDatabase } from "./relay-database.ts";
 import { SqliteDatabase } from "./sqlite-database.ts";
@@ -20,5 +21,5 @@ export async function openRelayDatabase(options: { databaseUrl?: string; dataDir
   if (!existsSync(path) && existsSync(legacy)) {
     for (const suffix of ["", "-wal", "-shm"]) if (existsSync(legacy + suffix)) renameSync(legacy + suffix, path + suffix);
   }
-  return SqliteDatabase.open(path);
+  return SqliteDatabase.open(privateFile(path));
 }

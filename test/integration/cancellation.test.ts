@@ -57,7 +57,7 @@ describe("client disconnects", () => {
     // Interrupt first: the upstream request is closed well before the kill grace period.
     expect(closedAt - abortedAt).toBeLessThan(killGraceMs / 2);
     const cancelled = relay.logs.find((line) => line.msg === "request cancelled by client");
-    expect(cancelled?.status).toBe("499");
+    expect(cancelled?.status).toBe(499);
   });
 
   test("an Anthropic stream abandoned mid-answer closes the upstream stream and ends the CLI", async () => {

@@ -37,7 +37,7 @@ const seenUpstream = (index: number) => relay.upstream.messageRequests()[index].
 
 /** The raw SSE events of a streamed request: [event name, data] pairs in order. */
 async function rawEvents(body: Record<string, unknown>): Promise<Array<[string, any]>> {
-  const response = await fetch(`${relay.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, stream: true }) });
+  const response = await fetch(`${relay.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer anything" }, body: JSON.stringify({ ...body, stream: true }) });
   expect(response.headers.get("content-type")).toContain("text/event-stream");
   const events: Array<[string, any]> = [];
   for await (const event of decodeSseStream(response.body!)) if (event.event) events.push([event.event, JSON.parse(event.data)]);
@@ -351,7 +351,7 @@ describe("stored responses", () => {
     const gone = await client.responses.retrieve(created.id).catch((caught) => caught);
     expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
     expect(gone.error).toMatchObject({ message: `Response with id '${created.id}' not found.` });
-    const deleteAgain = await fetch(`${relay.url}/v1/responses/${created.id}`, { method: "DELETE" });
+    const deleteAgain = await fetch(`${relay.url}/v1/responses/${created.id}`, { method: "DELETE", headers: { authorization: "Bearer anything" } });
     expect(deleteAgain.status).toBe(404);
   });
 

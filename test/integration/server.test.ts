@@ -123,7 +123,7 @@ describe("request ids, logs and CORS", () => {
     expect(given.headers.get("x-agent-relay-fallbacks")).toBeNull();
     await given.text();
     const line = relay.logs.find((entry) => entry.request_id === "trace-abc-123" && entry.msg === "request completed");
-    expect(line).toMatchObject({ method: "POST", path: "/v1/chat/completions", status: "200", model: "claude-fake-1", provider: "claude", provider_model: "sonnet", output_tokens: 9 });
+    expect(line).toMatchObject({ method: "POST", path: "/v1/chat/completions", status: 200, model: "claude-fake-1", provider: "claude", provider_model: "sonnet", output_tokens: 9 });
     expect(typeof line!.duration_ms).toBe("number");
     expect(typeof line!.ttft_ms).toBe("number");
 

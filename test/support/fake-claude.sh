@@ -4,7 +4,8 @@
 # one user line, and prints a stream-json answer shaped like claude 2.1.197's. A marker in the user's text
 # picks a fault: FAKE:crash-before-output, FAKE:crash-mid-stream, FAKE:hang, FAKE:hang-mid-stream,
 # FAKE:garbage-line, FAKE:slow (one delta every 200 ms), FAKE:pause (2.5 s of silence after the first delta),
-# FAKE:exit-silently, FAKE:echo-env (answers with its ANTHROPIC_BASE_URL), FAKE:echo-cwd (answers with its cwd).
+# FAKE:exit-silently, FAKE:echo-env (answers with its ANTHROPIC_BASE_URL), FAKE:echo-cwd (answers with its cwd),
+# FAKE:flood (64 KB deltas without end), FAKE:endless-line (output without a newline, without end).
 # FAKE_CLAUDE_PID_DIR, when set, receives a file named after this process's pid while it runs.
 case "$1" in
   --version) echo "2.1.197 (Claude Code)"; exit 0 ;;
@@ -40,6 +41,8 @@ case "$user" in
   *FAKE:pause*) sleep 2.5 ;;
   *FAKE:echo-env*) delta "[base_url=${ANTHROPIC_BASE_URL:-unset}]" ;;
   *FAKE:echo-cwd*) delta "[cwd=$PWD]" ;;
+  *FAKE:flood*) chunk=$(head -c 65536 /dev/zero | tr '\0' x); while :; do delta "$chunk" || exit 0; done ;;
+  *FAKE:endless-line*) printf '{"type":"stream_event","event":{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"'; exec tr '\0' x < /dev/zero ;;
   *FAKE:slow*) for piece in " s" "l" "o" "w" " w" "o" "r" "l" "d"; do sleep 0.2; delta "$piece"; done ;;
 esac
 delta " from the fake CLI"

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { encodeJsonLine, JsonLinesDecoder, type JsonLine } from "../../src/util/json-lines.ts";
+import { encodeJsonLine, JsonLinesDecoder, LineTooLongError, type JsonLine } from "../../src/util/json-lines.ts";
 import { readFixture } from "./load-fixture.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -119,5 +119,27 @@ describe("encodeJsonLine", () => {
     expect(encoded.endsWith("\n")).toBe(true);
     expect(encoded.indexOf("\n")).toBe(encoded.length - 1);
     expect(decodeChunks([encoded])).toEqual([json(value)]);
+  });
+});
+
+describe("JsonLinesDecoder line limit", () => {
+  test("a line longer than the limit fails as soon as it is longer, newline or not", () => {
+    const decoder = new JsonLinesDecoder({ maxLineLength: 100 });
+    expect(decoder.push('{"a":1}\n')).toEqual([{ kind: "json", value: { a: 1 } }]);
+    decoder.push("x".repeat(60));
+    expect(() => decoder.push("x".repeat(60))).toThrow(LineTooLongError);
+    const complete = new JsonLinesDecoder({ maxLineLength: 100 });
+    expect(() => complete.push(`${"y".repeat(150)}\n{"b":2}\n`)).toThrow(LineTooLongError);
+  });
+
+  test("lines up to the limit pass, also when their newline comes in a later chunk", () => {
+    const decoder = new JsonLinesDecoder({ maxLineLength: 20 });
+    const line = JSON.stringify({ text: "a".repeat(8) });
+    expect(decoder.push(line.slice(0, 5))).toEqual([]);
+    expect(decoder.push(line.slice(5))).toEqual([]);
+    expect(decoder.push("\n" + line + "\n")).toEqual([
+      { kind: "json", value: { text: "aaaaaaaa" } },
+      { kind: "json", value: { text: "aaaaaaaa" } },
+    ]);
   });
 });

@@ -177,4 +177,20 @@ describe("mapClaudeResultError", () => {
     const error = mapClaudeResultError(failed({ api_error_status: 400, result: "x".repeat(10_000) }));
     expect(error.message.length).toBe(2000);
   });
+
+  test("clients do not learn the operator's upstream addresses; the log keeps them", () => {
+    const cliText =
+      "API Error: 500 Internal server error. This is a server-side issue, usually temporary — try again in a moment. If it persists, check your inference gateway (127.0.0.1:9203).";
+    const error = mapClaudeResultError(failed({ api_error_status: 500, result: cliText }));
+    expect(error.message).toContain("API Error: 500 Internal server error.");
+    expect(error.message).not.toContain("127.0.0.1");
+    expect(error.message).not.toContain("gateway (");
+    expect(JSON.parse(error.detail!).result).toBe(cliText);
+
+    for (const address of ["https://llm-gateway.corp.example:8443/v1/messages", "10.1.2.3:8080", "[fd00::1]:443", "gateway.internal:9200"]) {
+      const leaked = mapClaudeResultError(failed({ api_error_status: 502, result: `API Error: request to ${address} failed, reason: ECONNREFUSED` }));
+      expect(leaked.message).not.toContain(address);
+      expect(leaked.message).toContain("ECONNREFUSED");
+    }
+  });
 });

@@ -19,8 +19,12 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(directory, { recursive: true, force: true }));
 
-const stored = (id: string, createdAt: number): StoredResponse => ({
+const alice = { credentialHash: "hash-of-alice-key", endUser: "" };
+const bob = { credentialHash: "hash-of-bob-key", endUser: "" };
+
+const stored = (id: string, createdAt: number, owner = alice): StoredResponse => ({
   id,
+  owner,
   createdAt,
   response: { id, object: "response", output_text: `answer ${id}` },
   inputItems: [{ id: `msg_${id}`, type: "message", role: "user", content: [{ type: "input_text", text: `question ${id}` }] }],
@@ -37,11 +41,11 @@ describe("ResponseStore on SQLite files", () => {
   test("a saved response comes back field for field, from a reopened file too", async () => {
     const store = ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day });
     await store.save(stored("resp_a", Date.now()));
-    expect(await store.get("resp_a")).toEqual(stored("resp_a", (await store.get("resp_a"))!.createdAt));
+    expect(await store.get("resp_a", alice)).toEqual(stored("resp_a", (await store.get("resp_a", alice))!.createdAt));
     await store.close();
     const reopened = ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day });
-    expect((await reopened.get("resp_a"))?.conversation.messages[1]).toEqual({ role: "assistant", content: [{ type: "tool-call", id: "toolu_1", name: "lookup", input: { q: "resp_a" } }] });
-    expect(await reopened.get("resp_missing")).toBeUndefined();
+    expect((await reopened.get("resp_a", alice))?.conversation.messages[1]).toEqual({ role: "assistant", content: [{ type: "tool-call", id: "toolu_1", name: "lookup", input: { q: "resp_a" } }] });
+    expect(await reopened.get("resp_missing", alice)).toBeUndefined();
     await reopened.close();
   });
 
@@ -53,15 +57,44 @@ describe("ResponseStore on SQLite files", () => {
     database.close();
   });
 
-  test("a file written before the inspector (schema version 1) is upgraded in place, its responses kept", async () => {
+  test("a file written before the inspector (schema version 1) is upgraded in place; its rows, stored before owners were recorded, belong to no one", async () => {
     const old = new Database(path, { create: true });
     old.run(migrations[0].sqlite);
     old.run("PRAGMA user_version = 1");
     old.run("INSERT INTO responses VALUES ('resp_old', ?, '{\"id\":\"resp_old\"}', '[]', '{\"systemTexts\":[],\"messages\":[]}')", [Date.now()]);
     old.close();
     const store = ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day });
-    expect((await store.get("resp_old"))?.response).toEqual({ id: "resp_old" });
+    expect(await store.size()).toBe(1);
+    expect(await store.get("resp_old", { credentialHash: "" })).toBeUndefined();
+    expect(await store.get("resp_old", alice)).toBeUndefined();
     await store.close();
+  });
+
+  test("a response belongs to the credential that stored it, and to its end user when one was named", async () => {
+    const store = ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day });
+    await store.save(stored("resp_a", Date.now()));
+    await store.save(stored("resp_u", Date.now(), { credentialHash: alice.credentialHash, endUser: "user-1" }));
+    expect(await store.get("resp_a", bob)).toBeUndefined();
+    expect(await store.delete("resp_a", bob)).toBe(false);
+    expect((await store.get("resp_a", alice))?.id).toBe("resp_a");
+    // Retrieval checks the credential only; continuing as another end user does not find it.
+    expect((await store.get("resp_u", { credentialHash: alice.credentialHash }))?.id).toBe("resp_u");
+    expect(await store.get("resp_u", { credentialHash: alice.credentialHash, endUser: "user-2" })).toBeUndefined();
+    expect((await store.get("resp_u", { credentialHash: alice.credentialHash, endUser: "user-1" }))?.id).toBe("resp_u");
+    await store.close();
+  });
+
+  test("a file that is not a database is a 503 naming the file and how to recover", async () => {
+    await Bun.write(path, "this is not a database, it is a text file that happens to be long enough ".repeat(20));
+    let error: any;
+    try {
+      ResponseStore.open({ path, maxResponses: 10, maxAgeMs: day });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ kind: "unavailable", status: 503, code: "response_store_unavailable" });
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(/move the file .* aside and restart/);
   });
 
   test("a file from a newer relay (higher schema version) is refused, not rewritten", async () => {
@@ -79,9 +112,9 @@ for (const engine of storeEngines) {
       const store = new ResponseStore(await engine.open(), { maxResponses: 10, maxAgeMs: day });
       const createdAt = Date.now();
       await store.save(stored("resp_a", createdAt));
-      expect(await store.get("resp_a")).toEqual(stored("resp_a", createdAt));
+      expect(await store.get("resp_a", alice)).toEqual(stored("resp_a", createdAt));
       await store.save({ ...stored("resp_a", createdAt), response: { replaced: true } });
-      expect((await store.get("resp_a"))?.response).toEqual({ replaced: true });
+      expect((await store.get("resp_a", alice))?.response).toEqual({ replaced: true });
       expect(await store.size()).toBe(1);
       await store.close();
     });
@@ -94,9 +127,9 @@ for (const engine of storeEngines) {
         now += 1000;
       }
       expect(await store.size()).toBe(2);
-      expect(await store.get("resp_1")).toBeUndefined();
-      expect((await store.get("resp_2"))?.id).toBe("resp_2");
-      expect((await store.get("resp_3"))?.id).toBe("resp_3");
+      expect(await store.get("resp_1", alice)).toBeUndefined();
+      expect((await store.get("resp_2", alice))?.id).toBe("resp_2");
+      expect((await store.get("resp_3", alice))?.id).toBe("resp_3");
       await store.close();
     });
 
@@ -105,27 +138,27 @@ for (const engine of storeEngines) {
       const store = new ResponseStore(await engine.open(), { maxResponses: 10, maxAgeMs: day, now: () => now });
       await store.save(stored("resp_old", now));
       now += day + 1;
-      expect(await store.get("resp_old")).toBeUndefined();
+      expect(await store.get("resp_old", alice)).toBeUndefined();
       expect(await store.size()).toBe(1);
       await store.save(stored("resp_new", now));
       expect(await store.size()).toBe(1);
-      expect((await store.get("resp_new"))?.id).toBe("resp_new");
+      expect((await store.get("resp_new", alice))?.id).toBe("resp_new");
       await store.close();
     });
 
     test("delete removes a response and says whether there was one", async () => {
       const store = new ResponseStore(await engine.open(), { maxResponses: 10, maxAgeMs: day });
       await store.save(stored("resp_a", Date.now()));
-      expect(await store.delete("resp_a")).toBe(true);
-      expect(await store.get("resp_a")).toBeUndefined();
-      expect(await store.delete("resp_a")).toBe(false);
+      expect(await store.delete("resp_a", alice)).toBe(true);
+      expect(await store.get("resp_a", alice)).toBeUndefined();
+      expect(await store.delete("resp_a", alice)).toBe(false);
       await store.close();
     });
 
     test("maxResponses 0 keeps nothing", async () => {
       const store = new ResponseStore(await engine.open(), { maxResponses: 0, maxAgeMs: day });
       await store.save(stored("resp_a", Date.now()));
-      expect(await store.get("resp_a")).toBeUndefined();
+      expect(await store.get("resp_a", alice)).toBeUndefined();
       await store.close();
     });
 
@@ -133,7 +166,7 @@ for (const engine of storeEngines) {
       const store = new ResponseStore(await engine.open(), { maxResponses: 100, maxAgeMs: day });
       const now = Date.now();
       await Promise.all(Array.from({ length: 20 }, (_, index) => store.save(stored(`resp_${index}`, now + index))));
-      const found = await Promise.all(Array.from({ length: 20 }, (_, index) => store.get(`resp_${index}`)));
+      const found = await Promise.all(Array.from({ length: 20 }, (_, index) => store.get(`resp_${index}`, alice)));
       expect(found.map((response) => response?.id)).toEqual(Array.from({ length: 20 }, (_, index) => `resp_${index}`));
       await store.close();
     });

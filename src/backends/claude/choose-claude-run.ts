@@ -101,6 +101,8 @@ function continueLiveConversation(parts: ClaudeBackendParts, conversation: LiveC
     return false;
   };
   run.useLogger(context.log);
+  // Killed (OOM, a user's kill -9) while it waited: the exit may not have been reported yet.
+  if (!run.process.running || run.outputEnded) return fallBack("its process has exited");
   if (waitingFor.length === 0) {
     if (turn.some((part) => part.type === "tool-result")) return fallBack("the turn answers tool calls the process does not wait for");
     context.log.info("conversation continues in its live process", { pid: run.process.pid, idle_ms: heldMs });

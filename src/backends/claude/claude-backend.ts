@@ -18,8 +18,9 @@ import type { RelayEvent } from "../../core/relay-event.ts";
 import type { RelayRequest, RelayWarning } from "../../core/relay-request.ts";
 import type { Logger } from "../../util/logger.ts";
 import { buildClaudeInvocation, type ClaudeInvocation } from "./build-claude-invocation.ts";
-import { claudeMissingMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
+import { claudeMissingMessage, claudeNotExecutableMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
 import { ClaudeRecycler } from "./claude-recycler.ts";
+import type { ClaudeRun } from "./claude-run.ts";
 import { ClaudeRunSlots } from "./claude-run-slots.ts";
 import type { ClaudeBackendOptions, ClaudeBackendParts } from "./claude-turn.ts";
 import { chooseClaudeRun } from "./choose-claude-run.ts";
@@ -39,6 +40,44 @@ import { removeStaleClaudeSessions } from "./write-claude-session.ts";
 
 export type { ClaudeBackendOptions } from "./claude-turn.ts";
 
+/** What a response cut by shutdown ends with: the client should retry elsewhere or later, not blame its request. */
+function relayShuttingDownError(cause: unknown): RelayError {
+  return new RelayError("unavailable", "agent-relay is shutting down; the answer was cut off. Retry once the relay is back.", {
+    code: "relay_shutting_down",
+    retryable: true,
+    detail: cause instanceof RelayError ? (cause.detail ?? cause.message) : String(cause),
+    cause,
+  });
+}
+
+/**
+ * Passes on a live process's answer. True when it answered; false when the process turned out to be dead
+ * before it produced anything (the caller replays the conversation instead). stream-start is held back
+ * until content follows, so a replay does not start the response twice.
+ */
+async function* answerUnlessProcessDied(answer: AsyncGenerator<RelayEvent>, run: ClaudeRun, context: BackendContext): AsyncGenerator<RelayEvent, boolean> {
+  let produced = false;
+  const held: RelayEvent[] = [];
+  try {
+    for await (const event of answer) {
+      if (!produced && event.type === "stream-start") {
+        held.push(event);
+        continue;
+      }
+      if (!produced) {
+        produced = true;
+        yield* held.splice(0);
+      }
+      yield event;
+    }
+    yield* held.splice(0);
+    return true;
+  } catch (error) {
+    if (produced || context.signal.aborted || run.process.running) throw error;
+    return false;
+  }
+}
+
 /** Models offered when the CLI cannot be asked. */
 const fallbackModels: RelayModel[] = [
   { id: "default", displayName: "Default (the CLI's choice)" },
@@ -51,7 +90,8 @@ const modelsCacheMs = 10 * 60_000;
 
 export class ClaudeBackend implements RelayBackend {
   readonly name = "claude-cli";
-  readonly processes = new ClaudeProcessRegistry();
+  readonly processes: ClaudeProcessRegistry;
+  private shuttingDown = false;
   private readonly parts: ClaudeBackendParts;
   private binary: ClaudeBinaryStatus = {};
   private probing: Promise<ClaudeBinaryStatus> | undefined;
@@ -60,6 +100,7 @@ export class ClaudeBackend implements RelayBackend {
   private readonly reportedWarnings = new Set<string>();
 
   constructor(private readonly options: ClaudeBackendOptions) {
+    this.processes = new ClaudeProcessRegistry({ maxLineLength: options.maxLineBytes });
     const live = new LiveConversations({
       maxLive: options.maxLiveConversations,
       toolHoldTimeoutMs: options.toolHoldTimeoutMs,
@@ -118,7 +159,7 @@ export class ClaudeBackend implements RelayBackend {
   async start(): Promise<void> {
     const removed = await removeStaleClaudeSessions({ cwd: this.options.workdir, env: this.options.env, olderThanMs: 10 * 60_000 }).catch(() => 0);
     if (removed > 0) this.options.log.info("removed stale session files", { count: removed });
-    await mkdir(this.options.workdir, { recursive: true });
+    await mkdir(this.options.workdir, { recursive: true, mode: 0o700 });
     await this.probe();
     this.parts.memory.start();
     await this.primeWarmPool();
@@ -138,7 +179,10 @@ export class ClaudeBackend implements RelayBackend {
 
   health(): BackendHealth {
     const details = { claude_bin: this.options.claudeBin, path: this.binary.path ?? null, version: this.binary.version ?? null };
-    if (this.binary.error) return { ok: false, reason: `${this.binary.error}. ${claudeMissingMessage(this.options.claudeBin)}`, details };
+    if (this.binary.error) {
+      const advice = this.binary.error.endsWith("is not executable") ? claudeNotExecutableMessage(this.options.claudeBin) : claudeMissingMessage(this.options.claudeBin);
+      return { ok: false, reason: `${this.binary.error}. ${advice}`, details };
+    }
     if (!this.binary.path) return { ok: false, reason: "the claude CLI has not been probed yet", details };
     return { ok: true, details };
   }
@@ -200,17 +244,37 @@ export class ClaudeBackend implements RelayBackend {
   }
 
   async *stream(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
+    try {
+      yield* this.streamTurn(request, context);
+    } catch (error) {
+      // Whatever the CLI said as it was stopped, the reason is the relay's shutdown.
+      if (this.shuttingDown && !context.signal.aborted) throw relayShuttingDownError(error);
+      throw error;
+    }
+  }
+
+  private async *streamTurn(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
     const startedAt = performance.now();
     const binary = await this.binaryPath();
     const invocation = buildClaudeInvocation(request, this.options, this.options.env);
     for (const warning of invocation.warnings) this.reportWarning(warning, context.log);
     const conversationKey = `${context.clientKey}\u0000${requestSettingsKey(request)}`;
     const identity = processIdentity(context.clientKey, invocation, { binary, args: invocation.args, env: invocation.env, cwd: this.options.workdir });
-    const turn = await chooseClaudeRun(this.parts, { binary, request, invocation, conversationKey, identity, startedAt }, context);
-    yield* streamClaudeTurn(this.parts, turn, context);
+    const wanted = { binary, request, invocation, conversationKey, identity, startedAt };
+    const turn = await chooseClaudeRun(this.parts, wanted, context);
+    if (turn.source !== "live") {
+      yield* streamClaudeTurn(this.parts, turn, context);
+      return;
+    }
+    if (yield* answerUnlessProcessDied(streamClaudeTurn(this.parts, turn, context), turn.run, context)) return;
+    // Its process died (killed while idle, out of memory) before answering: the conversation is no longer live.
+    context.log.info("conversation continues by replay", { reason: "its live process exited before answering", pid: turn.run.process.pid });
+    this.options.observer?.conversations.continued("replay");
+    yield* streamClaudeTurn(this.parts, await chooseClaudeRun(this.parts, wanted, context), context);
   }
 
   async shutdown(graceMs: number): Promise<void> {
+    this.shuttingDown = true;
     const { slots, pool, live, recycled, memory } = this.parts;
     slots.close();
     memory.stop();
@@ -285,8 +349,9 @@ export class ClaudeBackend implements RelayBackend {
   private async binaryPath(): Promise<string> {
     const status = this.binary.path && !this.binary.error ? this.binary : await this.probe();
     if (!status.path || status.error) {
-      throw new RelayError("unavailable", claudeMissingMessage(this.options.claudeBin), {
-        code: "claude_cli_not_found",
+      const notExecutable = status.error?.endsWith("is not executable") === true;
+      throw new RelayError("unavailable", notExecutable ? claudeNotExecutableMessage(this.options.claudeBin) : claudeMissingMessage(this.options.claudeBin), {
+        code: notExecutable ? "claude_cli_not_executable" : "claude_cli_not_found",
         retryable: false,
         detail: status.error,
       });

@@ -4,7 +4,7 @@
  */
 import type { Subprocess } from "bun";
 import { RelayError } from "../../core/relay-error.ts";
-import { encodeJsonLine, JsonLinesDecoder, type JsonLine } from "../../util/json-lines.ts";
+import { encodeJsonLine, JsonLinesDecoder, LineTooLongError, type JsonLine } from "../../util/json-lines.ts";
 
 export interface ClaudeProcessOptions {
   /** Absolute path of the claude binary. */
@@ -14,7 +14,12 @@ export interface ClaudeProcessOptions {
   cwd: string;
   /** Bytes of stderr kept for error reports. */
   stderrTailBytes?: number;
+  /** The longest stdout line accepted (characters); beyond it reading fails. The registry's limit by default. */
+  maxLineLength?: number;
 }
+
+/** The default line limit: far above any real CLI line (a 20 MB image echoed back is about 27 MB of base64). */
+export const defaultMaxLineLength = 64 * 1024 * 1024;
 
 export interface ReadLinesOptions {
   /** Ends reading at once when aborted (client disconnect, shutdown). */
@@ -26,6 +31,9 @@ const isWindows = process.platform === "win32";
 /** Every live CLI process, so shutdown can end them all. */
 export class ClaudeProcessRegistry {
   private readonly live = new Set<ClaudeProcess>();
+
+  /** @param options.maxLineLength the stdout line limit of every process started with this registry (--max-line-size). */
+  constructor(readonly options: { maxLineLength?: number } = {}) {}
 
   add(child: ClaudeProcess): void {
     this.live.add(child);
@@ -66,7 +74,10 @@ export class ClaudeProcess {
   private exitCode: number | null = null;
   private interruptCounter = 0;
 
-  private constructor(child: Subprocess<"pipe", "pipe", "pipe">, stderrTailBytes: number, private readonly registry?: ClaudeProcessRegistry) {
+  private readonly maxLineLength: number;
+
+  private constructor(child: Subprocess<"pipe", "pipe", "pipe">, stderrTailBytes: number, maxLineLength: number, private readonly registry?: ClaudeProcessRegistry) {
+    this.maxLineLength = maxLineLength;
     this.child = child;
     this.pid = child.pid;
     this.stderrTailBytes = stderrTailBytes;
@@ -95,14 +106,10 @@ export class ClaudeProcess {
         detached: !isWindows,
       });
     } catch (error) {
-      throw new RelayError("unavailable", claudeMissingMessage(options.binary), {
-        code: "claude_cli_not_found",
-        retryable: false,
-        detail: String(error),
-        cause: error,
-      });
+      throw describeSpawnFailure(options.binary, error);
     }
-    const claude = new ClaudeProcess(child, options.stderrTailBytes ?? 8192, registry);
+    const maxLineLength = options.maxLineLength ?? registry?.options.maxLineLength ?? defaultMaxLineLength;
+    const claude = new ClaudeProcess(child, options.stderrTailBytes ?? 8192, maxLineLength, registry);
     registry?.add(claude);
     return claude;
   }
@@ -144,10 +151,27 @@ export class ClaudeProcess {
     this.send({ type: "control_request", request_id: `interrupt_${++this.interruptCounter}`, request: { subtype: "interrupt" } });
   }
 
-  /** Reads stdout as JSON lines until EOF or abort. (The idle timeout of an answer is the run's: claude-run.ts.) */
+  /**
+   * Reads stdout as JSON lines until EOF or abort. (The idle timeout of an answer is the run's: claude-run.ts.)
+   * A line over the limit fails the read: the relay does not buffer a runaway CLI's output without bound.
+   */
   async *readLines(options: ReadLinesOptions = {}): AsyncGenerator<JsonLine> {
+    try {
+      yield* this.readLinesUnchecked(options);
+    } catch (error) {
+      if (!(error instanceof LineTooLongError)) throw error;
+      throw new RelayError("api_error", `The Claude Code CLI printed an output line longer than ${formatMegabytes(this.maxLineLength)} (the relay's --max-line-size); the request was stopped.`, {
+        status: 502,
+        code: "cli_line_too_long",
+        retryable: false,
+        detail: `pid ${this.pid}: ${error.message}`,
+      });
+    }
+  }
+
+  private async *readLinesUnchecked(options: ReadLinesOptions): AsyncGenerator<JsonLine> {
     const reader = this.child.stdout.getReader();
-    const decoder = new JsonLinesDecoder();
+    const decoder = new JsonLinesDecoder({ maxLineLength: this.maxLineLength });
     const { signal } = options;
     let abortListener: (() => void) | undefined;
     const aborted = new Promise<"aborted">((resolve) => {
@@ -235,6 +259,35 @@ export class ClaudeProcess {
   }
 }
 
+function formatMegabytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB` : `${Math.round(bytes / 1024)} KB`;
+}
+
+/**
+ * Why a spawn failed, in words for whoever can fix it: a value from the request that no process can take
+ * (a NUL byte, or over the kernel's 128 KB per argument) is the client's 400; a missing or non-executable
+ * binary is the operator's 503, each named for what it is.
+ */
+export function describeSpawnFailure(binary: string, error: unknown): RelayError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const detail = String(error).slice(0, 300);
+  switch (code) {
+    case "ERR_INVALID_ARG_VALUE":
+      return new RelayError("invalid_request", "A request value (model name, stop sequence, metadata, ...) contains a NUL byte, which cannot be passed to the Claude Code CLI.", { param: null, detail });
+    case "E2BIG":
+      return new RelayError("invalid_request", "A request value (model name, stop sequence, system prompt setting, ...) is too long to pass to the Claude Code CLI (over 128 KB).", { param: null, detail });
+    case "EACCES":
+      return new RelayError("unavailable", claudeNotExecutableMessage(binary), {
+        code: "claude_cli_not_executable",
+        retryable: false,
+        detail,
+        cause: error,
+      });
+    default:
+      return new RelayError("unavailable", claudeMissingMessage(binary), { code: "claude_cli_not_found", retryable: false, detail, cause: error });
+  }
+}
+
 /** What a user sees when the claude binary cannot be started. */
 export function claudeMissingMessage(binary: string): string {
   return (
@@ -242,4 +295,9 @@ export function claudeMissingMessage(binary: string): string {
     "`npm install -g @anthropic-ai/claude-code`, run `claude` once to log in, " +
     "then restart agent-relay (or point --claude-bin / AGENT_RELAY_CLAUDE_BIN at the binary)."
   );
+}
+
+/** What a user sees when the claude binary exists but may not be run. */
+export function claudeNotExecutableMessage(binary: string): string {
+  return `The Claude Code CLI at "${binary}" is not executable (permission denied). Check the file's permissions (chmod +x), or point --claude-bin / AGENT_RELAY_CLAUDE_BIN at the right binary.`;
 }

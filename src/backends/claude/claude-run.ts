@@ -11,6 +11,18 @@ import type { ClaudeProcess } from "./claude-process.ts";
 import type { ClientToolBridge, McpToolResult } from "./client-tool-bridge.ts";
 import { clientToolServerName } from "./client-tool-names.ts";
 
+/**
+ * Output messages read ahead of the response being produced. Beyond this the run stops reading stdout,
+ * so a client that reads slowly makes the CLI wait (its pipe fills) instead of the relay buffering without bound.
+ */
+const maxQueuedMessages = 256;
+
+/**
+ * How long a CLI may take to start before its first line, whatever --idle-timeout says: a cold start takes
+ * seconds on a busy machine, and a short idle timeout is meant for a CLI that stalls mid-answer.
+ */
+const minimumStartupMs = 60_000;
+
 export interface ClaudeRunOptions {
   process: ClaudeProcess;
   /** The client's tools, when the model is offered any. */
@@ -27,6 +39,12 @@ export class ClaudeRun {
   private readonly queue: ClaudeOutputMessage[] = [];
   private wake: (() => void) | undefined;
   private ended = false;
+  /** The CLI has printed something: it has started, and the idle timeout applies from now on. */
+  private started = false;
+  /** Why reading stdout failed, for the response being produced. */
+  private failure: RelayError | undefined;
+  /** Resumes reading stdout once the queue has room again. */
+  private resumeReading: (() => void) | undefined;
   /** Tool results still to hand over, in the client's order. */
   private readonly resultQueue: Array<[string, McpToolResult]> = [];
   /** The tool call whose result was handed over last; the next goes once the CLI has recorded it. */
@@ -95,13 +113,22 @@ export class ClaudeRun {
       if (signal?.aborted) return;
       const next = this.queue.shift();
       if (next) {
+        this.resumeReading?.();
         yield next;
         continue;
       }
-      if (this.ended) return;
-      const outcome = await this.waitForOutput(idleTimeoutMs, signal);
+      if (this.ended) {
+        if (this.failure) throw this.failure;
+        return;
+      }
+      const starting = !this.started;
+      const waitMs = starting ? Math.max(idleTimeoutMs, minimumStartupMs) : idleTimeoutMs;
+      const outcome = await this.waitForOutput(waitMs, signal);
       if (outcome === "idle") {
-        throw new RelayError("timeout", `The Claude Code CLI produced no output for ${Math.round(idleTimeoutMs / 1000)} s.`, { retryable: true });
+        const message = starting
+          ? `The Claude Code CLI did not start within ${formatSeconds(waitMs)}.`
+          : `The Claude Code CLI produced no output for ${formatSeconds(waitMs)} (the relay's --idle-timeout).`;
+        throw new RelayError("timeout", message, { retryable: true, code: starting ? "cli_start_timeout" : "idle_timeout" });
       }
     }
   }
@@ -124,6 +151,11 @@ export class ClaudeRun {
   private async pump(): Promise<void> {
     try {
       for await (const line of this.process.readLines()) {
+        if (!this.started) {
+          this.started = true;
+          // A response waiting on the start-up allowance switches to the idle timeout.
+          this.wake?.();
+        }
         if (line.kind === "invalid") {
           this.log.warn("claude CLI printed a line that is not JSON", { pid: this.process.pid, line: line.line.slice(0, 300) });
           continue;
@@ -141,9 +173,14 @@ export class ClaudeRun {
         this.noticeRecordedResult(message);
         this.queue.push(message);
         this.wake?.();
+        if (this.queue.length >= maxQueuedMessages) await new Promise<void>((resolve) => (this.resumeReading = resolve));
+        this.resumeReading = undefined;
       }
     } catch (error) {
-      this.log.error("reading the claude CLI's output failed", { error: String(error) });
+      this.log.error("reading the claude CLI's output failed", { pid: this.process.pid, error: error instanceof RelayError ? (error.detail ?? error.message) : String(error) });
+      if (error instanceof RelayError) this.failure = error;
+      // A CLI whose output can no longer be read must not run on.
+      this.process.kill();
     } finally {
       this.ended = true;
       if (this.awaitingEcho) clearTimeout(this.awaitingEcho.timer);
@@ -175,4 +212,8 @@ export class ClaudeRun {
       response: { subtype: "error", request_id: message.request_id, error: `agent-relay does not handle ${request.subtype}` },
     });
   }
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 1000)} s`;
 }

@@ -60,6 +60,8 @@ export interface ClaudeBackendOptions extends ClaudeInvocationSettings {
   maxMemoryBytes?: number;
   /** The environment the CLI inherits (the relay's own, normally). */
   env: Record<string, string | undefined>;
+  /** The longest output line accepted from a CLI (--max-line-size); 64 MB by default. */
+  maxLineBytes?: number;
   log: Logger;
   observer?: ProcessBackendObserver;
 }

@@ -33,6 +33,7 @@ export function createClaudeCliProvider(_provider: ClaudeCliProviderConfig, cont
     agentTools: config.agentTools,
     permissionMode: config.permissionMode,
     relayAddress: { host: config.host, port: config.port },
+    maxLineBytes: config.maxLineBytes,
     env: context.env,
     log: context.log,
   });

@@ -1,6 +1,7 @@
 import { RelayError } from "../../core/relay-error.ts";
 import { mapAnthropicErrorStatus } from "../anthropic-wire/map-anthropic-error-status.ts";
 import type { ClaudeResultMessage } from "./claude-messages.ts";
+import { redactCliMessage } from "./redact-cli-message.ts";
 
 const loginHint =
   "Log in to Claude Code on this machine (run `claude` and use /login, or `claude setup-token`), " +
@@ -9,8 +10,10 @@ const loginHint =
 /** Turns a failed `result` (is_error) into an error with the right status for the caller. */
 export function mapClaudeResultError(result: ClaudeResultMessage, syntheticError?: string): RelayError {
   const status = result.api_error_status ?? null;
-  const cliMessage = (result.result || result.errors?.join("; ") || "unknown error").slice(0, 2000);
-  const detail = JSON.stringify({ subtype: result.subtype, status, terminal_reason: result.terminal_reason, result: cliMessage, errors: result.errors });
+  const rawMessage = (result.result || result.errors?.join("; ") || "unknown error").slice(0, 2000);
+  // The client's message hides the operator's upstream addresses; the log (detail) keeps the CLI's own words.
+  const cliMessage = redactCliMessage(rawMessage);
+  const detail = JSON.stringify({ subtype: result.subtype, status, terminal_reason: result.terminal_reason, result: rawMessage, errors: result.errors });
 
   if (result.subtype === "error_max_structured_output_retries") {
     return new RelayError("api_error", "The model did not produce output matching the requested JSON schema (the CLI tried 5 times).", {

@@ -28,8 +28,19 @@ export function resolveClaudeBinary(binary: string, env: Record<string, string |
   return Bun.which(binary, { PATH: env.PATH ?? "" }) ?? undefined;
 }
 
+/** A path that exists as a file the relay may not execute (not "not found": the fix is chmod, not an install). */
+function isFileWithoutExecute(binary: string): boolean {
+  if (!binary.includes("/") && !binary.includes("\\")) return false;
+  try {
+    return statSync(isAbsolute(binary) ? binary : resolve(binary)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export async function probeClaudeBinary(binary: string, env: Record<string, string | undefined>): Promise<ClaudeBinaryStatus> {
   const path = resolveClaudeBinary(binary, env);
+  if (!path && isFileWithoutExecute(binary)) return { error: `"${binary}" is not executable` };
   if (!path) return { error: `"${binary}" was not found` + (binary.includes("/") ? "" : " on PATH") };
   try {
     const child = Bun.spawn([path, "--version"], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 15_000 });

@@ -7,8 +7,9 @@ import { protocolErrorHandler } from "../../server/protocol-error-handler.ts";
 import { getRequestContext } from "../../server/request-context.ts";
 import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
 import { servePassthroughRequest } from "../../server/serve-passthrough-request.ts";
-import { parseJsonKeepingBytes, rawBodyOf } from "../../server/raw-request-body.ts";
+import { rawBodyOf } from "../../server/raw-request-body.ts";
 import type { PassthroughProtocol } from "../../core/relay-passthrough.ts";
+import { checkAnthropicRequestShape } from "./check-request-shape.ts";
 import { parseAnthropicMessagesRequest } from "./parse-request.ts";
 import { renderAnthropicError } from "./render-error.ts";
 import { renderAnthropicMessagesResponse } from "./render-response.ts";
@@ -52,6 +53,7 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
     if (passthrough) return passthrough;
     const context = getRequestContext(request, dependencies.log);
     const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim());
+    checkAnthropicRequestShape(body as unknown as Record<string, unknown>);
     const relayRequest = parseAnthropicMessagesRequest(body, betas);
     const id = newId("msg_");
     const renderer: ProtocolRenderer = {
@@ -72,6 +74,7 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
     const context = getRequestContext(request, dependencies.log);
     const betas = (request.headers.get("anthropic-beta") ?? "").split(",").map((beta) => beta.trim());
     // count_tokens takes a Messages request without max_tokens; the backend the model routes to counts it.
+    checkAnthropicRequestShape(body as unknown as Record<string, unknown>);
     const relayRequest = parseAnthropicMessagesRequest(body as AnthropicMessagesRequest, betas);
     const counted = await dependencies.backend.countTokens(relayRequest, { signal: request.signal, requestId: context.requestId, log: context.log, clientKey: "" });
     return { input_tokens: counted.inputTokens };
@@ -79,8 +82,8 @@ export function anthropicMessagesRoutes(dependencies: AppDependencies) {
 
   return new Elysia({ name: "anthropic-messages" })
     .onError(protocolErrorHandler(() => renderAnthropicError, dependencies.log))
-    .post("/v1/messages", handleMessages, { body: anthropicMessagesRequestSchema, parse: parseJsonKeepingBytes })
-    .post("/messages", handleMessages, { body: anthropicMessagesRequestSchema, parse: parseJsonKeepingBytes })
-    .post("/v1/messages/count_tokens", handleCountTokens, { body: anthropicCountTokensRequestSchema, parse: parseJsonKeepingBytes })
-    .post("/messages/count_tokens", handleCountTokens, { body: anthropicCountTokensRequestSchema, parse: parseJsonKeepingBytes });
+    .post("/v1/messages", handleMessages, { body: anthropicMessagesRequestSchema })
+    .post("/messages", handleMessages, { body: anthropicMessagesRequestSchema })
+    .post("/v1/messages/count_tokens", handleCountTokens, { body: anthropicCountTokensRequestSchema })
+    .post("/messages/count_tokens", handleCountTokens, { body: anthropicCountTokensRequestSchema });
 }

@@ -27,7 +27,7 @@ import {
 } from "./render-response.ts";
 
 export interface OpenAIResponsesStreamOptions extends OpenAIResponsesRenderContext {
-  /** Receives the final response object before its terminal event is sent (to store it, awaited); must not throw. */
+  /** Receives the final response object before its terminal event is sent (to store it, awaited); a throw fails the response in-band. */
   onFinished?: (response: OpenAIResponsesObject) => void | Promise<void>;
 }
 
@@ -55,7 +55,8 @@ export async function* renderOpenAIResponsesStream(events: AsyncIterable<RelayEv
   } catch (error) {
     // After output started the status is already 200: the failure goes in-band.
     const frames = writer.fail(toRelayError(error));
-    await writer.finished;
+    // Storing the failed response may fail too (the store is what failed): the client learns of the failure either way.
+    await Promise.resolve(writer.finished).catch(() => {});
     yield* frames;
   }
 }

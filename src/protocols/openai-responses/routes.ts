@@ -6,10 +6,11 @@ import { Elysia } from "elysia";
 import { newId } from "../../util/new-id.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import type { AppDependencies } from "../../server/app-dependencies.ts";
+import { hashClientCredential } from "../../server/client-credential.ts";
 import { protocolErrorHandler } from "../../server/protocol-error-handler.ts";
 import { getRequestContext } from "../../server/request-context.ts";
 import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
-import type { ResponseStore } from "../../store/response-store.ts";
+import type { ResponseOwner, ResponseStore } from "../../store/response-store.ts";
 import type { Logger } from "../../util/logger.ts";
 import { pageOpenAIResponsesInputItems } from "./page-input-items.ts";
 import { parseOpenAIResponsesOutputItems, type OpenAIResponsesItem } from "./parse-input-items.ts";
@@ -25,16 +26,22 @@ import {
 } from "./schema.ts";
 
 export interface OpenAIResponsesDependencies extends AppDependencies {
-  responseStore: ResponseStore;
+  /** The store, or why it cannot be used (every Responses API route then answers with that error). */
+  responseStore: ResponseStore | RelayError;
 }
 
 export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies) {
-  const store = dependencies.responseStore;
+  const usableStore = () => {
+    if (dependencies.responseStore instanceof RelayError) throw dependencies.responseStore;
+    return dependencies.responseStore;
+  };
 
   const handleCreate = async ({ body, request }: { body: OpenAIResponsesRequest; request: Request }) => {
     const context = getRequestContext(request, dependencies.log);
+    const store = usableStore();
+    const owner: ResponseOwner = { credentialHash: hashClientCredential(request), endUser: body.safety_identifier ?? body.user ?? "" };
     const previousId = body.previous_response_id ?? undefined;
-    const previous = previousId === undefined ? undefined : await store.get(previousId);
+    const previous = previousId === undefined ? undefined : await store.get(previousId, owner);
     if (previousId !== undefined && !previous) {
       throw new RelayError("invalid_request", `Previous response with id '${previousId}' not found.`, { param: "previous_response_id", code: "previous_response_not_found" });
     }
@@ -45,7 +52,18 @@ export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies)
       model: body.model,
       parameters: echoOpenAIResponsesParameters(body),
     };
-    const persist = (response: OpenAIResponsesObject) => storeResponse(store, parsed, response, context.log);
+    // A response that could not be stored fails (the client asked to store it); the failed object that follows is not stored again.
+    let storeFailed = false;
+    const persist = async (response: OpenAIResponsesObject) => {
+      if (storeFailed) return;
+      try {
+        await storeResponse(store, parsed, response, owner);
+      } catch (error) {
+        storeFailed = true;
+        context.log.error("could not store the response", { response_id: response.id, error: error instanceof RelayError ? error.detail : String(error) });
+        throw error;
+      }
+    };
     const renderer: ProtocolRenderer = {
       renderResponse: async (response) => {
         const rendered = renderOpenAIResponsesResponse(response, renderContext);
@@ -63,26 +81,26 @@ export function openAIResponsesRoutes(dependencies: OpenAIResponsesDependencies)
     });
   };
 
-  const storedOrNotFound = async (id: string) => {
-    const stored = await store.get(id);
+  const storedOrNotFound = async (id: string, request: Request) => {
+    const stored = await usableStore().get(id, { credentialHash: hashClientCredential(request) });
     if (!stored) throw responseNotFound(id);
     return stored;
   };
 
-  const handleRetrieve = async ({ params, query }: { params: { id: string }; query: Record<string, string | undefined> }) => {
+  const handleRetrieve = async ({ params, query, request }: { params: { id: string }; query: Record<string, string | undefined>; request: Request }) => {
     if (query.stream === "true") {
       throw new RelayError("invalid_request", "Streaming a stored response again is not supported; retrieve it without stream.", { param: "stream" });
     }
-    return (await storedOrNotFound(params.id)).response;
+    return (await storedOrNotFound(params.id, request)).response;
   };
 
-  const handleDelete = async ({ params }: { params: { id: string } }) => {
-    if (!(await store.delete(params.id))) throw responseNotFound(params.id);
+  const handleDelete = async ({ params, request }: { params: { id: string }; request: Request }) => {
+    if (!(await usableStore().delete(params.id, { credentialHash: hashClientCredential(request) }))) throw responseNotFound(params.id);
     return { id: params.id, object: "response.deleted", deleted: true };
   };
 
-  const handleInputItems = async ({ params, query }: { params: { id: string }; query: OpenAIResponsesInputItemsQuery }) =>
-    pageOpenAIResponsesInputItems((await storedOrNotFound(params.id)).inputItems as OpenAIResponsesItem[], query);
+  const handleInputItems = async ({ params, query, request }: { params: { id: string }; query: OpenAIResponsesInputItemsQuery; request: Request }) =>
+    pageOpenAIResponsesInputItems((await storedOrNotFound(params.id, request)).inputItems as OpenAIResponsesItem[], query);
 
   return new Elysia({ name: "openai-responses" })
     .onError(protocolErrorHandler(() => renderOpenAIResponsesError, dependencies.log))
@@ -101,24 +119,21 @@ function responseNotFound(id: string): RelayError {
 }
 
 /**
- * Stores a finished response with the conversation through its output. Called before the client sees the
- * response end, so a request that names it as previous_response_id right away finds it. A store that fails
- * is logged, not turned into a failed answer: the client already has its response.
+ * Stores a finished response with the conversation through its output, for the client that created it.
+ * Called before the client sees the response end, so a request that names it as previous_response_id right
+ * away finds it. Throws when the store fails: the client asked for a stored response and must learn it has none.
  */
-async function storeResponse(store: ResponseStore, parsed: ParsedOpenAIResponsesRequest, response: OpenAIResponsesObject, log: Logger): Promise<void> {
+async function storeResponse(store: ResponseStore, parsed: ParsedOpenAIResponsesRequest, response: OpenAIResponsesObject, owner: ResponseOwner): Promise<void> {
   if (!parsed.store) return;
-  try {
-    await store.save({
-      id: response.id,
-      createdAt: Date.now(),
-      response,
-      inputItems: parsed.inputItems,
-      conversation: {
-        systemTexts: parsed.conversation.systemTexts,
-        messages: [...parsed.conversation.messages, ...parseOpenAIResponsesOutputItems(response.output)],
-      },
-    });
-  } catch (error) {
-    log.error("could not store the response", { response_id: response.id, error: String(error) });
-  }
+  await store.save({
+    id: response.id,
+    owner,
+    createdAt: Date.now(),
+    response,
+    inputItems: parsed.inputItems,
+    conversation: {
+      systemTexts: parsed.conversation.systemTexts,
+      messages: [...parsed.conversation.messages, ...parseOpenAIResponsesOutputItems(response.output)],
+    },
+  });
 }
