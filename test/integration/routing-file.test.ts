@@ -103,9 +103,9 @@ describe("agent-relay config", () => {
 
   test("a relay started with a broken file does not start: exit 2 and the line to fix", () => {
     const broken = join(directory, "bad-type.yaml");
-    writeFileSync(broken, "providers:\n  bedrock:\n    type: bedrock\n");
+    writeFileSync(broken, "providers:\n  vertex:\n    type: vertex\n");
     const result = agentRelay(["--config", broken, "--port", "0"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain(`${broken}:3: providers.bedrock.type: unknown provider type "bedrock"`);
+    expect(result.stderr).toContain(`${broken}:3: providers.vertex.type: unknown provider type "vertex"`);
   });
 });

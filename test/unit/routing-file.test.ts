@@ -92,7 +92,7 @@ describe("the routing file", () => {
   });
 
   test("an unknown provider type names the key and the line", () => {
-    expect(problems("providers:\n  bedrock:\n    type: bedrock\n")).toBe('/etc/relay.yaml:3: providers.bedrock.type: unknown provider type "bedrock" (expected one of openai, claude-cli)');
+    expect(problems("providers:\n  vertex:\n    type: vertex\n")).toBe('/etc/relay.yaml:3: providers.vertex.type: unknown provider type "vertex" (expected one of openai, anthropic, bedrock, claude-cli)');
   });
 
   test("a route to a provider that does not exist names the key and the line", () => {
