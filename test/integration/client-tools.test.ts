@@ -29,7 +29,8 @@ const anthropicWeatherTool: Anthropic.Tool = {
 const pngBase64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGP4z8DAwMDAwMDAAAAM/gH/R7t1ugAAAABJRU5ErkJggg==";
 
 beforeAll(async () => {
-  relay = await startTestRelay();
+  // Recycling off: the tests count the processes each conversation starts and follow their pids.
+  relay = await startTestRelay({ args: ["--no-recycle"] });
   openai = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "x", maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: relay.url, apiKey: "x", maxRetries: 0 });
 });

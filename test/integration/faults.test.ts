@@ -20,7 +20,8 @@ beforeAll(async () => {
   relay = await startTestRelay({
     claudeBin: fakeClaudeBin,
     // No warm or kept processes: every fake CLI alive after a request would be a leak.
-    args: ["--idle-timeout", "1s", "--kill-grace", "300ms", "--warm-processes", "0", "--conversation-idle-timeout", "0"],
+    // ... and none recycled (the fake CLI does not speak /clear).
+    args: ["--idle-timeout", "1s", "--kill-grace", "300ms", "--warm-processes", "0", "--conversation-idle-timeout", "0", "--no-recycle"],
     env: { FAKE_CLAUDE_PID_DIR: pidDirectory },
   });
   openai = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "x", maxRetries: 0 });
