@@ -30,7 +30,7 @@ export async function* streamClaudeTurn(parts: ClaudeBackendParts, turn: Turn, c
   const refill = () => {
     if (refilled || turn.source === "live" || turn.source === "recycled") return;
     refilled = true;
-    pool.refillSoon();
+    pool.refillSoon(turn.identity.spawnKey);
   };
   try {
     for await (const message of run.messages({ signal: context.signal, idleTimeoutMs: options.idleTimeoutMs })) {

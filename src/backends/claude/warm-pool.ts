@@ -123,9 +123,16 @@ export class WarmPool {
     this.options.observer?.miss("history");
   }
 
-  /** Starts replacements for recently used settings in the background. */
-  refillSoon(): void {
-    if (this.options.size > 0) this.scheduleRefill();
+  /**
+   * Starts replacements for recently used settings in the background. `usedKey` (the spawn key of the request
+   * that took a process) counts as used now: a request slower than the idle timeout must not make its own
+   * settings look unused.
+   */
+  refillSoon(usedKey?: string): void {
+    if (this.options.size <= 0) return;
+    const use = usedKey === undefined ? undefined : this.recent.get(usedKey);
+    if (use) use.usedAt = Date.now();
+    this.scheduleRefill();
   }
 
   /** Ends the warm process unused longest, to make room; returns it (it exits shortly), or undefined. */
