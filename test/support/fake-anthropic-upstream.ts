@@ -141,7 +141,8 @@ export function startFakeUpstream(): FakeUpstream {
     enqueue: (...replies) => queue.push(...replies),
     setDefault: (reply) => (defaultReply = reply),
     messageRequests: () => requests.filter((r) => r.method === "POST" && r.path.startsWith("/v1/messages")),
-    async waitForRequests(count, timeoutMs = 10_000) {
+    // Generous: a cold CLI start takes tens of seconds on a loaded machine before its first request arrives.
+    async waitForRequests(count, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         const found = requests.filter((r) => r.method === "POST");
