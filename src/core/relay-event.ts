@@ -40,6 +40,8 @@ export interface RelayFallback {
 export interface RelayRoute {
   /** The provider's name in the routing file, e.g. "claude" or "openrouter". */
   provider: string;
+  /** The provider's type ("claude-cli", "openai", "anthropic", "bedrock"), where known. */
+  providerType?: string;
   /** The model the provider was asked for. */
   model: string;
   /** Targets tried before this one, in order. */

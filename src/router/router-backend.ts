@@ -66,7 +66,7 @@ export class RouterBackend implements RelayBackend {
     for (const target of plan.targets) {
       const backend = this.provider(target.provider);
       const label = formatRouteTarget(target);
-      const route: RelayRoute = { provider: target.provider, model: target.model, fallbacks: [...fallbacks] };
+      const route: RelayRoute = { provider: target.provider, providerType: backend.name, model: target.model, fallbacks: [...fallbacks] };
       const iterator = backend.stream({ ...request, model: target.model }, context)[Symbol.asyncIterator]();
       const buffered: RelayEvent[] = [];
       try {
@@ -122,7 +122,7 @@ export class RouterBackend implements RelayBackend {
     for (const target of plan.targets) {
       const backend = this.provider(target.provider);
       const label = formatRouteTarget(target);
-      const route: RelayRoute = { provider: target.provider, model: target.model, fallbacks: [...fallbacks] };
+      const route: RelayRoute = { provider: target.provider, providerType: backend.name, model: target.model, fallbacks: [...fallbacks] };
       const onEvent = (event: RelayEvent) => context.onEvent(event.type === "stream-start" ? { ...event, route } : event);
       try {
         const response = await backend.passthrough!(request, { ...context, model: target.model, onEvent });

@@ -7,7 +7,8 @@ export interface RelayHealth {
   version?: string;
   pid?: number;
   uptime_seconds?: number;
-  backend?: { name?: string; claude_bin?: string; path?: string | null; version?: string | null };
+  /** Each configured provider; the claude CLI's (type claude-cli) has its path and version. */
+  providers?: Record<string, { type?: string; ok?: boolean; path?: string | null; version?: string | null }>;
 }
 
 /** The health document, or the reason there is none (connection refused, timeout, not JSON). */
@@ -61,7 +62,7 @@ export function describeRelayHealth(url: string, result: { health: RelayHealth }
   const lines = [
     `relay:    ${url} ${health.status}, version ${health.version ?? "?"}, pid ${health.pid ?? "?"}, up ${formatUptime(health.uptime_seconds ?? 0)}`,
   ];
-  const backend = health.backend;
+  const backend = Object.values(health.providers ?? {}).find((provider) => provider.type === "claude-cli");
   if (backend?.path) lines.push(`claude:   ${backend.path}${backend.version ? ` (${backend.version})` : ""}`);
   else lines.push(`claude:   not found${health.reason ? `: ${health.reason}` : ""}`);
   return lines;

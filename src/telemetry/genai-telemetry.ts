@@ -65,7 +65,7 @@ export class GenAITelemetry implements RelayRequestObserver {
       finish: ({ status, error }: { status: number; error?: RelayError }) => {
         const end = performance.now();
         const request = start.relayRequest;
-        const provider = stringOf(streamStart?.provider) ?? stringOf((streamStart?.route as Record<string, unknown> | undefined)?.provider) ?? this.defaultProvider;
+        const provider = semanticProviderName(stringOf((streamStart?.route as Record<string, unknown> | undefined)?.providerType)) ?? this.defaultProvider;
         const attributes: OtlpAttribute[] = [
           attribute("gen_ai.operation.name", "chat"),
           attribute("gen_ai.provider.name", provider),
@@ -120,12 +120,17 @@ export class GenAITelemetry implements RelayRequestObserver {
             ],
           });
         }
-        const fallbacks = (streamStart?.route as { fallbacks?: Array<{ provider: string; model?: string; reason: string }> } | undefined)?.fallbacks ?? [];
+        const fallbacks = ((streamStart?.route as { fallbacks?: Array<{ target: string; reason: string }> } | undefined)?.fallbacks ?? []).map((fallback) => ({
+          provider: fallback.target.split("/")[0],
+          model: fallback.target.split("/").slice(1).join("/") || undefined,
+          reason: fallback.reason,
+        }));
         for (const fallback of fallbacks) {
           spans.push({
             traceId, spanId: hex(8), parentSpanId: spanId, name: `chat ${fallback.model ?? request.model}`, kind: 3,
             startTimeUnixNano: nanos(start.startedAt), endTimeUnixNano: nanos(firstChunkAt ?? end),
-            attributes: [attribute("gen_ai.operation.name", "chat"), attribute("gen_ai.provider.name", fallback.provider), attribute("error.type", fallback.reason)],
+            // The fallback's provider type is not in the route: its configured name is the relay's own attribute.
+            attributes: [attribute("gen_ai.operation.name", "chat"), attribute("agent_relay.provider", fallback.provider), attribute("error.type", fallback.reason)],
             status: { code: 2, message: fallback.reason },
           });
         }
@@ -191,4 +196,19 @@ export function combineRequestObservers(observers: Array<RelayRequestObserver | 
       };
     },
   };
+}
+
+/** The GenAI semantic conventions' provider name for a provider type (the configured name stays in the route). */
+function semanticProviderName(providerType: string | undefined): string | undefined {
+  switch (providerType) {
+    case "claude-cli":
+    case "anthropic":
+      return "anthropic";
+    case "openai":
+      return "openai";
+    case "bedrock":
+      return "aws.bedrock";
+    default:
+      return undefined;
+  }
 }

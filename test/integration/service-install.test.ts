@@ -28,7 +28,7 @@ beforeAll(() => {
     hostname: "127.0.0.1",
     fetch: (request) =>
       new URL(request.url).pathname === "/health"
-        ? Response.json({ status: "ok", version: "9.9.9", pid: 4242, uptime_seconds: 75, backend: { name: "claude", path: "/usr/local/bin/claude", version: "2.1.197" } })
+        ? Response.json({ status: "ok", version: "9.9.9", pid: 4242, uptime_seconds: 75, providers: { claude: { type: "claude-cli", ok: true, path: "/usr/local/bin/claude", version: "2.1.197" } } })
         : new Response("not found", { status: 404 }),
   });
   healthPort = health.port!;
