@@ -5,6 +5,7 @@
  * first (counted in /metrics), then whole rows, so a request never waits for the log. Retention runs in
  * small steps on a timer.
  */
+import { requestPath } from "../server/request-guard.ts";
 import { createHash } from "node:crypto";
 import type { RelayError } from "../core/relay-error.ts";
 import type { RelayEvent } from "../core/relay-event.ts";
@@ -104,11 +105,10 @@ export class InspectorRecorder {
   recordPlain(input: { request: Request; requestId: string; status: number; startedAt: number }): void {
     if (!this.enabled || this.closed) return;
     const { request } = input;
-    const url = new URL(request.url);
     const entry: InspectorEntry = {
       summary: {
         id: input.requestId, startedAt: Date.now() - Math.round(performance.now() - input.startedAt), durationMs: Math.round(performance.now() - input.startedAt),
-        ttftMs: null, protocol: "http", method: request.method, path: url.pathname, stream: false, status: input.status, errorKind: null, errorMessage: null,
+        ttftMs: null, protocol: "http", method: request.method, path: requestPath(request), stream: false, status: input.status, errorKind: null, errorMessage: null,
         requestedModel: null, responseModel: null, provider: null, providerModel: null, servedPath: null, clientKeyHash: credentialHash(request.headers),
         userAgent: request.headers.get("user-agent"), remoteAddress: this.options.remoteAddress?.(request) ?? null, sessionId: null, agentId: null,
         parentAgentId: null, conversationId: null, responseId: null, previousResponseId: null, usage: null, stopReason: null, toolNames: null, preview: null,

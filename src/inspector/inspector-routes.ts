@@ -5,6 +5,7 @@
  * even on a relay without a key. The key lives in the page's sessionStorage and goes in the Authorization
  * header, never in a cookie a cross-site request would carry.
  */
+import { requestPath } from "../server/request-guard.ts";
 import { Elysia } from "elysia";
 import { RelayError } from "../core/relay-error.ts";
 import type { InspectorStore, InspectorFilter } from "../store/inspector-store.ts";
@@ -57,7 +58,7 @@ export function inspectorRoutes({ store, recorder }: InspectorRoutesDependencies
   const notFound = (what: string) => new RelayError("not_found", `${what} not found.`);
   return new Elysia({ name: "inspector" })
     .onBeforeHandle(({ request }) => {
-      if (new URL(request.url).pathname.startsWith("/inspector/api/") && isCrossOriginRequest(request)) {
+      if (requestPath(request).startsWith("/inspector/api/") && isCrossOriginRequest(request)) {
         return Response.json({ error: { type: "permission_error", message: "The inspector API answers same-origin requests only." } }, { status: 403 });
       }
     })

@@ -3,6 +3,7 @@
  * (consecutive deltas of one block merged), and at the end one entry for the writer. Cheap on the hot path:
  * events are appended; masking, folding and compaction happen when the entry is built, after the answer.
  */
+import { requestPath } from "../server/request-guard.ts";
 import { conversationFingerprint, requestSettingsKey } from "../core/conversation-fingerprint.ts";
 import { foldRelayEvents } from "../core/fold-relay-events.ts";
 import type { RelayError } from "../core/relay-error.ts";
@@ -117,7 +118,7 @@ export class RequestRecording {
       startedAt: this.startedAtMs,
       protocol: protocolOf(route),
       method: request.method,
-      path: new URL(request.url).pathname,
+      path: requestPath(request),
       stream: relayRequest.stream,
       errorKind: null,
       errorMessage: null,

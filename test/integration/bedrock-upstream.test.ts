@@ -84,7 +84,7 @@ describe("Anthropic clients to Claude on Bedrock (passthrough)", () => {
     expect(text).toContain("amazon-bedrock-invocationMetrics");
 
     const [line] = await relay.waitForRequestLines(1);
-    expect(line).toMatchObject({ msg: "request completed", status: "200", input_tokens: 530, cache_read_tokens: 500, output_tokens: 12, finish_reason: "end_turn" });
+    expect(line).toMatchObject({ msg: "request completed", status: 200, input_tokens: 530, cache_read_tokens: 500, output_tokens: 12, finish_reason: "end_turn" });
   });
 
   test("the official SDK gets a complete message, thinking signature included", async () => {
@@ -115,7 +115,7 @@ describe("Anthropic clients to Claude on Bedrock (passthrough)", () => {
     const errorData = JSON.parse(text.split("event: error\ndata: ")[1]!.split("\n")[0]!);
     expect(errorData).toEqual({ type: "error", error: { type: "api_error", message: 'Bedrock (provider "aws") failed: The model stream broke' } });
     const [line] = await relay.waitForRequestLines(1);
-    expect(line).toMatchObject({ msg: "request failed", status: "200+error" });
+    expect(line).toMatchObject({ msg: "request failed", status: 200, error_in_stream: true });
   });
 
   test("on-demand throughput refused: a 400 naming the inference profile to use", async () => {

@@ -98,7 +98,7 @@ describe("start-up and log format", () => {
   test("the banner names the URL, the CLI and its version, and the exports to use", () => {
     const banner = relay.relay.banner("text");
     expect(banner).toContain(`listening on ${relay.url}`);
-    expect(banner).toContain(`${fakeClaudeBin} (2.1.197)`);
+    expect(banner).toContain(`${relay.claudeBin} (2.1.197)`);
     expect(banner).toContain(`export OPENAI_BASE_URL=${relay.url}/v1`);
     expect(banner).toContain(`export ANTHROPIC_BASE_URL=${relay.url}`);
     expect(banner).toContain("must send the relay's API key");

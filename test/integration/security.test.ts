@@ -225,7 +225,7 @@ describe("the relay's secrets and files", () => {
       const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
       expect(mode(dataDir)).toBe("700");
       expect(mode(join(dataDir, "workspace"))).toBe("700");
-      for (const file of ["responses.sqlite", "responses.sqlite-wal", "responses.sqlite-shm"]) expect([file, mode(join(dataDir, file))]).toEqual([file, "600"]);
+      for (const file of ["agent-relay.sqlite", "agent-relay.sqlite-wal", "agent-relay.sqlite-shm"]) expect([file, mode(join(dataDir, file))]).toEqual([file, "600"]);
     } finally {
       await relay.close();
     }

@@ -2,7 +2,7 @@
  * Starts a real relay on a free port for a test, with the real claude CLI (or the fake one) running against
  * the project's fake Anthropic upstream in a throwaway HOME, and captures its log lines.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseCommand } from "../../src/config.ts";
@@ -130,7 +130,8 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
  * keeps the pid, the process group and the signals), so tests see every process the relay started.
  */
 function recordingPids(binary: string, { home, pidFile }: { home: string; pidFile: string }): string {
-  if (!existsSync(binary)) return binary;
+  // A missing or non-executable binary is what the test is about: the relay must see it as it is.
+  if (!isExecutable(binary)) return binary;
   const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
   const standIn = join(home, "claude");
   writeFileSync(
@@ -139,4 +140,13 @@ function recordingPids(binary: string, { home, pidFile }: { home: string; pidFil
     { mode: 0o755 },
   );
   return standIn;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -49,7 +49,7 @@ describe("RouterBackend: routing", () => {
     const { events } = await run(router([claude, a], table({ opus: "a/openai/gpt-5.4" })), "claude-opus-4-7");
     expect(textOf(events)).toBe("from a");
     expect(a.requests[0].model).toBe("openai/gpt-5.4");
-    expect(routeOf(events)).toEqual({ provider: "a", model: "openai/gpt-5.4", fallbacks: [] });
+    expect(routeOf(events)).toEqual({ provider: "a", providerType: "a", model: "openai/gpt-5.4", fallbacks: [] });
     expect(claude.requests).toHaveLength(0);
   });
 
@@ -120,7 +120,7 @@ describe("RouterBackend: fallback chains", () => {
 
   test("a single target that fails names no fallbacks", async () => {
     const { error } = await run(router([new ScriptedBackend("a", [failure("api_error", 502)])], table({ sonnet: "a/one" })), "sonnet");
-    expect(error?.route).toEqual({ provider: "a", model: "one", fallbacks: [] });
+    expect(error?.route).toEqual({ provider: "a", providerType: "a", model: "one", fallbacks: [] });
   });
 
   test("a client disconnect before output does not try the next target", async () => {
