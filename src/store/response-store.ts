@@ -171,6 +171,14 @@ export class ResponseStore {
  */
 export function responseStoreUnavailable(path: string, cause: unknown): RelayError {
   if (cause instanceof RelayError) return cause;
+  const newer = /written by a newer agent-relay \([^)]*\)/.exec(String(cause));
+  if (newer) {
+    return new RelayError("unavailable", `The Responses API store ${path} was ${newer[0]}. Run the newer agent-relay, or give this one another --data-dir.`, {
+      code: "response_store_unavailable",
+      retryable: false,
+      cause,
+    });
+  }
   return new RelayError(
     "unavailable",
     `The Responses API store is unavailable: the database ${path} cannot be used. ` +
