@@ -152,7 +152,7 @@ export class RouterBackend implements RelayBackend {
     const lastIndex = lastLabel === undefined ? -1 : fallbacks.findLastIndex((fallback) => fallback.target === lastLabel);
     const others = fallbacks.filter((_, index) => index !== lastIndex);
     const first = fallbacks[0]?.target.split("/")[0] ?? "";
-    const route: RelayRoute = { provider: last?.provider ?? first, model: last?.model ?? model, fallbacks: last ? others : fallbacks };
+    const route: RelayRoute = { provider: last?.provider ?? first, ...(last?.providerType ? { providerType: last.providerType } : {}), model: last?.model ?? model, fallbacks: last ? others : fallbacks };
     if (lastError) {
       // The client may retry when any target's cooldown ends, whichever comes first.
       if (lastError.retryAfterSeconds === undefined && coolingSeconds !== undefined) {
