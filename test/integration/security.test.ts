@@ -25,7 +25,8 @@ let keyed: TestRelay;
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "agent-relay-security-"));
   claude = createRecordingClaude(directory);
-  const common = ["--agent", "--warm-processes", "0", "--max-body-size", "64KB"];
+  // No kept conversations: the fake CLI answers one turn per process, so continuations go by replay.
+  const common = ["--agent", "--warm-processes", "0", "--conversation-idle-timeout", "0", "--max-body-size", "64KB"];
   const env = { AGENT_RELAY_API_KEY: "must-not-reach-the-cli", AGENT_RELAY_SOMETHING_ELSE: "private" };
   open = await startTestRelay({ claudeBin: claude.bin, args: common, env });
   keyed = await startTestRelay({ claudeBin: claude.bin, args: [...common, "--api-key", apiKey], env, upstream: open.upstream });
@@ -243,8 +244,13 @@ describe("the relay's secrets and files", () => {
 
 describe("stored responses belong to the client that created them", () => {
   const clientWith = (key: string) => new OpenAI({ baseURL: `${open.url}/v1`, apiKey: key, maxRetries: 0 });
-  const alice = clientWith("alice-key");
-  const mallory = clientWith("mallory-key");
+  // Built once the relay runs (the file's beforeAll); a describe body runs before any hook.
+  let alice: OpenAI;
+  let mallory: OpenAI;
+  beforeAll(() => {
+    alice = clientWith("alice-key");
+    mallory = clientWith("mallory-key");
+  });
 
   test("another credential gets the same answers as for an id that does not exist", async () => {
     const created = await alice.responses.create({ model: "sonnet", input: "my secret" });
