@@ -3,7 +3,7 @@
  * client's when the provider forwards client keys), its extra headers, and failures as RelayErrors that name
  * the provider (an unreachable host is a 502 naming it and its URL, a slow one a 504).
  */
-import { RelayError } from "../../core/relay-error.ts";
+import { postToUpstream } from "../post-to-upstream.ts";
 import { forwardableRequestHeaders, PassthroughUpstreamError } from "../../core/relay-passthrough.ts";
 import { mapAnthropicError } from "../anthropic-wire/map-anthropic-error.ts";
 import type { AnthropicProviderConfig } from "../../config/routing-config.ts";
@@ -42,26 +42,15 @@ export class AnthropicUpstream {
   /** POSTs a body; resolves with a 2xx response, throws a PassthroughUpstreamError (with the upstream's answer) otherwise. */
   async post(input: { path: string; search?: string; body: Uint8Array | string; headers: Headers; signal: AbortSignal }): Promise<Response> {
     const url = this.url(input.path, input.search);
-    // The timeout covers the wait for the response headers only: a long stream may take as long as it needs.
-    const headersTimeout = new AbortController();
-    const timer = setTimeout(() => headersTimeout.abort(), this.config.timeoutMs);
-    let response: Response;
-    try {
-      response = await fetch(url, { method: "POST", headers: input.headers, body: input.body, signal: AbortSignal.any([input.signal, headersTimeout.signal]) });
-    } catch (error) {
-      if (input.signal.aborted) throw error;
-      if (headersTimeout.signal.aborted) {
-        throw new RelayError("timeout", `Provider "${this.provider}" did not answer within ${this.config.timeoutMs / 1000} s.`, { retryable: true });
-      }
-      throw new RelayError("api_error", `Provider "${this.provider}" could not be reached at ${this.baseUrl}.`, {
-        status: 502,
-        retryable: true,
-        code: "provider_unreachable",
-        detail: error instanceof Error ? error.message : String(error),
-      });
-    } finally {
-      clearTimeout(timer);
-    }
+    const response = await postToUpstream({
+      url,
+      headers: input.headers,
+      body: input.body,
+      signal: input.signal,
+      timeoutMs: this.config.timeoutMs,
+      label: `Provider "${this.provider}"`,
+      where: this.baseUrl,
+    });
     if (response.ok) return response;
     throw await this.responseError(response);
   }

@@ -3,6 +3,7 @@
  * sends it and turns every failure into a RelayError that names the provider: AWS errors by type, missing
  * credentials and unreachable endpoints as 502, a client disconnect as an abort of the upstream call.
  */
+import { postToUpstream } from "../post-to-upstream.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import { BedrockCredentialsError, type BedrockAuthorization } from "./bedrock-credentials.ts";
 import { buildBedrockModelPath, type BedrockOperation } from "./bedrock-model-path.ts";
@@ -49,26 +50,15 @@ export async function callBedrock(call: BedrockCall): Promise<Response> {
     }
     throw error;
   }
-  const headersTimeout = new AbortController();
-  const timeoutMs = endpoint.timeoutMs ?? 600_000;
-  const timer = setTimeout(() => headersTimeout.abort(), timeoutMs);
-  let response: Response;
-  try {
-    response = await fetch(url, { method: "POST", headers, body: call.body, signal: AbortSignal.any([call.signal, headersTimeout.signal]) });
-  } catch (error) {
-    if (call.signal.aborted) throw error;
-    if (headersTimeout.signal.aborted) {
-      throw new RelayError("timeout", `Bedrock provider "${endpoint.provider}" did not answer within ${timeoutMs / 1000} s.`, { retryable: true });
-    }
-    throw new RelayError("api_error", `Bedrock provider "${endpoint.provider}" could not be reached at ${url.origin}.`, {
-      status: 502,
-      retryable: true,
-      code: "provider_unreachable",
-      detail: error instanceof Error ? error.message : String(error),
-    });
-  } finally {
-    clearTimeout(timer);
-  }
+  const response = await postToUpstream({
+    url,
+    headers,
+    body: call.body,
+    signal: call.signal,
+    timeoutMs: endpoint.timeoutMs ?? 600_000,
+    label: `Bedrock provider "${endpoint.provider}"`,
+    where: url.origin,
+  });
   if (response.ok) return response;
   throw await bedrockResponseError(response, call);
 }
