@@ -184,22 +184,16 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(value * factor);
 }
 
-/** Parses "512M", "2G", "1.5GB", "800MiB" or "0" into bytes (powers of 1024); a unit is required except for 0. */
-export function parseSize(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])i?b?)?\s*$/i.exec(text);
+/**
+ * Parses a size into bytes, in binary multiples: "1048576", "512K", "32MB", "1.5G", "800MiB", "1T". With
+ * `unitRequired` a bare number other than 0 is refused (a memory budget of "512" is surely not 512 bytes).
+ */
+export function parseSize(text: string, options: { unitRequired?: boolean } = {}): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|[kmgt](?:i?b)?)?\s*$/i.exec(text);
   if (!match) return undefined;
   const value = Number(match[1]);
-  if (!match[2]) return value === 0 ? 0 : undefined;
-  return Math.round(value * 1024 ** ("kmgt".indexOf(match[2].toLowerCase()) + 1));
-}
-
-/** Parses "1048576", "512KB", "32MB" or "1GB" (binary multiples) into bytes. */
-export function parseByteSize(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|k|kib|mb|m|mib|gb|g|gib)?\s*$/i.exec(text);
-  if (!match) return undefined;
-  const unit = (match[2] ?? "b").toLowerCase()[0];
-  const factor = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit as "b" | "k" | "m" | "g"];
-  return Math.round(Number(match[1]) * factor);
+  if (!match[2]) return options.unitRequired && value !== 0 ? undefined : value;
+  return Math.round(value * 1024 ** "bkmgt".indexOf(match[2][0]!.toLowerCase()));
 }
 
 /** The platform's conventional per-user data directory for agent-relay. */
@@ -236,7 +230,7 @@ function convert(spec: OptionSpec, raw: string, source: string): unknown {
       return value;
     }
     case "size": {
-      const value = parseSize(raw);
+      const value = parseSize(raw, { unitRequired: true });
       if (value === undefined) throw fail("a size such as 512M, 2G or 1.5G");
       if (spec.min !== undefined && value < spec.min) throw fail("a positive size");
       return value;
@@ -248,7 +242,7 @@ function convert(spec: OptionSpec, raw: string, source: string): unknown {
     case "list":
       return raw.split(",").map((item) => item.trim()).filter(Boolean);
     case "bytes": {
-      const value = parseByteSize(raw);
+      const value = parseSize(raw);
       if (value === undefined) throw fail("a size such as 32MB, 512KB or 1048576");
       if (spec.min !== undefined && value < spec.min) throw fail(`at least ${spec.min} bytes`);
       return value;

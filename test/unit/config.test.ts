@@ -209,12 +209,19 @@ describe("recycling and memory options", () => {
     expect(serve(["--max-memory", "2G", "--recycle-max-rss", "512M"])).toMatchObject({ maxMemoryBytes: 2 * 1024 ** 3, recycleMaxRssBytes: 512 * 1024 ** 2 });
   });
 
-  test("sizes need a unit; a bad one names the option", () => {
+  test("one size parser: memory sizes need a unit, byte limits take bare bytes; a bad one names the option", () => {
     expect(parseSize("1.5G")).toBe(Math.round(1.5 * 1024 ** 3));
     expect(parseSize("800MiB")).toBe(800 * 1024 ** 2);
     expect(parseSize("64k")).toBe(64 * 1024);
-    expect(parseSize("0")).toBe(0);
-    expect(parseSize("4096")).toBeUndefined();
+    expect(parseSize("32MB")).toBe(32 * 1024 ** 2);
+    expect(parseSize("2 gib")).toBe(2 * 1024 ** 3);
+    expect(parseSize("0", { unitRequired: true })).toBe(0);
+    expect(parseSize("4096", { unitRequired: true })).toBeUndefined();
+    expect(parseSize("4096")).toBe(4096);
+    expect(parseSize("12 bananas")).toBeUndefined();
+    const command = parseCommand(["--max-body-size", "1048576"], {});
+    expect(command.kind === "serve" && command.config.maxBodyBytes).toBe(1_048_576);
+    expect(() => parseCommand(["--max-memory", "4096"], {})).toThrow(/--max-memory: expected a size/);
     expect(() => parseCommand(["--max-memory", "lots"], {})).toThrow(/--max-memory: expected a size/);
     expect(() => parseCommand(["--max-memory", "0"], {})).toThrow(/--max-memory: expected a positive size/);
   });
