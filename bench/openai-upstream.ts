@@ -5,9 +5,16 @@
  *
  *   node_modules/.bin/bun bench/openai-upstream.ts [--requests N] [--long-runs N] [--no-ccr]
  *
- * Rows: non-streaming latency at c=1 and throughput at c=8 and c=64; streaming time to first token at c=1
- * and throughput at c=8 and c=64; the time to stream a 20,000-token answer; peak RSS of each proxy.
- * The targets are interleaved within each row (the order rotates) so drift on a shared machine is spread.
+ * Two upstreams, each the project's fake in its own process:
+ *   - instant: answers at once and streams at line speed. What is left is the relay's own cost (CPU and
+ *     an extra loopback hop): non-streaming latency at c=1 and throughput at c=8 and c=64; streaming time
+ *     to first token at c=1 and throughput at c=8 and c=64; a 20,000-token stream; CPU per request.
+ *   - model-like: every answer starts --model-latency-ms after the request (default 100 ms, less than the
+ *     time to first token of any hosted model) and the long answer is paced at --model-tokens-per-second
+ *     (default 5,000, faster than the fastest hosted inference). This is what a user of a real upstream
+ *     sees: throughput at c=64 and the 20,000-token stream.
+ * Peak RSS of each proxy. The targets are interleaved within each row (the order rotates) so drift on a
+ * shared machine is spread.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -29,15 +36,19 @@ interface Options {
   requests: number;
   longRuns: number;
   ccr: boolean;
+  modelLatencyMs: number;
+  modelTokensPerSecond: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { requests: 400, longRuns: 3, ccr: true };
+  const options: Options = { requests: 400, longRuns: 3, ccr: true, modelLatencyMs: 100, modelTokensPerSecond: 5_000 };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index];
     if (flag === "--requests") options.requests = Number(argv[++index]);
     else if (flag === "--long-runs") options.longRuns = Number(argv[++index]);
     else if (flag === "--no-ccr") options.ccr = false;
+    else if (flag === "--model-latency-ms") options.modelLatencyMs = Number(argv[++index]);
+    else if (flag === "--model-tokens-per-second") options.modelTokensPerSecond = Number(argv[++index]);
     else throw new Error(`unknown option ${flag}`);
   }
   return options;
@@ -50,8 +61,8 @@ interface Target {
   pid?: number;
 }
 
-async function startFakeUpstream(): Promise<{ url: string; pid: number; stop(): void }> {
-  const child = Bun.spawn([bun, join(projectRoot, "bench", "lib", "fake-openai-server.ts")], { stdout: "pipe", stderr: "inherit" });
+async function startFakeUpstream(env: Record<string, string> = {}): Promise<{ url: string; pid: number; stop(): void }> {
+  const child = Bun.spawn([bun, join(projectRoot, "bench", "lib", "fake-openai-server.ts")], { stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } });
   const reader = child.stdout.getReader();
   let text = "";
   while (!text.includes("\n")) {
@@ -64,7 +75,7 @@ async function startFakeUpstream(): Promise<{ url: string; pid: number; stop(): 
 }
 
 /** claude-code-router installed with npm into a temporary folder and configured against the fake. */
-async function startClaudeCodeRouter(work: string, upstreamUrl: string): Promise<{ url: string; pid: number; stop(): void }> {
+async function startClaudeCodeRouter(work: string, upstreamUrl: string, modelLikeUrl: string): Promise<{ url: string; pid: number; stop(): void }> {
   const prefix = join(work, "ccr");
   mkdirSync(prefix, { recursive: true });
   writeFileSync(join(prefix, "package.json"), JSON.stringify({ private: true }));
@@ -77,7 +88,10 @@ async function startClaudeCodeRouter(work: string, upstreamUrl: string): Promise
     LOG: false,
     HOST: "127.0.0.1",
     PORT: port,
-    Providers: [{ name: "fake", api_base_url: `${upstreamUrl}/chat/completions`, api_key: "sk-fake", models: ["gpt-test", "bench-long"] }],
+    Providers: [
+      { name: "fake", api_base_url: `${upstreamUrl}/chat/completions`, api_key: "sk-fake", models: ["gpt-test", "bench-long"] },
+      { name: "model", api_base_url: `${modelLikeUrl}/chat/completions`, api_key: "sk-fake", models: ["gpt-test", "bench-long"] },
+    ],
     Router: { default: "fake,gpt-test" },
   };
   writeFileSync(join(home, ".claude-code-router", "config.json"), JSON.stringify(config, null, 2));
@@ -97,10 +111,12 @@ async function startClaudeCodeRouter(work: string, upstreamUrl: string): Promise
   throw new Error("claude-code-router did not start within 30 s");
 }
 
-function modelFor(target: Target, long: boolean): string {
-  // claude-code-router routes every model to Router.default; the long answer is asked for by its own route.
-  if (target.name === "claude-code-router") return long ? "fake,bench-long" : "claude-sonnet-5";
+function modelFor(target: Target, long: boolean, modelLike: boolean): string {
+  // claude-code-router routes every model to Router.default; the others are asked for as "provider,model".
+  if (target.name === "claude-code-router") return modelLike ? (long ? "model,bench-long" : "model,gpt-test") : long ? "fake,bench-long" : "claude-sonnet-5";
   if (target.name === "direct") return long ? "bench-long" : "gpt-test";
+  // The relay: the routing file's route for Claude names, or a namespaced provider/model.
+  if (modelLike) return long ? "model/bench-long" : "model/gpt-test";
   return long ? "fake/bench-long" : "claude-sonnet-5";
 }
 
@@ -132,8 +148,13 @@ async function main() {
   try {
     const upstream = await startFakeUpstream();
     stops.push(upstream.stop);
+    const modelLike = await startFakeUpstream({ BENCH_LATENCY_MS: String(options.modelLatencyMs), BENCH_TOKENS_PER_SECOND: String(options.modelTokensPerSecond) });
+    stops.push(modelLike.stop);
     const configPath = join(work, "config.yaml");
-    writeFileSync(configPath, `providers:\n  fake:\n    type: openai\n    base_url: ${upstream.url}\n    api_key: sk-fake\nmodels:\n  "claude-*": fake/gpt-test\ndefault: fake/gpt-test\n`);
+    writeFileSync(
+      configPath,
+      `providers:\n  fake:\n    type: openai\n    base_url: ${upstream.url}\n    api_key: sk-fake\n  model:\n    type: openai\n    base_url: ${modelLike.url}\n    api_key: sk-fake\nmodels:\n  "claude-*": fake/gpt-test\ndefault: fake/gpt-test\n`,
+    );
     const relay = await startRelayProcess({
       bun,
       cliPath: join(projectRoot, "src", "cli.ts"),
@@ -149,12 +170,18 @@ async function main() {
       { name: "relay (Anthropic)", protocol: "anthropic", url: relay.url, pid: relay.pid },
     ];
     if (options.ccr) {
-      const ccr = await startClaudeCodeRouter(work, upstream.url);
+      const ccr = await startClaudeCodeRouter(work, upstream.url, modelLike.url);
       stops.push(ccr.stop);
       targets.push({ name: "claude-code-router", protocol: "anthropic", url: ccr.url, pid: ccr.pid });
     }
-    const request = (target: Target, stream: boolean, long = false) => () =>
-      timedRequest({ protocol: target.protocol, url: target.url, model: modelFor(target, long), stream, expected: long ? longMarker : shortMarker });
+    const request = (target: Target, stream: boolean, long = false, modelLikeUpstream = false) => () =>
+      timedRequest({
+        protocol: target.protocol,
+        url: target.name === "direct" && modelLikeUpstream ? modelLike.url.replace(/\/v1$/, "") : target.url,
+        model: modelFor(target, long, modelLikeUpstream),
+        stream,
+        expected: long ? longMarker : shortMarker,
+      });
 
     // Warm-up: connections, JIT, the relay's first /models read.
     for (const target of targets) await closedLoop(50, 8, request(target, false));
@@ -180,6 +207,20 @@ async function main() {
     process.stderr.write("20,000-token stream\n");
     rows.push({ label: "20,000-token stream, median total", metric: latency, unit: "ms", better: "lower", results: await runRow(targets, rowIndex++, (t) => closedLoop(options.longRuns, 1, request(t, true, true))) });
 
+    // The model-like upstream: what a user of a real provider notices.
+    const modelLabel = `model-like upstream (${options.modelLatencyMs} ms to first token)`;
+    for (const target of targets) await closedLoop(20, 8, request(target, false, false, true));
+    process.stderr.write("model-like c=1\n");
+    rows.push({ label: `${modelLabel}: streaming p50 time to first token, c=1`, metric: firstToken, unit: "ms", better: "lower", results: await runRow(targets, rowIndex++, (t) => closedLoop(Math.min(n, 100), 1, request(t, true, false, true))) });
+    for (const stream of [false, true]) {
+      process.stderr.write(`model-like c=64 ${stream ? "streaming" : "non-streaming"}\n`);
+      rows.push({ label: `${modelLabel}: ${stream ? "streaming" : "non-streaming"} throughput, c=64`, metric: throughput, unit: "req/s", better: "higher", results: await runRow(targets, rowIndex++, (t) => closedLoop(n * 2, 64, request(t, stream, false, true))) });
+    }
+    process.stderr.write("paced 20,000-token stream\n");
+    rows.push({ label: `model-like upstream: 20,000-token stream at ${options.modelTokensPerSecond} tokens/s, median total`, metric: latency, unit: "ms", better: "lower", results: await runRow(targets, rowIndex++, (t) => closedLoop(options.longRuns, 1, request(t, true, true, true))) });
+
+    // The direct column's CPU was measured on the instant fake, which the model-like rows do not use.
+    for (const row of rows) if (row.label.startsWith("model-like")) row.results.get("direct")!.cpuPerRequestMs = undefined;
     const memory = new Map<string, number>();
     for (const target of targets) {
       if (target.pid === undefined) continue;

@@ -8,7 +8,13 @@
  *
  *   bun bench/upstreams.ts [--requests 300] [--seconds 5] [--results bench/UPSTREAMS-RESULTS.md]
  *
- * The fake upstream and the relay each run as their own process; the client runs here. Modes alternate
+ * Two fakes: an instant one (answers at once, streams at line speed: what is left is the relay's own cost)
+ * and a model-like one (every answer starts --model-latency-ms after the request, default 100 ms, less
+ * than any hosted model's time to first token; long answers paced at --model-tokens-per-second, default
+ * 5,000, faster than the fastest hosted inference): throughput at c=64 and the 20,000-token stream as a user
+ * of a real upstream sees them.
+ *
+ * The fake upstreams and the relay each run as their own process; the client runs here. Modes alternate
  * (direct, relay, direct, relay) so drift on a shared machine shows as spread, not as a difference.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -27,9 +33,11 @@ const argument = (name: string, fallback: string) => {
 const requests = Number(argument("requests", "300"));
 const seconds = Number(argument("seconds", "5"));
 const resultsPath = argument("results", join(projectRoot, "bench", "UPSTREAMS-RESULTS.md"));
+const modelLatencyMs = Number(argument("model-latency-ms", "100"));
+const modelTokensPerSecond = Number(argument("model-tokens-per-second", "5000"));
 
-async function startFake(): Promise<{ url: string; stop(): void }> {
-  const child = Bun.spawn([process.execPath, join(projectRoot, "bench", "lib", "fake-anthropic-server.ts")], { stdout: "pipe", stderr: "inherit" });
+async function startFake(env: Record<string, string> = {}): Promise<{ url: string; stop(): void }> {
+  const child = Bun.spawn([process.execPath, join(projectRoot, "bench", "lib", "fake-anthropic-server.ts")], { stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } });
   const reader = child.stdout.getReader();
   let text = "";
   while (!text.includes("\n")) text += new TextDecoder().decode((await reader.read()).value);
@@ -55,13 +63,13 @@ async function call(baseUrl: string, model: string, stream: boolean): Promise<Sa
   return { ttfbMs, totalMs: performance.now() - start, bytes: body.length };
 }
 
-async function throughput(baseUrl: string, model: string, concurrency: number): Promise<number> {
+async function throughput(baseUrl: string, model: string, concurrency: number, stream = true): Promise<number> {
   const deadline = performance.now() + seconds * 1000;
   let done = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
-        await call(baseUrl, model, true);
+        await call(baseUrl, model, stream);
         done++;
       }
     }),
@@ -73,9 +81,13 @@ const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toF
 
 async function main() {
   const fake = await startFake();
+  const modelLike = await startFake({ BENCH_LATENCY_MS: String(modelLatencyMs), BENCH_TOKENS_PER_SECOND: String(modelTokensPerSecond) });
   const directory = mkdtempSync(join(os.tmpdir(), "bench-upstreams-"));
   const routingFile = join(directory, "config.yaml");
-  writeFileSync(routingFile, `providers:\n  anthropic:\n    type: anthropic\n    base_url: ${fake.url}\n    api_key: bench-provider-key\ndefault: anthropic\n`);
+  writeFileSync(
+    routingFile,
+    `providers:\n  anthropic:\n    type: anthropic\n    base_url: ${fake.url}\n    api_key: bench-provider-key\n  model:\n    type: anthropic\n    base_url: ${modelLike.url}\n    api_key: bench-provider-key\ndefault: anthropic\n`,
+  );
   const relay = await startRelayProcess({
     bun: process.execPath,
     cliPath: join(projectRoot, "src", "cli.ts"),
@@ -121,21 +133,35 @@ async function main() {
       log(`| ${concurrency} | ${fixed(direct, 0)} | ${fixed(relayed, 0)} | ${fixed(relayed / direct)} |`);
     }
 
-    const long: Record<string, number[]> = { direct: [], relay: [] };
-    let bytes = 0;
-    for (let round = 0; round < 3; round++) {
-      for (const mode of modes) {
-        const sample = await call(mode.url, "claude-long-20000", true);
-        long[mode.name]!.push(sample.totalMs);
-        bytes = sample.bytes;
-      }
+    log(`\nModel-like upstream (${modelLatencyMs} ms to first token), throughput at c=64, ${seconds} s per cell (requests/s)\n`);
+    log("| answer | direct | relay | relay / direct |");
+    log("| --- | ---: | ---: | ---: |");
+    await throughput(modelLike.url, "claude-bench", 8);
+    await throughput(relay.url, "model/claude-bench", 8);
+    for (const stream of [false, true]) {
+      const direct = await throughput(modelLike.url, "claude-bench", 64, stream);
+      const relayed = await throughput(relay.url, "model/claude-bench", 64, stream);
+      log(`| ${stream ? "streaming" : "non-streaming"} | ${fixed(direct, 0)} | ${fixed(relayed, 0)} | ${fixed(relayed / direct)} |`);
     }
-    const longDirect = percentile(long.direct!, 50);
-    const longRelay = percentile(long.relay!, 50);
-    log(`\nOne 20,000-token stream (20,000 text deltas, ${(bytes / 1e6).toFixed(1)} MB of SSE), median of 3 (ms)\n`);
-    log("| direct | relay | relay / direct |");
-    log("| ---: | ---: | ---: |");
-    log(`| ${fixed(longDirect, 0)} | ${fixed(longRelay, 0)} | ${fixed(longRelay / longDirect)} |`);
+
+    log(`\nOne 20,000-token stream (20,000 text deltas), median of 3 (ms)\n`);
+    log("| upstream | direct | relay | relay / direct |");
+    log("| --- | ---: | ---: | ---: |");
+    for (const upstream of [
+      { label: "instant (line speed)", direct: fake.url, model: "claude-long-20000" },
+      { label: `model-like (${modelTokensPerSecond} tokens/s)`, direct: modelLike.url, model: "model/claude-long-20000" },
+    ]) {
+      const long: Record<string, number[]> = { direct: [], relay: [] };
+      for (let round = 0; round < 3; round++) {
+        for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
+          const model = mode.name === "direct" ? upstream.model.replace(/^model\//, "") : upstream.model;
+          long[mode.name]!.push((await call(mode.name === "direct" ? upstream.direct : mode.url, model, true)).totalMs);
+        }
+      }
+      const longDirect = percentile(long.direct!, 50);
+      const longRelay = percentile(long.relay!, 50);
+      log(`| ${upstream.label} | ${fixed(longDirect, 0)} | ${fixed(longRelay, 0)} | ${fixed(longRelay / longDirect)} |`);
+    }
 
     const memory = await processMemory(relay.pid);
     log(`\nRelay RSS: peak ${fixed((memory?.hwm ?? Number.NaN) / 2 ** 20, 0)} MiB, at the end ${fixed((memory?.rss ?? Number.NaN) / 2 ** 20, 0)} MiB`);
@@ -145,6 +171,7 @@ async function main() {
   } finally {
     await relay.stop();
     fake.stop();
+    modelLike.stop();
     rmSync(directory, { recursive: true, force: true });
   }
 }

@@ -22,6 +22,8 @@ export type ScriptedReply =
       model?: string;
       /** Delay before each delta, in ms. */
       delayMs?: number;
+      /** Deltas paced at this rate (a model's generation speed), sent as they fall due. */
+      tokensPerSecond?: number;
       /** Thinking text streamed before the answer. */
       thinking?: string;
     }
@@ -83,7 +85,12 @@ function sseFrame(event: string, data: unknown): Uint8Array {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function startFakeUpstream(): FakeUpstream {
+export interface FakeUpstreamOptions {
+  /** Every model answer starts this long after the request arrived (a model's time to first token). */
+  latencyMs?: number;
+}
+
+export function startFakeUpstream(options: FakeUpstreamOptions = {}): FakeUpstream {
   const queue: ScriptedReply[] = [];
   let defaultReply: ScriptedReply | ((body: any) => ScriptedReply) = {
     kind: "text",
@@ -131,6 +138,7 @@ export function startFakeUpstream(): FakeUpstream {
         return new Response(null, { status: request.method === "HEAD" ? 200 : 404 });
       }
       const next = queue.shift() ?? (typeof defaultReply === "function" ? defaultReply(body) : defaultReply);
+      if (options.latencyMs) await sleep(options.latencyMs);
       return replyWith(next, body, record, request.signal);
     },
   });
@@ -242,8 +250,13 @@ function streamMessage(reply: Exclude<ScriptedReply, { kind: "error" | "hang" | 
         index++;
       }
       send("content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } });
-      for (const chunk of reply.chunks) {
+      const pacedFrom = performance.now();
+      for (const [position, chunk] of reply.chunks.entries()) {
         if (reply.kind === "text" && reply.delayMs) await sleep(reply.delayMs);
+        if (reply.kind === "text" && reply.tokensPerSecond) {
+          const due = pacedFrom + (position * 1000) / reply.tokensPerSecond - performance.now();
+          if (due >= 1) await sleep(due);
+        }
         send("content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: chunk } });
       }
       if (reply.kind === "stall") {

@@ -42,7 +42,7 @@ export type ScriptedOpenAIReply =
   /** Tool calls after optional text; `omitIndex` drops the index field (Gemini's endpoint), `interleave` alternates fragments of the calls. */
   | ({ kind: "tool-calls"; calls: FakeToolCall[]; text?: string; omitIndex?: boolean; interleave?: boolean } & StreamedReplyOptions)
   /** `tokens` one-word chunks, built once: the benchmark's long answer. */
-  | { kind: "long"; tokens: number; usage?: FakeOpenAIUsage }
+  | { kind: "long"; tokens: number; usage?: FakeOpenAIUsage; /** Paced at this rate (a model's speed) instead of sent at once. */ tokensPerSecond?: number }
   /** An error status with an OpenAI error body (or `rawBody` as it is, for Ollama-style `{ "error": "..." }`). */
   | { kind: "error"; status: number; message: string; type?: string; code?: string | null; param?: string | null; retryAfterSeconds?: number; rawBody?: unknown }
   /** Never sends headers; the request stays open until the client goes away. */
@@ -100,11 +100,29 @@ const doneFrame = encoder.encode("data: [DONE]\n\n");
 let completionCounter = 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+function concatFrames(frames: Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(frames.reduce((total, frame) => total + frame.length, 0));
+  let offset = 0;
+  for (const frame of frames) {
+    joined.set(frame, offset);
+    offset += frame.length;
+  }
+  return joined;
+}
+
 function dataFrame(data: unknown): Uint8Array {
   return encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
 }
 
-export function startFakeOpenAIUpstream(options: { port?: number; /** Keep no record of requests (benchmarks). */ record?: boolean } = {}): FakeOpenAIUpstream {
+export function startFakeOpenAIUpstream(
+  options: {
+    port?: number;
+    /** Keep no record of requests (benchmarks). */
+    record?: boolean;
+    /** Every completion starts this long after the request arrived (a model's time to first token). */
+    latencyMs?: number;
+  } = {},
+): FakeOpenAIUpstream {
   const queue: ScriptedOpenAIReply[] = [];
   let defaultReply: ScriptedOpenAIReply | ((body: any) => ScriptedOpenAIReply) = { kind: "text", chunks: ["Hello from ", "the fake OpenAI upstream!"] };
   let models: FakeOpenAIModel[] | null = [{ id: "gpt-test" }, { id: "gpt-test-mini" }];
@@ -159,6 +177,7 @@ export function startFakeOpenAIUpstream(options: { port?: number; /** Keep no re
         return Response.json({ error: { message: `no route ${request.method} ${url.pathname}`, type: "invalid_request_error" } }, { status: 404 });
       }
       const next = queue.shift() ?? (typeof defaultReply === "function" ? defaultReply(body) : defaultReply);
+      if (options.latencyMs) await sleep(options.latencyMs);
       return replyWith(next, body, record, request.signal);
     },
   });
@@ -272,8 +291,27 @@ function streamCompletion(reply: ContentReply, body: any, record: RecordedOpenAI
     frames.push(dataFrame(chunk({}, "stop")));
     if (includeUsage) frames.push(dataFrame({ id, object: "chat.completion.chunk", created, model, choices: [], usage: reply.usage ?? { prompt_tokens: 20, completion_tokens: reply.tokens, total_tokens: 20 + reply.tokens } }));
     frames.push(doneFrame);
-    record.completed = true;
-    return new Response(new Blob(frames), { headers: { "content-type": "text/event-stream" } });
+    const tokensPerSecond = reply.tokensPerSecond;
+    if (!tokensPerSecond) {
+      record.completed = true;
+      return new Response(new Blob(frames), { headers: { "content-type": "text/event-stream" } });
+    }
+    // Paced: each frame is sent when it falls due, several at once when a timer fires late.
+    const paced = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        const startedAt = performance.now();
+        for (let index = 0; index < frames.length && !signal.aborted; ) {
+          const dueCount = Math.min(frames.length, 1 + Math.floor(((performance.now() - startedAt) * tokensPerSecond) / 1000));
+          if (dueCount > index) {
+            controller.enqueue(frames.length - index === 1 || dueCount - index === 1 ? frames[index]! : concatFrames(frames.slice(index, dueCount)));
+            index = dueCount;
+          } else await sleep(Math.max(1, ((index * 1000) / tokensPerSecond) - (performance.now() - startedAt)));
+        }
+        record.completed = true;
+        controller.close();
+      },
+    });
+    return new Response(paced, { headers: { "content-type": "text/event-stream" } });
   }
 
   const stream = new ReadableStream<Uint8Array>({
