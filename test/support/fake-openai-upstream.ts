@@ -100,16 +100,6 @@ const doneFrame = encoder.encode("data: [DONE]\n\n");
 let completionCounter = 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function concatFrames(frames: Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(frames.reduce((total, frame) => total + frame.length, 0));
-  let offset = 0;
-  for (const frame of frames) {
-    joined.set(frame, offset);
-    offset += frame.length;
-  }
-  return joined;
-}
-
 function dataFrame(data: unknown): Uint8Array {
   return encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
 }
@@ -303,7 +293,7 @@ function streamCompletion(reply: ContentReply, body: any, record: RecordedOpenAI
         for (let index = 0; index < frames.length && !signal.aborted; ) {
           const dueCount = Math.min(frames.length, 1 + Math.floor(((performance.now() - startedAt) * tokensPerSecond) / 1000));
           if (dueCount > index) {
-            controller.enqueue(frames.length - index === 1 || dueCount - index === 1 ? frames[index]! : concatFrames(frames.slice(index, dueCount)));
+            controller.enqueue(frames.length - index === 1 || dueCount - index === 1 ? frames[index]! : Buffer.concat(frames.slice(index, dueCount)));
             index = dueCount;
           } else await sleep(Math.max(1, ((index * 1000) / tokensPerSecond) - (performance.now() - startedAt)));
         }
