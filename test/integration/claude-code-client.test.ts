@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { metricValue } from "../support/metric-value.ts";
-import { realClaudeBin, startTestRelay, type TestRelay } from "../support/test-relay.ts";
+import { runClaudeCodeClient } from "../support/claude-code-client.ts";
+import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
 
 let relay: TestRelay;
 let clientHome: string;
@@ -26,25 +27,7 @@ afterAll(async () => {
   rmSync(clientDirectory, { recursive: true, force: true });
 });
 
-async function runClaudeCode(prompt: string) {
-  const child = Bun.spawn([realClaudeBin, "-p", prompt, "--output-format", "stream-json", "--verbose"], {
-    cwd: clientDirectory,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: clientHome,
-      ANTHROPIC_BASE_URL: relay.url,
-      ANTHROPIC_API_KEY: "sk-ant-client-key",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      CLAUDE_CODE_MAX_RETRIES: "0",
-    },
-  });
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  const messages = stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line));
-  return { messages, stderr, code, result: messages.find((message) => message.type === "result") };
-}
+const runClaudeCode = (prompt: string) => runClaudeCodeClient({ relayUrl: relay.url, prompt, cwd: clientDirectory, home: clientHome });
 
 describe("Claude Code as a client", () => {
   test("a plain prompt is answered", async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakeOpenAIUpstream, type FakeOpenAIUpstream } from "../support/fake-openai-upstream.ts";
 import { startOpenAIProviderRelay, type OpenAIProviderRelay } from "../support/openai-provider-relay.ts";
-import { realClaudeBin } from "../support/test-relay.ts";
+import { runClaudeCodeClient } from "../support/claude-code-client.ts";
 
 let upstream: FakeOpenAIUpstream;
 let relay: OpenAIProviderRelay;
@@ -54,24 +54,8 @@ test("Claude Code runs its own Read tool for a model behind an OpenAI-compatible
     return { kind: "text", chunks: ["ok"] };
   });
 
-  const child = Bun.spawn([realClaudeBin, "-p", "What does note.txt say?", "--output-format", "stream-json", "--verbose", "--allowedTools", "Read"], {
-    cwd: clientDirectory,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: clientHome,
-      ANTHROPIC_BASE_URL: relay.url,
-      ANTHROPIC_API_KEY: "sk-ant-client-key",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      CLAUDE_CODE_MAX_RETRIES: "0",
-    },
-  });
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const { messages, result, stderr, code } = await runClaudeCodeClient({ relayUrl: relay.url, prompt: "What does note.txt say?", cwd: clientDirectory, home: clientHome, allowedTools: ["Read"] });
   expect(code, stderr).toBe(0);
-  const messages = stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line));
-  const result = messages.find((message) => message.type === "result");
   expect(result).toMatchObject({ is_error: false, result: "The note says the secret word is pelican." });
 
   // Claude Code saw the provider's call of its Read tool, with the provider's id, and ran it itself.

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { startRoutedRelay, type BackendRelay } from "../support/backend-relay.ts";
 import { startFakeUpstream } from "../support/fake-anthropic-upstream.ts";
 import { startFakeBedrock } from "../support/fake-bedrock.ts";
-import { realClaudeBin } from "../support/test-relay.ts";
+import { runClaudeCodeClient } from "../support/claude-code-client.ts";
 
 const upstream = startFakeUpstream();
 const bedrock = startFakeBedrock({ bearerTokens: ["bedrock-key"] });
@@ -41,25 +41,7 @@ afterAll(async () => {
   rmSync(clientDirectory, { recursive: true, force: true });
 });
 
-async function runClaudeCode(relayUrl: string, prompt: string) {
-  const child = Bun.spawn([realClaudeBin, "-p", prompt, "--output-format", "stream-json", "--verbose", "--allowedTools", "Read"], {
-    cwd: clientDirectory,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: clientHome,
-      ANTHROPIC_BASE_URL: relayUrl,
-      ANTHROPIC_API_KEY: "sk-ant-client-key",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      CLAUDE_CODE_MAX_RETRIES: "0",
-    },
-  });
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  const messages = stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line));
-  return { messages, stderr, code, result: messages.find((message) => message.type === "result") };
-}
+const runClaudeCode = (relayUrl: string, prompt: string) => runClaudeCodeClient({ relayUrl, prompt, cwd: clientDirectory, home: clientHome, allowedTools: ["Read"] });
 
 const readCall = (id: string) => ({ id, name: "Read", input: { file_path: join(clientDirectoryPath(), "notes.txt") } });
 const clientDirectoryPath = () => clientDirectory;
