@@ -45,6 +45,8 @@ export interface OpenAIProviderConfig {
   topK?: boolean;
   /** Send the reasoning of tool-calling turns back as reasoning_content (`reasoning_content:`; default: DeepSeek yes). */
   reasoningContent?: boolean;
+  /** Forward OpenAI Chat clients untranslated (`passthrough:`; default true). */
+  passthrough?: boolean;
 }
 
 /** The Anthropic API or an Anthropic-compatible gateway (docs/anthropic-and-bedrock.md). */
