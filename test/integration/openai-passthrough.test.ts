@@ -35,6 +35,10 @@ providers:
     base_url: ${secondary.url}/deployments/gpt-deploy
     api_key: azure-provider-key
     api_version: 2024-12-01-preview
+  quiet:
+    type: openai
+    base_url: ${primary.url}
+    timeout: 1s
   translated:
     type: openai
     base_url: ${secondary.url}
@@ -273,6 +277,22 @@ describe("OpenAI Chat passthrough", () => {
     const [sent] = primary.completionRequests();
     await Promise.race([sent!.aborted, Bun.sleep(10_000).then(() => Promise.reject(new Error("the upstream never saw the disconnect")))]);
     expect(sent!.wasAborted).toBe(true);
+  });
+
+  test("a provider silent for longer than its timeout mid-stream: the upstream is aborted and the request recorded as timed out", async () => {
+    primary.enqueue({ kind: "stall", chunks: ["and then"] });
+    const stream = await openai.chat.completions.create({ model: "quiet/gpt-test", stream: true, messages: [{ role: "user", content: "talk" }] }).withResponse();
+    const requestId = stream.response.headers.get("x-request-id")!;
+    let text = "";
+    const failure = await (async () => {
+      for await (const part of stream.data) text += part.choices[0]?.delta.content ?? "";
+    })().then(() => undefined, (error) => error);
+    expect(text).toBe("and then");
+    expect(failure).toBeDefined();
+    const [sent] = primary.completionRequests();
+    await Promise.race([sent!.aborted, Bun.sleep(10_000).then(() => Promise.reject(new Error("the upstream was never aborted")))]);
+    const line = await requestLine(requestId);
+    expect(line).toMatchObject({ msg: "request failed", error_kind: "timeout" });
   });
 
   test("Azure: the api-key header and api-version query, the body otherwise untouched", async () => {

@@ -9,7 +9,8 @@ import { forwardableRequestHeaders, PassthroughUpstreamError, type PassthroughCo
 import { replaceJsonModel } from "../../wire/replace-json-model.ts";
 import { postToUpstream } from "../post-to-upstream.ts";
 import { forwardObservedAnswer, isEventStream } from "../passthrough/forward-observed-answer.ts";
-import { mapOpenAIUpstreamError } from "./map-openai-upstream-error.ts";
+import { guardIdleBody } from "../passthrough/guard-idle-body.ts";
+import { mapOpenAIUpstreamError, providerTimeoutError } from "./map-openai-upstream-error.ts";
 import { observeOpenAIChatAnswer } from "./observe-openai-chat-answer.ts";
 import type { OpenAIUpstreamClient } from "./openai-upstream-client.ts";
 
@@ -37,16 +38,24 @@ export async function forwardOpenAIChatRequest(input: ForwardOpenAIChatInput): P
   const headers = forwardableRequestHeaders(request.headers, clientIdentityHeaders);
   for (const [name, value] of Object.entries(client.credentialHeaders())) headers.set(name, value);
   headers.set("content-type", "application/json");
-  const upstream = await postToUpstream({
+  const silence = new AbortController();
+  const response = await postToUpstream({
     url: client.urlOf("chat/completions"),
     headers,
     body: replaceJsonModel(request.body, context.model),
-    signal: input.signal,
+    signal: AbortSignal.any([input.signal, silence.signal]),
     timeoutMs: client.timeoutMs,
     label: `Provider "${providerName}"`,
     where: client.displayUrlOf("chat/completions"),
   });
-  if (!upstream.ok) throw await upstreamFailure(upstream, providerName);
+  if (!response.ok) throw await upstreamFailure(response, providerName);
+  // The provider's timeout also bounds the silence between chunks, as on the translated path.
+  const body = guardIdleBody(response.body ?? new Blob([]).stream(), {
+    timeoutMs: client.timeoutMs,
+    abortUpstream: (reason) => silence.abort(reason),
+    timeoutError: () => providerTimeoutError(providerName, client.displayUrlOf("chat/completions"), client.timeoutMs),
+  });
+  const upstream = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   const stream = isEventStream(upstream);
   const observer = observeOpenAIChatAnswer({
     stream,
