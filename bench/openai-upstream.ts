@@ -1,6 +1,7 @@
 /**
  * The openai backend's overhead: the same fake OpenAI-compatible upstream called directly, through the
- * relay (OpenAI Chat Completions and Anthropic Messages clients), and through claude-code-router 2.0.0
+ * relay (OpenAI Chat Completions clients passed through and, with `passthrough: false`, translated; Anthropic
+ * Messages clients, always translated), and through claude-code-router 2.0.0
  * (Anthropic Messages, its only client protocol), in one run, side by side.
  *
  *   node_modules/.bin/bun bench/openai-upstream.ts [--requests N] [--long-runs N] [--no-ccr]
@@ -101,6 +102,7 @@ function modelFor(target: Target, long: boolean): string {
   // claude-code-router routes every model to Router.default; the long answer is asked for by its own route.
   if (target.name === "claude-code-router") return long ? "fake,bench-long" : "claude-sonnet-5";
   if (target.name === "direct") return long ? "bench-long" : "gpt-test";
+  if (target.name === "relay (OpenAI chat, translated)") return long ? "hub/bench-long" : "hub/gpt-test";
   return long ? "fake/bench-long" : "claude-sonnet-5";
 }
 
@@ -133,7 +135,8 @@ async function main() {
     const upstream = await startFakeUpstream();
     stops.push(upstream.stop);
     const configPath = join(work, "config.yaml");
-    writeFileSync(configPath, `providers:\n  fake:\n    type: openai\n    base_url: ${upstream.url}\n    api_key: sk-fake\nmodels:\n  "claude-*": fake/gpt-test\ndefault: fake/gpt-test\n`);
+    // `hub` is the same upstream with the passthrough off: OpenAI Chat clients measured both ways.
+    writeFileSync(configPath, `providers:\n  fake:\n    type: openai\n    base_url: ${upstream.url}\n    api_key: sk-fake\n  hub:\n    type: openai\n    base_url: ${upstream.url}\n    api_key: sk-fake\n    passthrough: false\nmodels:\n  "claude-*": fake/gpt-test\ndefault: fake/gpt-test\n`);
     const relay = await startRelayProcess({
       bun,
       cliPath: join(projectRoot, "src", "cli.ts"),
@@ -145,7 +148,8 @@ async function main() {
     stops.push(() => relay.stop());
     const targets: Target[] = [
       { name: "direct", protocol: "openai", url: upstream.url.replace(/\/v1$/, ""), pid: upstream.pid },
-      { name: "relay (OpenAI chat)", protocol: "openai", url: relay.url, pid: relay.pid },
+      { name: "relay (OpenAI chat, passthrough)", protocol: "openai", url: relay.url, pid: relay.pid },
+      { name: "relay (OpenAI chat, translated)", protocol: "openai", url: relay.url, pid: relay.pid },
       { name: "relay (Anthropic)", protocol: "anthropic", url: relay.url, pid: relay.pid },
     ];
     if (options.ccr) {

@@ -19,27 +19,23 @@ export type AnthropicAnswerObserver = UpstreamAnswerObserver;
 
 export function observeAnthropicAnswer(options: AnthropicAnswerObserverOptions): AnthropicAnswerObserver {
   const mapper = new AnthropicStreamMapper({ provider: options.provider, requestedModel: options.requestedModel });
-  const feed = (event: Record<string, unknown>) => {
-    for (const relayEvent of mapper.map(event as { type: string })) options.onEvent(relayEvent);
-  };
   return observeUpstreamAnswer({
     stream: options.stream,
     provider: options.provider,
     answerName: "Messages response",
+    onEvent: options.onEvent,
     parser: {
       streamEvent(data) {
-        let event: Record<string, unknown>;
+        let event: { type: string };
         try {
           event = JSON.parse(data);
         } catch {
           // A data line that is not JSON (a gateway's comment or keepalive) is not part of the answer.
-          return;
+          return [];
         }
-        feed(event);
+        return mapper.map(event);
       },
-      wholeBody(text) {
-        for (const event of anthropicMessageAsStreamEvents(JSON.parse(text))) feed(event as Record<string, unknown>);
-      },
+      wholeBody: (text) => anthropicMessageAsStreamEvents(JSON.parse(text)).flatMap((event) => mapper.map(event)),
       end: () => requireFinished(mapper.finished),
     },
   });

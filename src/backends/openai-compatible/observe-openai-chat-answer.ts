@@ -22,41 +22,37 @@ export function observeOpenAIChatAnswer(options: OpenAIChatAnswerObserverOptions
   const state = new ChatStreamState(options.context);
   let done = false;
   let finished = false;
-  const emit = (events: Iterable<RelayEvent>) => {
-    for (const event of events) options.onEvent(event);
-  };
   return observeUpstreamAnswer({
     stream: options.stream,
     provider: options.context.providerName,
     answerName: "chat completion",
+    onEvent: options.onEvent,
     parser: {
       streamEvent(data) {
-        if (done) return;
+        if (done) return [];
         if (data === "[DONE]") {
           done = true;
-          return;
+          return [];
         }
         let chunk: OpenAIChatChunk;
         try {
           chunk = JSON.parse(data);
         } catch {
           // Not JSON (a proxy's keepalive): the client got it as sent; it is no part of the answer.
-          return;
+          return [];
         }
-        emit(state.accept(chunk));
+        return state.accept(chunk);
       },
       wholeBody(text) {
         const completion = JSON.parse(text) as OpenAIChatCompletion & { error?: { message?: string; code?: number | string } };
         // Some gateways answer 200 with only an error object.
         if (completion?.error) throw mapOpenAIStreamError(completion.error, options.context.providerName);
         if (typeof completion !== "object" || completion === null || !Array.isArray(completion.choices)) throw new Error("not a chat completion");
-        emit(mapOpenAIChatCompletion(completion, options.context));
         finished = true;
+        return [...mapOpenAIChatCompletion(completion, options.context)];
       },
-      end() {
-        // A stream's finish waits for its end: the usage chunk comes after the finish_reason chunk.
-        if (!finished) emit(state.finish());
-      },
+      // A stream's finish waits for its end: the usage chunk comes after the finish_reason chunk.
+      end: () => (finished ? [] : state.finish()),
     },
   });
 }

@@ -5,16 +5,19 @@
  * stream settle `completion` with the error instead.
  */
 import { incompleteResponseError, RelayError, toRelayError } from "../../core/relay-error.ts";
+import type { RelayEvent } from "../../core/relay-event.ts";
 import { SseDecoder } from "../../wire/sse-decoder.ts";
+// The merge rule of the translated Chat Completions path, shared so both paths report the same events.
+import { mergeAdjacentDeltas } from "../openai-compatible/map-openai-chat-stream.ts";
 
-/** What one protocol knows about its answers; each method may throw the error that ends the answer. */
+/** What one protocol knows about its answers: each method returns the answer's events, or throws the error that ends it. */
 export interface UpstreamAnswerParser {
   /** The data of one SSE event of a streamed answer. */
-  streamEvent(data: string): void;
+  streamEvent(data: string): Iterable<RelayEvent>;
   /** The whole body of a non-streamed answer. */
-  wholeBody(text: string): void;
+  wholeBody(text: string): Iterable<RelayEvent>;
   /** The body ended; throws when the answer is incomplete. */
-  end(): void;
+  end(): Iterable<RelayEvent>;
 }
 
 export interface UpstreamAnswerObserver {
@@ -32,6 +35,8 @@ export interface ObserveUpstreamAnswerOptions {
   /** How a body the parser cannot read is named in the error, e.g. "Messages response". */
   answerName: string;
   parser: UpstreamAnswerParser;
+  /** Receives the events, adjacent deltas of one network read merged into one. */
+  onEvent(event: RelayEvent): void;
 }
 
 export function observeUpstreamAnswer(options: ObserveUpstreamAnswerOptions): UpstreamAnswerObserver {
@@ -55,11 +60,20 @@ export function observeUpstreamAnswer(options: ObserveUpstreamAnswerOptions): Up
     if (error) rejectCompletion(error);
     else resolveCompletion();
   };
-  // After the first failure the rest of the answer still reaches the client, but it is no longer parsed.
-  const attempt = (step: () => void, describe: (error: unknown) => RelayError = toRelayError) => {
+  // The events of one network read, emitted together: a fast stream's many tiny deltas cost the log, metrics
+  // and inspector one event per read rather than one per token (as on the translated path).
+  let batch: RelayEvent[] = [];
+  const flush = () => {
+    const events = mergeAdjacentDeltas(batch);
+    batch = [];
+    for (const event of events) options.onEvent(event);
+  };
+  // After the first failure the rest of the answer still reaches the client, but it is no longer parsed;
+  // what came before the failure is still reported.
+  const attempt = (step: () => Iterable<RelayEvent>, describe: (error: unknown) => RelayError = toRelayError) => {
     if (failure) return;
     try {
-      step();
+      for (const event of step()) batch.push(event);
     } catch (error) {
       failure = describe(error);
     }
@@ -75,20 +89,24 @@ export function observeUpstreamAnswer(options: ObserveUpstreamAnswerOptions): Up
         return;
       }
       for (const sseEvent of decoder.push(chunk)) attempt(() => parser.streamEvent(sseEvent.data));
+      flush();
     },
     end() {
       if (options.stream) for (const sseEvent of decoder.end()) attempt(() => parser.streamEvent(sseEvent.data));
       else attempt(() => parser.wholeBody(Buffer.concat(jsonChunks).toString("utf8")), notAnAnswer);
       attempt(() => parser.end());
+      flush();
       settle(failure);
     },
     cancel(reason) {
+      flush();
       settle(failure ?? toRelayError(reason ?? new RelayError("api_error", "client disconnected", { status: 499 })));
     },
   };
 }
 
 /** The `end` of parsers whose answer is complete once `finished` says so. */
-export function requireFinished(finished: boolean): void {
+export function requireFinished(finished: boolean): RelayEvent[] {
   if (!finished) throw incompleteResponseError();
+  return [];
 }
