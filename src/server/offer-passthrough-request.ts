@@ -24,6 +24,9 @@ export interface PassthroughOffer {
 }
 
 export async function offerPassthroughRequest(dependencies: AppDependencies, offer: PassthroughOffer): Promise<Response | undefined> {
+  // Decided before anything is built: most requests of most setups are not passed through.
+  const backend = dependencies.backend;
+  if (!backend.passthrough || !backend.supportsPassthrough?.(offer.protocol, String(offer.body.model ?? ""))) return undefined;
   const raw = rawBodyOf(offer.request);
   if (!raw) return undefined;
   const context = getRequestContext(offer.request, dependencies.log);

@@ -83,7 +83,6 @@ export async function servePassthroughRequest(
   }
 }
 
-
 /**
  * Our x-request-id names the request in the relay's log and inspector. An upstream that uses the same header
  * (OpenAI and most compatible APIs do) keeps its id beside ours as x-upstream-request-id.
