@@ -90,4 +90,22 @@ describe("Bedrock credentials from profiles the SDK resolves", () => {
     expect(fake.rejected).toEqual([]);
     expect(fake.requests[0]!.auth).toEqual({ kind: "sigv4", accessKeyId: sso.accessKeyId, sessionToken: sso.sessionToken });
   });
+
+  test("an SSO profile in the sso-session form (what `aws configure sso` writes today)", async () => {
+    writeFileSync(
+      process.env.AWS_CONFIG_FILE!,
+      "[profile bedrock-sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = BedrockUser\nregion = us-east-1\n\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    // The sso-session form caches its token under the SHA-1 of the session's name.
+    const cache = join(home, ".aws", "sso", "cache");
+    mkdirSync(cache, { recursive: true });
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    writeFileSync(join(cache, `${createHash("sha1").update("corp").digest("hex")}.json`), JSON.stringify({ startUrl: "https://example.awsapps.com/start", region: "us-east-1", accessToken: ssoAccessToken, expiresAt }));
+    const callsBefore = endpoints.ssoCalls.length;
+    const message = await invokeWithProfile("bedrock-sso");
+    expect(message.type).toBe("message");
+    expect(endpoints.ssoCalls).toHaveLength(callsBefore + 1);
+    expect(endpoints.ssoCalls.at(-1)).toEqual({ accountId: "123456789012", roleName: "BedrockUser", accessToken: ssoAccessToken });
+    expect(fake.requests[0]!.auth).toEqual({ kind: "sigv4", accessKeyId: sso.accessKeyId, sessionToken: sso.sessionToken });
+  });
 });
