@@ -1,6 +1,7 @@
 /**
  * The openai backend's overhead: the same fake OpenAI-compatible upstream called directly, through the
- * relay (OpenAI Chat Completions and Anthropic Messages clients), and through claude-code-router 2.0.0
+ * relay (OpenAI Chat Completions clients passed through and, with `passthrough: false`, translated; Anthropic
+ * Messages clients, always translated), and through claude-code-router 2.0.0
  * (Anthropic Messages, its only client protocol), in one run, side by side.
  *
  *   node_modules/.bin/bun bench/openai-upstream.ts [--requests N] [--long-runs N] [--no-ccr]
@@ -115,8 +116,11 @@ function modelFor(target: Target, long: boolean, modelLike: boolean): string {
   // claude-code-router routes every model to Router.default; the others are asked for as "provider,model".
   if (target.name === "claude-code-router") return modelLike ? (long ? "model,bench-long" : "model,gpt-test") : long ? "fake,bench-long" : "claude-sonnet-5";
   if (target.name === "direct") return long ? "bench-long" : "gpt-test";
-  // The relay: the routing file's route for Claude names, or a namespaced provider/model.
-  if (modelLike) return long ? "model/bench-long" : "model/gpt-test";
+  // The relay: the routing file's route for Claude names, or a namespaced provider/model; "hub" providers
+  // are the same upstreams with the passthrough off.
+  const provider = modelLike ? "model" : "fake";
+  const translated = target.name === "relay (OpenAI chat, translated)";
+  if (translated || modelLike) return `${provider}${translated ? "hub" : ""}/${long ? "bench-long" : "gpt-test"}`;
   return long ? "fake/bench-long" : "claude-sonnet-5";
 }
 
@@ -151,9 +155,11 @@ async function main() {
     const modelLike = await startFakeUpstream({ BENCH_LATENCY_MS: String(options.modelLatencyMs), BENCH_TOKENS_PER_SECOND: String(options.modelTokensPerSecond) });
     stops.push(modelLike.stop);
     const configPath = join(work, "config.yaml");
+    // "fakehub" and "modelhub" are the same upstreams with the passthrough off: OpenAI Chat clients measured both ways.
+    const provider = (name: string, url: string, passthrough = true) => `  ${name}:\n    type: openai\n    base_url: ${url}\n    api_key: sk-fake\n${passthrough ? "" : "    passthrough: false\n"}`;
     writeFileSync(
       configPath,
-      `providers:\n  fake:\n    type: openai\n    base_url: ${upstream.url}\n    api_key: sk-fake\n  model:\n    type: openai\n    base_url: ${modelLike.url}\n    api_key: sk-fake\nmodels:\n  "claude-*": fake/gpt-test\ndefault: fake/gpt-test\n`,
+      `providers:\n${provider("fake", upstream.url)}${provider("fakehub", upstream.url, false)}${provider("model", modelLike.url)}${provider("modelhub", modelLike.url, false)}models:\n  "claude-*": fake/gpt-test\ndefault: fake/gpt-test\n`,
     );
     const relay = await startRelayProcess({
       bun,
@@ -166,7 +172,8 @@ async function main() {
     stops.push(() => relay.stop());
     const targets: Target[] = [
       { name: "direct", protocol: "openai", url: upstream.url.replace(/\/v1$/, ""), pid: upstream.pid },
-      { name: "relay (OpenAI chat)", protocol: "openai", url: relay.url, pid: relay.pid },
+      { name: "relay (OpenAI chat, passthrough)", protocol: "openai", url: relay.url, pid: relay.pid },
+      { name: "relay (OpenAI chat, translated)", protocol: "openai", url: relay.url, pid: relay.pid },
       { name: "relay (Anthropic)", protocol: "anthropic", url: relay.url, pid: relay.pid },
     ];
     if (options.ccr) {

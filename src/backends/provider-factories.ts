@@ -31,7 +31,7 @@ export const providerFactories: ProviderFactories = {
   openai: createOpenAICompatibleProvider,
   anthropic: (provider) => new AnthropicBackend(provider),
   bedrock: (provider, context) => {
-    const backend = new BedrockBackend({ config: provider, environment: context.env });
+    const backend = new BedrockBackend({ config: provider, environment: context.env, log: context.log });
     // Missing credentials show in /health at once; the relay still starts (other providers keep working).
     void backend.checkCredentials().then(() => {
       const health = backend.health();

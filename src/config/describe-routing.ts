@@ -47,6 +47,7 @@ function describeProvider(provider: ProviderConfig): string[] {
       lines.push(`    credentials: ${provider.apiKey ? `api_key ${maskSecret(provider.apiKey)}` : provider.profile ? `profile ${provider.profile}` : "AWS_BEARER_TOKEN_BEDROCK or the AWS default chain"}`);
       if (provider.betas) lines.push(`    betas: ${provider.betas.join(", ") || "(none)"}`);
       if (provider.models.length > 0) lines.push(`    models: ${provider.models.join(", ")}`);
+      for (const [profile, model] of Object.entries(provider.inferenceProfiles)) lines.push(`    ${profile} runs ${model}`);
       lines.push(`    timeout: ${provider.timeoutMs / 1000}s`);
       return lines;
     }

@@ -151,7 +151,7 @@ function parseProviders(value: unknown, problems: Problems): Map<string, Provide
   return providers;
 }
 
-const openAIProviderKeys = ["type", "base_url", "api_key", "headers", "api_version", "models", "pdf", "system_prompt", "timeout", "top_k", "reasoning_content"];
+const openAIProviderKeys = ["type", "base_url", "api_key", "headers", "api_version", "models", "pdf", "system_prompt", "timeout", "top_k", "reasoning_content", "passthrough"];
 
 function parseOpenAIProvider(name: string, fields: Mapping, problems: Problems): OpenAIProviderConfig {
   const keys = ["providers", name];
@@ -186,6 +186,7 @@ function parseOpenAIProvider(name: string, fields: Mapping, problems: Problems):
     timeoutMs: parseTimeout(fields.timeout, keys, problems),
     topK: optionalBoolean(fields.top_k, [...keys, "top_k"], problems),
     reasoningContent: optionalBoolean(fields.reasoning_content, [...keys, "reasoning_content"], problems),
+    passthrough: optionalBoolean(fields.passthrough, [...keys, "passthrough"], problems),
   };
 }
 

@@ -10,7 +10,7 @@ interface ProblemSink {
 type Mapping = Record<string, unknown>;
 
 const anthropicKeys = ["type", "base_url", "api_key", "auth_token", "headers", "anthropic_version", "forward_client_key", "timeout", "default_max_tokens"];
-const bedrockKeys = ["type", "region", "profile", "api_key", "base_url", "betas", "anthropic_version", "models", "default_max_tokens", "timeout"];
+const bedrockKeys = ["type", "region", "profile", "api_key", "base_url", "betas", "anthropic_version", "models", "inference_profiles", "default_max_tokens", "timeout"];
 
 export function parseAnthropicProvider(name: string, fields: Mapping, problems: ProblemSink): AnthropicProviderConfig {
   const read = fieldReader(name, fields, anthropicKeys, problems);
@@ -46,6 +46,7 @@ export function parseBedrockProvider(name: string, fields: Mapping, problems: Pr
     betas: read.strings("betas"),
     anthropicVersion: read.string("anthropic_version"),
     models: read.strings("models") ?? [],
+    inferenceProfiles: read.stringMapping("inference_profiles"),
     defaultMaxTokens: read.positiveInteger("default_max_tokens"),
     timeoutMs: read.timeout(),
   };
@@ -82,6 +83,13 @@ function fieldReader(name: string, fields: Mapping, allowed: string[], problems:
       if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
       problems.at([...keys, key], "must be a positive whole number");
       return undefined;
+    },
+    stringMapping(key: string): Record<string, string> {
+      const value = fields[key];
+      if (value === undefined || value === null) return {};
+      if (typeof value === "object" && !Array.isArray(value) && Object.values(value as Mapping).every((item) => typeof item === "string" && item !== "")) return { ...(value as Record<string, string>) };
+      problems.at([...keys, key], "must be a mapping of ARNs (or IDs) to the model id each runs");
+      return {};
     },
     headers(): Record<string, string> {
       const value = fields.headers;

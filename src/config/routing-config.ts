@@ -45,6 +45,8 @@ export interface OpenAIProviderConfig {
   topK?: boolean;
   /** Send the reasoning of tool-calling turns back as reasoning_content (`reasoning_content:`; default: DeepSeek yes). */
   reasoningContent?: boolean;
+  /** Forward OpenAI Chat clients untranslated (`passthrough:`; default true). */
+  passthrough?: boolean;
 }
 
 /** The Anthropic API or an Anthropic-compatible gateway (docs/anthropic-and-bedrock.md). */
@@ -87,6 +89,8 @@ export interface BedrockProviderConfig {
   anthropicVersion?: string;
   /** Model ids listed in /v1/models for this provider. */
   models: string[];
+  /** Application inference profile (or provisioned throughput) ARNs, or their IDs -> the model id each runs. */
+  inferenceProfiles: Record<string, string>;
   /** max_tokens for translated requests that set none. */
   defaultMaxTokens?: number;
   /** A request fails when Bedrock sends no response headers for this long (ms). */

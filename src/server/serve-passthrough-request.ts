@@ -59,7 +59,7 @@ export async function servePassthroughRequest(
       },
     );
     const headers = new Headers(response.headers);
-    headers.set("x-request-id", scope.requestId);
+    keepRelayRequestId(headers, scope.requestId);
     for (const [name, value] of Object.entries(routeHeaders(passthroughResponse.route))) headers.set(name, value);
     return new Response(response.body, { status: response.status, headers });
   } catch (error) {
@@ -71,7 +71,7 @@ export async function servePassthroughRequest(
     if (upstream && relayError.kind !== "backend_authentication") {
       outcome.fail(relayError, abort.signal.aborted ? 499 : upstream.status);
       const headers = forwardableResponseHeaders(upstream.headers);
-      headers.set("x-request-id", scope.requestId);
+      keepRelayRequestId(headers, scope.requestId);
       for (const [name, value] of Object.entries(routeHeaders(relayError.route))) headers.set(name, value);
       return new Response(upstream.body, { status: upstream.status, headers });
     }
@@ -83,3 +83,12 @@ export async function servePassthroughRequest(
   }
 }
 
+/**
+ * Our x-request-id names the request in the relay's log and inspector. An upstream that uses the same header
+ * (OpenAI and most compatible APIs do) keeps its id beside ours as x-upstream-request-id.
+ */
+function keepRelayRequestId(headers: Headers, requestId: string): void {
+  const upstreamId = headers.get("x-request-id");
+  if (upstreamId !== null && upstreamId !== requestId && !headers.has("x-upstream-request-id")) headers.set("x-upstream-request-id", upstreamId);
+  headers.set("x-request-id", requestId);
+}

@@ -52,7 +52,9 @@ export type ScriptedOpenAIReply =
   /** Sends the given text chunks, then an in-stream `data: {"error": ...}` (as OpenRouter does) and ends. */
   | { kind: "stream-error"; chunks: string[]; message: string; code?: number | string }
   /** Sends the given text chunks, then closes the connection without a finish_reason or [DONE]. */
-  | { kind: "cut"; chunks: string[] };
+  | { kind: "cut"; chunks: string[] }
+  /** Exactly these bytes, in these pieces, with this status and these headers (passthrough fidelity tests). */
+  | { kind: "raw"; status?: number; headers: Record<string, string>; chunks: Array<string | Uint8Array> };
 
 export interface FakeOpenAIModel {
   id: string;
@@ -68,6 +70,8 @@ export interface RecordedOpenAIRequest {
   path: string;
   headers: Record<string, string>;
   body: any;
+  /** The body exactly as it arrived. */
+  rawBody: string;
   /** The client's address and port: the same port across requests means the connection was reused. */
   remote: string;
   receivedAt: number;
@@ -140,6 +144,7 @@ export function startFakeOpenAIUpstream(
         path: url.pathname + url.search,
         headers,
         body,
+        rawBody: text,
         remote: ip ? `${ip.address}:${ip.port}` : "unknown",
         receivedAt: Date.now(),
         aborted: new Promise<void>((resolve) => (markAborted = resolve)),
@@ -209,6 +214,23 @@ function replyWith(reply: ScriptedOpenAIReply, body: any, record: RecordedOpenAI
     }
     case "hang":
       return new Promise<Response>(() => {}) as unknown as Response;
+    case "raw": {
+      const pieces = reply.chunks.map((piece) => (typeof piece === "string" ? encoder.encode(piece) : piece));
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const next = pieces.shift();
+          if (next === undefined) {
+            record.completed = true;
+            controller.close();
+            return;
+          }
+          // One piece per write, so the client really reads them as separate chunks.
+          await sleep(1);
+          controller.enqueue(next);
+        },
+      });
+      return new Response(stream, { status: reply.status ?? 200, headers: reply.headers });
+    }
     case "text":
     case "tool-calls":
     case "stall":
@@ -224,7 +246,7 @@ function replyWith(reply: ScriptedOpenAIReply, body: any, record: RecordedOpenAI
   }
 }
 
-type ContentReply = Exclude<ScriptedOpenAIReply, { kind: "error" | "hang" }>;
+type ContentReply = Exclude<ScriptedOpenAIReply, { kind: "error" | "hang" | "raw" }>;
 
 function modelOf(reply: ContentReply, body: any): string {
   return ("model" in reply && reply.model) || body?.model || "gpt-test";

@@ -114,7 +114,7 @@ describe("the routing file", () => {
     const message = problems("providers:\n  a:\n    type: openai\n    base_url: ftp://x\n    colour: blue\nmodels:\n  opus: b/x\n");
     expect(message.split("\n")).toEqual([
       "/etc/relay.yaml:4: providers.a.base_url: must be an http:// or https:// URL: the API root, e.g. https://openrouter.ai/api/v1",
-      "/etc/relay.yaml:5: providers.a.colour: unknown key (expected one of type, base_url, api_key, headers, api_version, models, pdf, system_prompt, timeout, top_k, reasoning_content)",
+      "/etc/relay.yaml:5: providers.a.colour: unknown key (expected one of type, base_url, api_key, headers, api_version, models, pdf, system_prompt, timeout, top_k, reasoning_content, passthrough)",
       '/etc/relay.yaml:7: models.opus: "b/x" routes to provider "b", which is not configured (providers: claude, a)',
     ]);
   });

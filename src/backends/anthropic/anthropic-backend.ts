@@ -7,14 +7,15 @@
 import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
 import { incompleteResponseError } from "../../core/relay-error.ts";
 import type { RelayEvent } from "../../core/relay-event.ts";
-import { forwardableResponseHeaders, teeBodyToObserver, type PassthroughContext, type PassthroughProtocol, type PassthroughRequest, type PassthroughResponse } from "../../core/relay-passthrough.ts";
+import { forwardableResponseHeaders, type PassthroughContext, type PassthroughProtocol, type PassthroughRequest, type PassthroughResponse } from "../../core/relay-passthrough.ts";
 import type { RelayRequest } from "../../core/relay-request.ts";
 import { AnthropicStreamMapper } from "../anthropic-wire/map-anthropic-stream-events.ts";
 import { toAnthropicMessagesBody } from "../anthropic-wire/to-anthropic-messages-body.ts";
 import type { AnthropicProviderConfig } from "../../config/routing-config.ts";
 import { AnthropicUpstream } from "./anthropic-upstream.ts";
 import { observeAnthropicAnswer } from "./observe-anthropic-answer.ts";
-import { replaceJsonModel } from "./replace-json-model.ts";
+import { forwardObservedAnswer, isEventStream } from "../passthrough/forward-observed-answer.ts";
+import { replaceJsonModel } from "../../wire/replace-json-model.ts";
 import { SseDecoder } from "../../wire/sse-decoder.ts";
 
 export class AnthropicBackend implements RelayBackend {
@@ -94,23 +95,13 @@ export class AnthropicBackend implements RelayBackend {
         headers: this.upstream.headers(request.headers),
         signal: abort.signal,
       });
-      const headers = forwardableResponseHeaders(upstream.headers);
-      const isStream = (upstream.headers.get("content-type") ?? "").includes("text/event-stream");
       if (path.endsWith("count_tokens")) {
         release();
-        return { response: new Response(upstream.body, { status: upstream.status, headers }), completion: Promise.resolve() };
+        return { response: new Response(upstream.body, { status: upstream.status, headers: forwardableResponseHeaders(upstream.headers) }), completion: Promise.resolve() };
       }
-      const observer = observeAnthropicAnswer({ stream: isStream, provider: this.name, requestedModel: context.model, onEvent: context.onEvent });
-      observer.completion.then(release, release);
-      if (!isStream) {
-        // A whole JSON answer gains nothing from streaming; as bytes in one piece it leaves sooner.
-        const bytes = new Uint8Array(await upstream.arrayBuffer());
-        observer.observe(bytes);
-        observer.end();
-        return { response: new Response(bytes, { status: upstream.status, headers }), completion: observer.completion };
-      }
-      const body = teeBodyToObserver(upstream.body!, observer);
-      return { response: new Response(body, { status: upstream.status, headers }), completion: observer.completion };
+      const stream = isEventStream(upstream);
+      const observer = observeAnthropicAnswer({ stream, provider: this.name, requestedModel: context.model, onEvent: context.onEvent });
+      return await forwardObservedAnswer({ upstream, stream, observer, release });
     } catch (error) {
       release();
       throw error;

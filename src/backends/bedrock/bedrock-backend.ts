@@ -6,6 +6,7 @@
  * through Converse / ConverseStream. count_tokens is a local estimate: Bedrock has no counting call.
  */
 import { ConfigError } from "../../config.ts";
+import type { Logger } from "../../util/logger.ts";
 import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
 import { estimateRelayInputTokens } from "../../core/estimate-relay-input-tokens.ts";
 import { incompleteResponseError } from "../../core/relay-error.ts";
@@ -16,7 +17,7 @@ import { AnthropicStreamMapper } from "../anthropic-wire/map-anthropic-stream-ev
 import { toAnthropicMessagesBody } from "../anthropic-wire/to-anthropic-messages-body.ts";
 import { callBedrock, defaultBedrockBaseUrl, type BedrockEndpoint } from "./bedrock-client.ts";
 import { describeBedrockAuthorization, resolveBedrockAuthorization, type BedrockAuthorization } from "./bedrock-credentials.ts";
-import { bedrockBaseModelId, isAnthropicBedrockModel } from "./bedrock-model-path.ts";
+import { resolveBedrockModel, type ResolvedBedrockModel } from "./resolve-bedrock-model.ts";
 import type { BedrockProviderConfig } from "../../config/routing-config.ts";
 import { ConverseStreamMapper, converseResponseAsStreamEvents } from "./map-converse-stream-events.ts";
 import { prepareBedrockAnthropicBody } from "./prepare-bedrock-anthropic-body.ts";
@@ -27,6 +28,7 @@ import { toBedrockConverseBody } from "./to-bedrock-converse-body.ts";
 export interface BedrockBackendOptions {
   config: BedrockProviderConfig;
   environment: Record<string, string | undefined>;
+  log?: Logger;
 }
 
 export class BedrockBackend implements RelayBackend {
@@ -35,9 +37,12 @@ export class BedrockBackend implements RelayBackend {
   private readonly authorization: BedrockAuthorization;
   private credentialsProblem: string | undefined;
   private active = 0;
+  private readonly warnedOpaque = new Set<string>();
+  private readonly log: Logger | undefined;
 
   constructor(private readonly options: BedrockBackendOptions) {
     this.name = options.config.name;
+    this.log = options.log;
     const region = options.config.region ?? options.environment.AWS_REGION ?? options.environment.AWS_DEFAULT_REGION;
     if (!region) throw new ConfigError(`bedrock provider "${this.name}" needs a region (region: in the routing file, or AWS_REGION)`);
     this.authorization = resolveBedrockAuthorization({ apiKey: options.config.apiKey, profile: options.config.profile, environment: options.environment });
@@ -58,7 +63,7 @@ export class BedrockBackend implements RelayBackend {
   async *stream(request: RelayRequest, context: BackendContext): AsyncIterable<RelayEvent> {
     this.active++;
     try {
-      if (isAnthropicBedrockModel(request.model)) yield* this.streamAnthropic(request, context);
+      if (this.modelOf(request.model).anthropic) yield* this.streamAnthropic(request, context);
       else yield* this.streamConverse(request, context);
     } finally {
       this.active--;
@@ -112,7 +117,7 @@ export class BedrockBackend implements RelayBackend {
 
   /** Anthropic Messages clients on Claude models: the client's body, edited only as Bedrock requires. */
   supportsPassthrough(protocol: PassthroughProtocol, model: string): boolean {
-    return protocol === "anthropic-messages" && isAnthropicBedrockModel(model);
+    return protocol === "anthropic-messages" && this.modelOf(model).anthropic;
   }
 
   passthrough(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse> {
@@ -142,13 +147,27 @@ export class BedrockBackend implements RelayBackend {
   }
 
   private prepareAnthropicBody(body: Record<string, unknown>, betas: string[], modelId: string): { body: Record<string, unknown>; warnings: RelayWarning[] } {
-    const prepared = prepareBedrockAnthropicBody({ body, betas, baseModelId: bedrockBaseModelId(modelId), allowedBetas: this.options.config.betas, anthropicVersion: this.options.config.anthropicVersion });
+    const prepared = prepareBedrockAnthropicBody({ body, betas, baseModelId: this.modelOf(modelId).baseModelId, allowedBetas: this.options.config.betas, anthropicVersion: this.options.config.anthropicVersion });
     const warnings: RelayWarning[] = [
       ...prepared.droppedBetas.map((beta) => ({ parameter: "anthropic-beta", message: `${beta} is not accepted by Bedrock for ${modelId}; it was not sent` })),
       ...prepared.droppedFields.map((field) => ({ parameter: field, message: `${field} is not accepted by Bedrock; it was not sent` })),
     ];
     if (prepared.movedCacheControl) warnings.push({ parameter: "cache_control", message: "Bedrock takes no top-level cache_control; it was moved onto the last content block" });
     return { body: prepared.body, warnings };
+  }
+
+  /** Which model an id runs (application inference profiles through the provider's `inference_profiles`). */
+  private modelOf(modelId: string): ResolvedBedrockModel {
+    const resolved = resolveBedrockModel(modelId, this.options.config.inferenceProfiles);
+    if (resolved.opaque && !this.warnedOpaque.has(modelId)) {
+      this.warnedOpaque.add(modelId);
+      this.log?.warn("bedrock model id does not say which model it runs; using Converse", {
+        provider: this.name,
+        model: modelId,
+        hint: "name the model under the provider's inference_profiles to use Claude's native Messages API",
+      });
+    }
+    return resolved;
   }
 
   private streamOptions(modelId: string) {

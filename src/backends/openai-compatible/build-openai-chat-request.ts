@@ -53,8 +53,12 @@ export function buildOpenAIChatRequest(input: BuildOpenAIChatRequestInput): Buil
   if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
   if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
   if (request.choiceCount !== undefined && request.choiceCount > 1) {
-    // The neutral event stream carries one answer; several choices cannot reach the client.
-    throw new RelayError("invalid_request", `n = ${request.choiceCount} is not supported: the relay returns one choice per request.`, { param: "n" });
+    // The neutral event stream carries one answer; several choices reach a client only through the passthrough.
+    throw new RelayError(
+      "invalid_request",
+      `n = ${request.choiceCount} is not supported for this request: it is translated, which returns one choice. Chat Completions requests to a route whose targets are all OpenAI-compatible providers are passed through with n as sent.`,
+      { param: "n" },
+    );
   }
   if (request.logprobs) warnings.push({ parameter: "logprobs", message: "log probabilities are not carried through the relay" });
   for (const tool of request.providerTools ?? []) warnings.push({ parameter: tool.parameter, message: `the ${tool.provider} server tool "${tool.type}" cannot run at provider "${options.name}" and was not sent` });

@@ -18,6 +18,7 @@ export function createOpenAICompatibleProvider(provider: OpenAIProviderConfig, c
       timeoutMs: provider.timeoutMs,
       topK: provider.topK,
       reasoningContent: provider.reasoningContent,
+      passthrough: provider.passthrough,
     },
     context.log,
   );

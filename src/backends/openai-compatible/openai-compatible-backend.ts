@@ -7,6 +7,7 @@ import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayMod
 import { estimateRelayInputTokens } from "../../core/estimate-relay-input-tokens.ts";
 import { RelayError } from "../../core/relay-error.ts";
 import type { RelayEvent } from "../../core/relay-event.ts";
+import type { PassthroughContext, PassthroughProtocol, PassthroughRequest, PassthroughResponse } from "../../core/relay-passthrough.ts";
 import type { RelayRequest } from "../../core/relay-request.ts";
 import type { Logger } from "../../util/logger.ts";
 import { buildOpenAIChatRequest, type BuiltOpenAIChatRequest } from "./build-openai-chat-request.ts";
@@ -14,6 +15,7 @@ import { mapOpenAIChatCompletion } from "./map-openai-chat-completion.ts";
 import { mapOpenAIChatStream } from "./map-openai-chat-stream.ts";
 import { mapOpenAIUpstreamError } from "./map-openai-upstream-error.ts";
 import { refusedParameterOf, type ModelAdaptations } from "./learn-from-upstream-rejection.ts";
+import { forwardOpenAIChatRequest } from "./forward-openai-chat-request.ts";
 import { OpenAIModelCatalog } from "./openai-model-catalog.ts";
 import type { OpenAIChatCompletion } from "./openai-chat-wire.ts";
 import { detectOpenAIDialect, requiresMaxCompletionTokens, type OpenAICompatibleOptions, type OpenAIDialect } from "./openai-compatible-options.ts";
@@ -94,6 +96,33 @@ export class OpenAICompatibleBackend implements RelayBackend {
       call?.close();
       context.signal.removeEventListener("abort", onClientGone);
       this.running.delete(cancel);
+    }
+  }
+
+  /** OpenAI Chat clients are forwarded untranslated, unless the provider is configured `passthrough: false`. */
+  supportsPassthrough(protocol: PassthroughProtocol): boolean {
+    return protocol === "openai-chat" && this.options.passthrough !== false;
+  }
+
+  async passthrough(request: PassthroughRequest, context: PassthroughContext): Promise<PassthroughResponse> {
+    if (this.closing) throw new RelayError("unavailable", "The relay is shutting down.");
+    const cancel = new AbortController();
+    const onClientGone = () => cancel.abort(context.signal.reason);
+    if (context.signal.aborted) onClientGone();
+    context.signal.addEventListener("abort", onClientGone, { once: true });
+    this.running.add(cancel);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      context.signal.removeEventListener("abort", onClientGone);
+      this.running.delete(cancel);
+    };
+    try {
+      return await forwardOpenAIChatRequest({ providerName: this.name, client: this.client, request, context, signal: cancel.signal, release });
+    } catch (error) {
+      release();
+      throw error;
     }
   }
 

@@ -35,6 +35,8 @@ export interface OpenAICompatibleOptions {
   topK?: boolean;
   /** Whether to send reasoning of tool-calling turns back as reasoning_content (default: DeepSeek yes, others no). */
   reasoningContent?: boolean;
+  /** Whether OpenAI Chat clients are forwarded untranslated (default true); false sends them through the hub. */
+  passthrough?: boolean;
 }
 
 /** Wire differences between providers that speak the same protocol. */

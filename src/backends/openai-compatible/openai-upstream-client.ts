@@ -42,7 +42,12 @@ export class OpenAIUpstreamClient {
   }
 
   headers(): Record<string, string> {
-    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+    return { "content-type": "application/json", accept: "application/json, text/event-stream", ...this.credentialHeaders() };
+  }
+
+  /** The provider's key (Bearer, or Azure's api-key) and its configured headers. */
+  credentialHeaders(): Record<string, string> {
+    const headers: Record<string, string> = {};
     if (this.options.apiKey) {
       if (this.options.apiVersion) headers["api-key"] = this.options.apiKey;
       else headers.authorization = `Bearer ${this.options.apiKey}`;

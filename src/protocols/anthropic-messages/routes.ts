@@ -6,8 +6,7 @@ import type { AppDependencies } from "../../server/app-dependencies.ts";
 import { protocolErrorHandler } from "../../server/protocol-error-handler.ts";
 import { getRequestContext } from "../../server/request-context.ts";
 import { serveRelayRequest, type ProtocolRenderer } from "../../server/serve-relay-request.ts";
-import { servePassthroughRequest } from "../../server/serve-passthrough-request.ts";
-import { rawBodyOf } from "../../server/raw-request-body.ts";
+import { offerPassthroughRequest } from "../../server/offer-passthrough-request.ts";
 import type { PassthroughProtocol } from "../../core/relay-passthrough.ts";
 import { checkAnthropicRequestShape } from "./check-request-shape.ts";
 import { parseAnthropicMessagesRequest } from "./parse-request.ts";
@@ -32,21 +31,8 @@ function describePassthroughRequest(body: Record<string, unknown>, request: Requ
 
 export function anthropicMessagesRoutes(dependencies: AppDependencies) {
   // A backend whose upstream speaks Anthropic Messages itself gets the request untranslated.
-  const offerPassthrough = (request: Request, body: Record<string, unknown>, protocol: PassthroughProtocol, route: string) => {
-    const context = getRequestContext(request, dependencies.log);
-    const raw = rawBodyOf(request);
-    if (!raw) return undefined;
-    const search = new URL(request.url).search;
-    return servePassthroughRequest(
-      { ...context, request, route },
-      { protocol, body: raw, parsed: body, headers: request.headers, search, stream: body.stream === true },
-      { ...dependencies, keepaliveIntervalMs: dependencies.config.keepaliveIntervalMs },
-      {
-        renderError: (error) => renderAnthropicError(error, context.requestId),
-        describe: () => describePassthroughRequest(body, request),
-      },
-    );
-  };
+  const offerPassthrough = (request: Request, body: Record<string, unknown>, protocol: PassthroughProtocol, route: string) =>
+    offerPassthroughRequest(dependencies, { request, body, protocol, route, renderError: renderAnthropicError, describe: () => describePassthroughRequest(body, request) });
 
   const handleMessages = async ({ body, request }: { body: AnthropicMessagesRequest; request: Request }) => {
     const passthrough = await offerPassthrough(request, body, "anthropic-messages", "/v1/messages");

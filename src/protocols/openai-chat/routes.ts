@@ -10,9 +10,30 @@ import { renderOpenAIChatResponse } from "./render-response.ts";
 import { renderOpenAIChatStream } from "./render-stream.ts";
 import { openAIChatRequestSchema, type OpenAIChatRequest } from "./schema.ts";
 import { newId } from "../../util/new-id.ts";
+import type { RelayRequest } from "../../core/relay-request.ts";
+import { offerPassthroughRequest } from "../../server/offer-passthrough-request.ts";
+
+/** The neutral form of a request forwarded untranslated; a body the hub would refuse is recorded by its model alone. */
+function describePassthroughRequest(body: OpenAIChatRequest): RelayRequest {
+  try {
+    return parseOpenAIChatRequest(body).relayRequest;
+  } catch {
+    return { model: body.model, messages: [], stream: body.stream === true, warnings: [] };
+  }
+}
 
 export function openAIChatRoutes(dependencies: AppDependencies) {
   const handle = async ({ body, request }: { body: OpenAIChatRequest; request: Request }) => {
+    // A route whose providers all speak Chat Completions themselves gets the request untranslated.
+    const passthrough = await offerPassthroughRequest(dependencies, {
+      request,
+      body: body as Record<string, unknown>,
+      protocol: "openai-chat",
+      route: "/v1/chat/completions",
+      renderError: renderOpenAIError,
+      describe: () => describePassthroughRequest(body),
+    });
+    if (passthrough) return passthrough;
     const context = getRequestContext(request, dependencies.log);
     const { relayRequest, includeUsage, legacyFunctions } = parseOpenAIChatRequest(body);
     const id = newId("chatcmpl-");

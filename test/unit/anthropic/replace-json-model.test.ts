@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { findTopLevelModel, replaceJsonModel } from "../../../src/backends/anthropic/replace-json-model.ts";
+import { findTopLevelModel, replaceJsonModel } from "../../../src/wire/replace-json-model.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
