@@ -18,15 +18,17 @@ import { mapAnthropicContentDelta } from "../anthropic-wire/map-anthropic-conten
 import { mapAnthropicStopReason } from "../anthropic-wire/map-anthropic-stop-reason.ts";
 import { mapAnthropicUsage } from "../anthropic-wire/map-anthropic-usage.ts";
 import { RelayError } from "../../core/relay-error.ts";
-import { emptyUsage, subtractRelayUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
+import { emptyUsage, subtractRelayUsage, type RelayBackendEvent, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
 import type { ClaudeAssistantMessage, ClaudeOutputMessage, ClaudeResultMessage, ClaudeStreamEvent, ClaudeUsage } from "./claude-messages.ts";
+import { ClaudeToolRuns } from "./claude-tool-runs.ts";
 import type { ClientToolNames } from "./client-tool-names.ts";
 import { mapClaudeResultError } from "./map-claude-error.ts";
 import { newId } from "../../util/new-id.ts";
 
 /** What the backend should do after a message: emit these events, maybe interrupt the CLI, maybe stop reading. */
 export interface MapperStep {
-  events: RelayEvent[];
+  /** The answer's events, and reports of the tools the CLI ran itself. */
+  events: RelayBackendEvent[];
   /** The answer is complete; the CLI must not run on (it would auto-continue). */
   interrupt?: boolean;
   /** The answer is complete. */
@@ -68,6 +70,8 @@ export interface ClaudeOutputMapperOptions {
   structuredOutput?: boolean;
   /** Usage of this CLI turn already reported in earlier responses (before a tool round); not counted again. */
   reportedUsage?: RelayUsage;
+  /** The clock for the durations of the CLI's own tool runs (performance.now() by default). */
+  now?: () => number;
 }
 
 export class ClaudeOutputMapper {
@@ -81,8 +85,11 @@ export class ClaudeOutputMapper {
   private readonly streamedMessageIds = new Set<string>();
   private syntheticError: string | undefined;
   private readonly streamUsage: RelayUsage = { ...emptyUsage };
+  private readonly toolRuns: ClaudeToolRuns;
 
-  constructor(private readonly options: ClaudeOutputMapperOptions) {}
+  constructor(private readonly options: ClaudeOutputMapperOptions) {
+    this.toolRuns = new ClaudeToolRuns({ toolNames: options.toolNames, now: options.now });
+  }
 
   /** True once a finish event was emitted. */
   get done(): boolean {
@@ -110,10 +117,12 @@ export class ClaudeOutputMapper {
           this.syntheticError = message.error;
           return { events: [] };
         }
+        this.toolRuns.noteCalls(message);
         return { events: this.acceptUnstreamedAssistant(message.message) };
       case "result":
         return this.acceptResult(message);
       case "user":
+        return { events: this.toolRuns.finishedBy(message) };
       case "control_request":
       case "control_response":
         return { events: [] };
