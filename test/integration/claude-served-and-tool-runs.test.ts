@@ -106,6 +106,16 @@ describe("how the claude backend served a request", () => {
     const list = (await (await fetch(`${relay.url}/inspector/api/requests?served=hold`)).json()) as any;
     expect(list.items.map((row: any) => row.id)).toEqual([held.id]);
   }, 240_000);
+
+  test("a new conversation in the process another one of the same client was cleared from: recycled, same pid", async () => {
+    relay = await startTestRelay({ upstream, args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle"] });
+    const first = await chat(relay, "client-a", [{ role: "user", content: "one conversation" }]);
+    await waitFor(async () => ((await (await fetch(`${relay!.url}/health`)).json()) as any).ready_processes === 1, { what: "a cleared process" });
+    const second = await chat(relay, "client-a", [{ role: "user", content: "another conversation" }]);
+    const [before, after] = [await inspected(relay, first.id), await inspected(relay, second.id)];
+    expect([before.servedPath, after.servedPath]).toEqual(["cold", "recycled"]);
+    expect(after.details.served.details.pid).toBe(before.details.served.details.pid);
+  }, 120_000);
 });
 
 function startCollector() {
