@@ -95,6 +95,8 @@ export interface RelayBackendToolRun {
   isError: boolean;
   /** From the call to its result. */
   durationMs: number;
+  /** When the result came back, in Unix milliseconds (reports can be passed on later, e.g. held by the router). */
+  finishedAt: number;
   /** The call this one was made under (a subagent's tools run under its Task call). */
   parentToolCallId?: string;
 }

@@ -62,7 +62,9 @@ export class RequestRecording {
     if (event.type === "stream-start") this.streamStart = event as unknown as Record<string, unknown>;
     if (event.type === "backend-tool-run") {
       const { id, toolName: name, durationMs, isError, parentToolCallId } = event;
-      this.agentToolRuns.push({ id, name, atMs, durationMs, isError, ...(parentToolCallId ? { parentToolCallId } : {}) });
+      // When the result came, not when the report was passed on (the router holds events until output starts).
+      const finishedAtMs = Math.max(0, Math.round((atMs - (Date.now() - event.finishedAt)) * 10) / 10);
+      this.agentToolRuns.push({ id, name, atMs: finishedAtMs, durationMs, isError, ...(parentToolCallId ? { parentToolCallId } : {}) });
     }
     if (this.firstTokenMs === undefined && (deltaTypes.has(event.type) || event.type === "tool-input-start" || event.type === "finish")) this.firstTokenMs = atMs;
     const last = this.events.at(-1);

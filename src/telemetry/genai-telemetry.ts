@@ -61,7 +61,8 @@ export class GenAITelemetry implements RelayRequestObserver {
             finish = event;
             break;
           case "backend-tool-run":
-            backendToolRuns.push({ run: event, endedAt: now });
+            // Timed by when the result came, not when the report was passed on (the router holds events until output starts).
+            backendToolRuns.push({ run: event, endedAt: now - Math.max(0, Date.now() - event.finishedAt) });
             break;
           default:
             break;

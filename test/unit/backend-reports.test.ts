@@ -20,6 +20,7 @@ const toolRun = (id: string): RelayBackendToolRun => ({
   result: "PRIVATE-FILE-CONTENTS",
   isError: false,
   durationMs: 12,
+  finishedAt: Date.now(),
 });
 
 function makeApp() {

@@ -56,6 +56,7 @@ export class ClaudeToolRuns {
         result: block.content ?? "",
         isError: block.is_error === true,
         durationMs: Math.max(0, Math.round((this.now() - call.startedAt) * 10) / 10),
+        finishedAt: Date.now(),
         ...(call.parentToolCallId ? { parentToolCallId: call.parentToolCallId } : {}),
       });
     }
