@@ -11,7 +11,9 @@
  * - the client's tools are MCP tools named `mcp__relay__<name>`: their calls end the answer with
  *   tool-calls while the CLI waits for the results (the run is then held);
  * - structured output arrives as a call of the CLI's own StructuredOutput tool and, validated, in
- *   `result.structured_output`; the model's prose around it is not part of the answer.
+ *   `result.structured_output`; the model's prose around it is not part of the answer;
+ * - the CLI's own tools (agent mode) run between two model calls: not part of the answer, each is reported
+ *   as a `backend-tool-run` once its result line comes (claude-tool-runs.ts).
  */
 import { mapAnthropicContentBlockType } from "../anthropic-wire/map-anthropic-content-block.ts";
 import { mapAnthropicContentDelta } from "../anthropic-wire/map-anthropic-content-delta.ts";

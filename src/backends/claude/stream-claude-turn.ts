@@ -1,7 +1,8 @@
 /**
  * The per-turn loop: sends the turn, maps the CLI's output to relay events, and settles the turn (keep or
  * end its process) as soon as the answer is done. Until then the turn owns the process: if the stream ends
- * any other way (error, disconnect), `finally` ends it.
+ * any other way (error, disconnect), `finally` ends it. Its stream-start says how the turn was served
+ * (describe-claude-served.ts).
  */
 import type { BackendContext } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
