@@ -1,9 +1,9 @@
 import { incompleteResponseError } from "./relay-error.ts";
-import type { RelayEvent, RelayFinishReason, RelayResponse, RelayResponsePart, RelayUsage } from "./relay-event.ts";
+import type { RelayBackendEvent, RelayFinishReason, RelayResponse, RelayResponsePart, RelayUsage } from "./relay-event.ts";
 import { mergeProviderMetadata } from "./relay-provider-metadata.ts";
 
-/** Collects a whole response from an event stream; a non-streaming answer is the stream folded once. */
-export async function foldRelayEvents(events: AsyncIterable<RelayEvent>): Promise<RelayResponse> {
+/** Collects a whole response from an event stream; a non-streaming answer is the stream folded once. Reports are not part of it. */
+export async function foldRelayEvents(events: AsyncIterable<RelayBackendEvent>): Promise<RelayResponse> {
   let id = "";
   let model = "";
   let finish: { finishReason: RelayFinishReason; usage: RelayUsage; model: string } | undefined;
@@ -58,6 +58,8 @@ export async function foldRelayEvents(events: AsyncIterable<RelayEvent>): Promis
         break;
       case "finish":
         finish = { finishReason: event.finishReason, usage: event.usage, model: event.model };
+        break;
+      case "backend-tool-run":
         break;
       default: {
         const unreachable: never = event;

@@ -4,7 +4,7 @@
  * a backend's own `details`.
  */
 import type { Logger } from "../util/logger.ts";
-import type { RelayEvent } from "./relay-event.ts";
+import type { RelayBackendEvent } from "./relay-event.ts";
 import type { PassthroughContext, PassthroughProtocol, PassthroughRequest, PassthroughResponse } from "./relay-passthrough.ts";
 import type { RelayRequest } from "./relay-request.ts";
 
@@ -66,9 +66,10 @@ export interface RelayBackend {
   /**
    * Streams the answer. Throws a RelayError for failures; a failure before the first event means
    * nothing was produced. Capacity limits apply inside: a full queue throws a rate_limit error.
-   * Parameters the backend does not honour are listed in `warnings` on its stream-start event.
+   * Parameters the backend does not honour are listed in `warnings` on its stream-start event. Reports
+   * (tools the backend ran itself) may come between the events; the hub passes them to its observers only.
    */
-  stream(request: RelayRequest, context: BackendContext): AsyncIterable<RelayEvent>;
+  stream(request: RelayRequest, context: BackendContext): AsyncIterable<RelayBackendEvent>;
   health(): BackendHealth;
   listModels(): Promise<RelayModel[]>;
   /** Counts the request's input tokens (Anthropic count_tokens). */

@@ -48,13 +48,22 @@ export interface RelayRoute {
   fallbacks: RelayFallback[];
 }
 
+/** How a backend served a request, in its own terms; HTTP backends say nothing. */
+export interface RelayServed {
+  /** A short name to show and filter by; the claude CLI backend: "warm", "live", "hold", "replay", "cold" or "recycled". */
+  path: string;
+  /** Facts the backend adds (the claude CLI backend: the process id, the turns replayed). */
+  details?: Record<string, string | number | boolean>;
+}
+
 /** One event of a response in progress. */
 export type RelayEvent =
   /**
    * The backend accepted the request and the answer begins. Nothing before it counts as output.
-   * `warnings` lists request parameters the backend did not honour; `route` is set by the router.
+   * `warnings` lists request parameters the backend did not honour; `route` is set by the router;
+   * `served` says how the backend served it, for the request log and telemetry.
    */
-  | { type: "stream-start"; id: string; model: string; usage: RelayUsage; warnings?: RelayWarning[]; route?: RelayRoute }
+  | { type: "stream-start"; id: string; model: string; usage: RelayUsage; warnings?: RelayWarning[]; route?: RelayRoute; served?: RelayServed }
   | { type: "text-start"; id: string }
   | { type: "text-delta"; id: string; delta: string }
   | { type: "text-end"; id: string }
@@ -69,6 +78,39 @@ export type RelayEvent =
   | { type: "tool-input-end"; id: string }
   /** The answer is complete. */
   | { type: "finish"; finishReason: RelayFinishReason; usage: RelayUsage; model: string };
+
+/**
+ * A tool the backend ran itself while answering (an agent CLI's own tools, such as Read or Bash), reported
+ * when its result came back. It is not part of the answer: the client never offered the tool nor sees the call.
+ */
+export interface RelayBackendToolRun {
+  type: "backend-tool-run";
+  /** The backend's id of the call. */
+  id: string;
+  toolName: string;
+  /** The arguments, as the model gave them. */
+  input: unknown;
+  /** The result as the tool returned it: text, or content blocks. */
+  result: unknown;
+  isError: boolean;
+  /** From the call to its result. */
+  durationMs: number;
+  /** When the result came back, in Unix milliseconds (reports can be passed on later, e.g. held by the router). */
+  finishedAt: number;
+  /** The call this one was made under (a subagent's tools run under its Task call). */
+  parentToolCallId?: string;
+}
+
+/** What a backend reports beside its answer, for the request log and telemetry only: the hub never renders it. */
+export type RelayBackendReport = RelayBackendToolRun;
+
+/** What a backend's stream yields: the answer's events and, in between, its reports. */
+export type RelayBackendEvent = RelayEvent | RelayBackendReport;
+
+/** True for a report, which goes to observers of the hub and never to the client. */
+export function isRelayBackendReport(event: RelayBackendEvent): event is RelayBackendReport {
+  return event.type === "backend-tool-run";
+}
 
 /** The shape of a complete answer, built by folding a RelayEvent stream. */
 export interface RelayResponse {

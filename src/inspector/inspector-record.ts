@@ -20,21 +20,30 @@ export interface InspectorRoute {
   fallbacks: InspectorFallback[];
 }
 
-/** A tool the claude CLI ran itself in agent mode (the client never saw the call). */
+/**
+ * A tool the backend ran itself (the claude CLI's own tools in agent mode; the client never saw the call).
+ * The metadata keeps name and timing; input and result live in the events (a body) and are added when read.
+ */
 export interface InspectorAgentToolRun {
   id: string;
   name: string;
-  input: unknown;
+  /** Milliseconds since the request arrived, when the result came back. */
+  atMs: number;
+  durationMs: number;
+  isError: boolean;
+  /** The call this one ran under (a subagent's Task). */
+  parentToolCallId?: string;
+  /** Added from the stored events when the bodies were kept (secrets masked). */
+  input?: unknown;
   result?: unknown;
-  isError?: boolean;
 }
 
 /** Facts kept as JSON beside the indexed columns. */
 export interface InspectorDetails {
   warnings: RelayWarning[];
   route?: InspectorRoute;
-  /** For the claude CLI backend: warm, live, hold, replay or cold, and what else the backend said about it. */
-  served?: Record<string, unknown>;
+  /** How the backend served it (the claude CLI backend: warm, live, hold, replay, cold or recycled, and the process). */
+  served?: { path: string; details?: Record<string, unknown> };
   agentToolRuns?: InspectorAgentToolRun[];
   /** Request headers after scrubbing. */
   headers: Record<string, string>;

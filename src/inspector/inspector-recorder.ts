@@ -8,7 +8,7 @@
 import { requestPath } from "../server/request-guard.ts";
 import { createHash } from "node:crypto";
 import type { RelayError } from "../core/relay-error.ts";
-import type { RelayEvent } from "../core/relay-event.ts";
+import type { RelayBackendEvent } from "../core/relay-event.ts";
 import type { RelayMetrics } from "../server/metrics.ts";
 import { requestBodyOf } from "../server/request-body.ts";
 import type { InspectorStore } from "../store/inspector-store.ts";
@@ -41,7 +41,8 @@ export interface InspectorRecorderOptions {
 
 /** What serveRelayRequest calls while a request runs. */
 export interface RequestObservation {
-  event(event: RelayEvent): void;
+  /** An event of the answer, or a report of the backend (a tool it ran itself). */
+  event(event: RelayBackendEvent): void;
   finish(outcome: { status: number; error?: RelayError }): void;
 }
 

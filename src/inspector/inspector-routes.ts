@@ -12,6 +12,7 @@ import type { InspectorStore, InspectorFilter } from "../store/inspector-store.t
 import { readInspectorOverview } from "../store/inspector-overview.ts";
 import type { InspectorRecorder } from "./inspector-recorder.ts";
 import { inspectorPageResponse, inspectorAssetResponse } from "./inspector-page.ts";
+import { withAgentToolRunContents } from "./with-agent-tool-run-contents.ts";
 import { encodeSseFrame } from "../server/sse.ts";
 
 export interface InspectorRoutesDependencies {
@@ -43,6 +44,7 @@ function filterFrom(query: Record<string, string | undefined>): InspectorFilter 
     client: query.client || undefined,
     session: query.session || undefined,
     conversation: query.conversation || undefined,
+    served: query.served || undefined,
     text: query.q || undefined,
     starred: query.starred === "true" || undefined,
   };
@@ -75,7 +77,7 @@ export function inspectorRoutes({ store, recorder }: InspectorRoutesDependencies
       const view = await store.get(params.id);
       if (!view) throw notFound(`Request '${params.id}'`);
       const previous = await store.previousInSession(view);
-      return { ...view, previous: previous ? { id: previous.id, request: previous.bodies?.request ?? null } : null };
+      return { ...withAgentToolRunContents(view), previous: previous ? { id: previous.id, request: previous.bodies?.request ?? null } : null };
     })
     .post("/inspector/api/requests/:id/star", async ({ params, query }) => {
       if (!(await store.setStarred(params.id, query.starred !== "false"))) throw notFound(`Request '${params.id}'`);

@@ -7,9 +7,9 @@ import { requestPath } from "../server/request-guard.ts";
 import { conversationFingerprint, requestSettingsKey } from "../core/conversation-fingerprint.ts";
 import { foldRelayEvents } from "../core/fold-relay-events.ts";
 import type { RelayError } from "../core/relay-error.ts";
-import type { RelayEvent, RelayResponse } from "../core/relay-event.ts";
+import type { RelayBackendEvent, RelayEvent, RelayResponse } from "../core/relay-event.ts";
 import type { RelayContentPart, RelayMessage, RelayRequest } from "../core/relay-request.ts";
-import type { InspectorDetails, InspectorEntry, InspectorEvent, InspectorSummary } from "./inspector-record.ts";
+import type { InspectorAgentToolRun, InspectorDetails, InspectorEntry, InspectorEvent, InspectorSummary } from "./inspector-record.ts";
 import { maskSecrets, maskSecretsInJson } from "./scrub-secrets.ts";
 
 /** What the hub knows when a request starts. */
@@ -45,6 +45,8 @@ export class RequestRecording {
   private readonly events: InspectorEvent[] = [];
   private firstTokenMs: number | undefined;
   private streamStart: Record<string, unknown> | undefined;
+  /** The tools the backend ran itself, without their inputs and results (those are in the events, a body). */
+  private readonly agentToolRuns: InspectorAgentToolRun[] = [];
 
   constructor(readonly start: RecordingStart, private readonly context: RecordingContext) {
     this.id = start.requestId;
@@ -55,9 +57,15 @@ export class RequestRecording {
     return Math.round((performance.now() - this.start.startedAt) * 10) / 10;
   }
 
-  event(event: RelayEvent): void {
+  event(event: RelayBackendEvent): void {
     const atMs = this.elapsed();
     if (event.type === "stream-start") this.streamStart = event as unknown as Record<string, unknown>;
+    if (event.type === "backend-tool-run") {
+      const { id, toolName: name, durationMs, isError, parentToolCallId } = event;
+      // When the result came, not when the report was passed on (the router holds events until output starts).
+      const finishedAtMs = Math.max(0, Math.round((atMs - (Date.now() - event.finishedAt)) * 10) / 10);
+      this.agentToolRuns.push({ id, name, atMs: finishedAtMs, durationMs, isError, ...(parentToolCallId ? { parentToolCallId } : {}) });
+    }
     if (this.firstTokenMs === undefined && (deltaTypes.has(event.type) || event.type === "tool-input-start" || event.type === "finish")) this.firstTokenMs = atMs;
     const last = this.events.at(-1);
     if (last && deltaTypes.has(event.type) && last.event.type === event.type && last.event.id === (event as { id: string }).id) {
@@ -104,7 +112,7 @@ export class RequestRecording {
       entry.bodies = {
         request: capJson(maskSecretsInJson(this.context.body ?? null), this.context.bodyMaxBytes),
         response: capJson(maskSecretsInJson(response ?? null), this.context.bodyMaxBytes),
-        events: capEvents(maskSecretsInJson(this.events), this.context.bodyMaxBytes),
+        events: capEvents(maskSecretsInJson(this.events.map((item) => capToolRunContents(item, this.context.bodyMaxBytes))), this.context.bodyMaxBytes),
       };
     }
     return entry;
@@ -146,13 +154,13 @@ export class RequestRecording {
   private details(): InspectorDetails {
     const relayRequest = this.start.relayRequest;
     const route = this.streamStart?.route as InspectorDetails["route"] | undefined;
-    const served = this.streamStart?.served as Record<string, unknown> | undefined;
+    const served = this.streamStart?.served as InspectorDetails["served"];
     return {
       warnings: relayRequest.warnings,
       headers: this.context.headers,
       ...(route ? { route } : {}),
       ...(served ? { served } : {}),
-      ...(Array.isArray(this.streamStart?.agentToolRuns) ? { agentToolRuns: this.streamStart.agentToolRuns as InspectorDetails["agentToolRuns"] } : {}),
+      ...(this.agentToolRuns.length ? { agentToolRuns: this.agentToolRuns } : {}),
       settings: {
         stream: relayRequest.stream,
         maxOutputTokens: relayRequest.maxOutputTokens,
@@ -266,6 +274,13 @@ function cutStrings(value: unknown, limit: number): unknown {
   if (Array.isArray(value)) return value.map((item) => cutStrings(item, limit));
   if (!value || typeof value !== "object") return value;
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cutStrings(item, limit)]));
+}
+
+/** A tool run's input and result get an eighth of the body cap each: one large file read does not push the rest of the timeline out. */
+function capToolRunContents(item: InspectorEvent, maxBytes: number): InspectorEvent {
+  if (item.event.type !== "backend-tool-run") return item;
+  const share = Math.floor(maxBytes / 8);
+  return { ...item, event: { ...item.event, input: capJson(item.event.input, share), result: capJson(item.event.result, share) } };
 }
 
 function capEvents(events: InspectorEvent[], maxBytes: number): InspectorEvent[] {

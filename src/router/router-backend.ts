@@ -6,7 +6,7 @@
  */
 import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../core/relay-backend.ts";
 import { incompleteResponseError, RelayError, toRelayError } from "../core/relay-error.ts";
-import type { RelayEvent, RelayFallback, RelayRoute } from "../core/relay-event.ts";
+import type { RelayBackendEvent, RelayEvent, RelayFallback, RelayRoute } from "../core/relay-event.ts";
 import type { PassthroughContext, PassthroughProtocol, PassthroughRequest, PassthroughResponse } from "../core/relay-passthrough.ts";
 import type { RelayRequest } from "../core/relay-request.ts";
 import type { Logger } from "../util/logger.ts";
@@ -26,7 +26,7 @@ export interface RouterBackendOptions {
 }
 
 /** Events that mean output reached (or is about to reach) the client: after one, no fallback. */
-const outputEvents = new Set<RelayEvent["type"]>(["text-delta", "reasoning-delta", "tool-input-start", "finish"]);
+const outputEvents = new Set<RelayBackendEvent["type"]>(["text-delta", "reasoning-delta", "tool-input-start", "finish"]);
 
 export class RouterBackend implements RelayBackend {
   readonly name = "router";
@@ -59,7 +59,7 @@ export class RouterBackend implements RelayBackend {
     return { targets: [...ready, ...later], skipped, retryAfterSeconds };
   }
 
-  async *stream(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
+  async *stream(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayBackendEvent> {
     const plan = this.plan(request.model);
     const fallbacks = [...plan.skipped];
     let lastError: RelayError | undefined;
@@ -68,7 +68,7 @@ export class RouterBackend implements RelayBackend {
       const label = formatRouteTarget(target);
       const route: RelayRoute = { provider: target.provider, providerType: backend.name, model: target.model, fallbacks: [...fallbacks] };
       const iterator = backend.stream({ ...request, model: target.model }, context)[Symbol.asyncIterator]();
-      const buffered: RelayEvent[] = [];
+      const buffered: RelayBackendEvent[] = [];
       try {
         while (true) {
           const next = await iterator.next();

@@ -6,7 +6,7 @@
 import type { RelayConfig } from "../config.ts";
 import type { RelayBackend } from "../core/relay-backend.ts";
 import { incompleteResponseError, RelayError, relayErrorHeaders, toRelayError } from "../core/relay-error.ts";
-import type { RelayEvent, RelayResponse, RelayRoute, RelayUsage } from "../core/relay-event.ts";
+import { isRelayBackendReport, type RelayBackendEvent, type RelayEvent, type RelayResponse, type RelayRoute, type RelayUsage } from "../core/relay-event.ts";
 import { foldRelayEvents } from "../core/fold-relay-events.ts";
 import type { RelayRequest, RelayWarning } from "../core/relay-request.ts";
 import type { Logger } from "../util/logger.ts";
@@ -39,10 +39,10 @@ export interface RequestScope {
   responseId?: string;
 }
 
-/** Watches every request the hub serves (the inspector's recorder); never blocks it. */
+/** Watches every request the hub serves (the inspector's recorder); never blocks it. It sees the backend's reports too. */
 export interface RelayRequestObserver {
   observe(start: { request: Request; requestId: string; route: string; startedAt: number; relayRequest: RelayRequest; responseId?: string }):
-    | { event(event: RelayEvent): void; finish(outcome: { status: number; error?: RelayError }): void }
+    | { event(event: RelayBackendEvent): void; finish(outcome: { status: number; error?: RelayError }): void }
     | undefined;
 }
 
@@ -201,9 +201,14 @@ export class RequestOutcome {
     this.model = request.model;
   }
 
-  async *observe(events: AsyncIterable<RelayEvent>): AsyncGenerator<RelayEvent> {
+  /** Passes the answer's events on; the backend's reports go to the observers only, never to the client. */
+  async *observe(events: AsyncIterable<RelayBackendEvent>): AsyncGenerator<RelayEvent> {
     try {
       for await (const event of events) {
+        if (isRelayBackendReport(event)) {
+          this.observation?.event(event);
+          continue;
+        }
         this.record(event);
         yield event;
       }

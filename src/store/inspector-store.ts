@@ -20,6 +20,8 @@ export interface InspectorFilter {
   client?: string;
   session?: string;
   conversation?: string;
+  /** How the backend served it (the claude CLI backend: warm, live, hold, replay, cold, recycled). */
+  served?: string;
   /** Free text matched against the request id, the preview, the model and the path. */
   text?: string;
   starred?: boolean;
@@ -355,6 +357,7 @@ function filterClause(filter: InspectorFilter, engine: RelayDatabase["engine"]):
   equal("requested_model", filter.model);
   equal("session_id", filter.session);
   equal("conversation_id", filter.conversation);
+  equal("served_path", filter.served);
   if (filter.status === "error") where.push("status >= 400");
   else if (filter.status) {
     where.push("status = ?");

@@ -60,6 +60,11 @@ export const migrations: Migration[] = [
     postgres: `ALTER TABLE responses ADD COLUMN credential_hash TEXT NOT NULL DEFAULT '';
      ALTER TABLE responses ADD COLUMN end_user TEXT NOT NULL DEFAULT '';`,
   },
+  // The request list filtered by how the claude backend served a request (warm, live, hold, replay, ...).
+  {
+    sqlite: `CREATE INDEX inspector_requests_by_served_path ON inspector_requests (served_path, seq);`,
+    postgres: `CREATE INDEX inspector_requests_by_served_path ON inspector_requests (served_path, seq);`,
+  },
 ];
 
 /**

@@ -2,13 +2,14 @@
  * One OpenTelemetry span per request, following the GenAI semantic conventions, from the hub like the
  * inspector's recorder: `chat {model}` with the request and response model, provider, usage (input tokens as
  * the inclusive total, cache read and cache creation apart), finish reasons, time to first chunk and the
- * conversation id; a child span per client tool call the answer made (`execute_tool {name}`) and per fallback
- * the router tried. Message contents only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true.
+ * conversation id, and how the backend served it (`agent_relay.served_path`); a child span per client tool call
+ * the answer made and per tool the backend ran itself (`execute_tool {name}`), and per fallback the router
+ * tried. Message contents and tool arguments and results only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true.
  */
 import { randomBytes } from "node:crypto";
 import { conversationFingerprint, requestSettingsKey } from "../core/conversation-fingerprint.ts";
 import type { RelayError } from "../core/relay-error.ts";
-import type { RelayEvent } from "../core/relay-event.ts";
+import type { RelayBackendToolRun, RelayEvent } from "../core/relay-event.ts";
 import type { RelayRequest } from "../core/relay-request.ts";
 import type { RelayRequestObserver } from "../server/serve-relay-request.ts";
 import { attribute, type OtlpAttribute, type OtlpExporter, type OtlpSpan } from "./otlp-exporter.ts";
@@ -31,6 +32,7 @@ export class GenAITelemetry implements RelayRequestObserver {
     let finish: Extract<RelayEvent, { type: "finish" }> | undefined;
     const tools = new Map<string, { name: string; startedAt: number; endedAt?: number; input: string }>();
     const texts: string[] = [];
+    const backendToolRuns: Array<{ run: RelayBackendToolRun; endedAt: number }> = [];
     return {
       event: (event) => {
         const now = performance.now();
@@ -58,6 +60,10 @@ export class GenAITelemetry implements RelayRequestObserver {
           case "finish":
             finish = event;
             break;
+          case "backend-tool-run":
+            // Timed by when the result came, not when the report was passed on (the router holds events until output starts).
+            backendToolRuns.push({ run: event, endedAt: now - Math.max(0, Date.now() - event.finishedAt) });
+            break;
           default:
             break;
         }
@@ -81,6 +87,8 @@ export class GenAITelemetry implements RelayRequestObserver {
         if (request.temperature !== undefined) attributes.push(attribute("gen_ai.request.temperature", request.temperature));
         if (request.topP !== undefined) attributes.push(attribute("gen_ai.request.top_p", request.topP));
         if (start.responseId) attributes.push(attribute("gen_ai.response.id", start.responseId));
+        const servedPath = stringOf((streamStart?.served as Record<string, unknown> | undefined)?.path);
+        if (servedPath) attributes.push(attribute("agent_relay.served_path", servedPath));
         if (finish) {
           const usage = finish.usage;
           attributes.push(
@@ -120,6 +128,7 @@ export class GenAITelemetry implements RelayRequestObserver {
             ],
           });
         }
+        spans.push(...backendToolRuns.map(({ run, endedAt }) => this.backendToolRunSpan(run, { traceId, parentSpanId: spanId, endedAt })));
         const fallbacks = ((streamStart?.route as { fallbacks?: Array<{ target: string; reason: string }> } | undefined)?.fallbacks ?? []).map((fallback) => ({
           provider: fallback.target.split("/")[0],
           model: fallback.target.split("/").slice(1).join("/") || undefined,
@@ -138,6 +147,32 @@ export class GenAITelemetry implements RelayRequestObserver {
       },
     };
   }
+
+  /**
+   * A tool the backend ran itself (the claude CLI's own Read, Bash, ...): an agent-side tool, so its type is
+   * "extension" in the conventions' terms; it ended when its result was reported.
+   */
+  private backendToolRunSpan(run: RelayBackendToolRun, span: { traceId: string; parentSpanId: string; endedAt: number }): OtlpSpan {
+    const captureContent = this.exporter.config.captureContent;
+    return {
+      traceId: span.traceId, spanId: hex(8), parentSpanId: span.parentSpanId, name: `execute_tool ${run.toolName}`, kind: 1,
+      startTimeUnixNano: nanos(span.endedAt - run.durationMs), endTimeUnixNano: nanos(span.endedAt),
+      attributes: [
+        attribute("gen_ai.operation.name", "execute_tool"),
+        attribute("gen_ai.tool.name", run.toolName),
+        attribute("gen_ai.tool.call.id", run.id),
+        attribute("gen_ai.tool.type", "extension"),
+        ...(run.isError ? [attribute("error.type", "tool_error")] : []),
+        ...(captureContent ? [attribute("gen_ai.tool.call.arguments", contentText(run.input)), attribute("gen_ai.tool.call.result", contentText(run.result))] : []),
+      ],
+      ...(run.isError ? { status: { code: 2, message: "the tool reported an error" } } : {}),
+    };
+  }
+}
+
+/** The attribute values the conventions allow: strings, numbers, booleans, arrays; anything else as JSON. */
+function contentText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value ?? null);
 }
 
 function stringOf(value: unknown): string | undefined {

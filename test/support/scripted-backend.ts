@@ -4,11 +4,11 @@
  */
 import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../src/core/relay-backend.ts";
 import { RelayError } from "../../src/core/relay-error.ts";
-import type { RelayEvent } from "../../src/core/relay-event.ts";
+import type { RelayBackendEvent } from "../../src/core/relay-event.ts";
 import type { RelayRequest } from "../../src/core/relay-request.ts";
 
 /** One scripted answer: events, optionally followed by an error (a failure after output), or an error at once. */
-export type ScriptedAnswer = { events: RelayEvent[]; thenError?: RelayError } | { error: RelayError };
+export type ScriptedAnswer = { events: RelayBackendEvent[]; thenError?: RelayError } | { error: RelayError };
 
 export class ScriptedBackend implements RelayBackend {
   readonly requests: RelayRequest[] = [];
@@ -23,7 +23,7 @@ export class ScriptedBackend implements RelayBackend {
     private readonly answers: ScriptedAnswer[],
   ) {}
 
-  async *stream(request: RelayRequest, _context: BackendContext): AsyncGenerator<RelayEvent> {
+  async *stream(request: RelayRequest, _context: BackendContext): AsyncGenerator<RelayBackendEvent> {
     this.requests.push(request);
     const answer = this.answers.length > 1 ? this.answers.shift()! : this.answers[0];
     try {

@@ -1,13 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { ClaudeOutputMapper, type MapperStep } from "../../src/backends/claude/map-claude-output.ts";
 import type { ClaudeOutputMessage } from "../../src/backends/claude/claude-messages.ts";
+import { ClientToolNames } from "../../src/backends/claude/client-tool-names.ts";
 import { foldRelayEvents } from "../../src/core/fold-relay-events.ts";
 import { RelayError } from "../../src/core/relay-error.ts";
-import type { RelayEvent } from "../../src/core/relay-event.ts";
+import type { RelayBackendEvent, RelayEvent } from "../../src/core/relay-event.ts";
 import { readTranscript } from "./load-fixture.ts";
 
 interface MapperRun {
-  events: RelayEvent[];
+  events: RelayBackendEvent[];
   steps: MapperStep[];
   /** The error accept() threw, if any; messages after it are not fed. */
   error?: unknown;
@@ -35,10 +36,10 @@ function runMapper(messages: unknown[], requestedModel = "sonnet"): MapperRun {
   return run;
 }
 
-const textOf = (events: RelayEvent[]) => events.flatMap((event) => (event.type === "text-delta" ? [event.delta] : [])).join("");
-const reasoningOf = (events: RelayEvent[]) => events.flatMap((event) => (event.type === "reasoning-delta" ? [event.delta] : [])).join("");
-const typesOf = (events: RelayEvent[]) => events.map((event) => event.type);
-const finishOf = (events: RelayEvent[]) => events.find((event) => event.type === "finish") as Extract<RelayEvent, { type: "finish" }> | undefined;
+const textOf = (events: RelayBackendEvent[]) => events.flatMap((event) => (event.type === "text-delta" ? [event.delta] : [])).join("");
+const reasoningOf = (events: RelayBackendEvent[]) => events.flatMap((event) => (event.type === "reasoning-delta" ? [event.delta] : [])).join("");
+const typesOf = (events: RelayBackendEvent[]) => events.map((event) => event.type);
+const finishOf = (events: RelayBackendEvent[]) => events.find((event) => event.type === "finish") as Extract<RelayEvent, { type: "finish" }> | undefined;
 const resultOf = (messages: any[]) => messages.find((message) => message.type === "result");
 
 function expectRelayError(error: unknown): RelayError {
@@ -46,7 +47,7 @@ function expectRelayError(error: unknown): RelayError {
   return error as RelayError;
 }
 
-async function* replay(events: RelayEvent[]): AsyncGenerator<RelayEvent> {
+async function* replay(events: RelayBackendEvent[]): AsyncGenerator<RelayBackendEvent> {
   yield* events;
 }
 
@@ -148,6 +149,40 @@ describe("ClaudeOutputMapper on recorded transcripts", () => {
     ]);
   });
 
+  test("tool-bash-partial: the CLI's own Bash run is reported with its input, result and error flag when its result line comes", () => {
+    const messages = readTranscript("tool-bash-partial.out");
+    let clock = 1000;
+    const mapper = new ClaudeOutputMapper({ requestedModel: "sonnet", now: () => (clock += 25) });
+    const reportsByLine = messages.map((message) => mapper.accept(message as ClaudeOutputMessage).events.filter((event) => event.type === "backend-tool-run"));
+    const resultLine = messages.findIndex((message) => message.type === "user");
+    expect(reportsByLine.flatMap((reports, index) => (reports.length ? [index] : []))).toEqual([resultLine]);
+    const [run] = reportsByLine[resultLine];
+    expect(run).toMatchObject({
+      type: "backend-tool-run",
+      id: "toolu_bash_1",
+      toolName: "Bash",
+      input: { command: "echo hi-from-bash > ./bash_ran.txt; echo done", description: "test" },
+      isError: true,
+      durationMs: 25,
+    });
+    expect(run.type === "backend-tool-run" && String(run.result)).toContain("Output redirection to './bash_ran.txt' was blocked");
+  });
+
+  test("calls of the client's tools and results of unknown calls are not reported as the CLI's own runs", () => {
+    const toolNames = new ClientToolNames([{ name: "get_weather", description: "", inputSchema: { type: "object" } } as never]);
+    const mapper = new ClaudeOutputMapper({ requestedModel: "sonnet", toolNames });
+    const assistant = (id: string, name: string) =>
+      ({ type: "assistant", message: { id: `msg_${id}`, model: "claude-sonnet-5", content: [{ type: "tool_use", id, name, input: { city: "Oslo" } }] } }) as ClaudeOutputMessage;
+    const result = (id: string) => ({ type: "user", message: { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: [{ type: "text", text: "sunny" }] }] } }) as ClaudeOutputMessage;
+    mapper.accept(assistant("toolu_client", "mcp__relay__get_weather"));
+    mapper.accept(assistant("toolu_own", "Read"));
+    expect(mapper.accept(result("toolu_client")).events).toEqual([]);
+    expect(mapper.accept(result("toolu_unknown")).events).toEqual([]);
+    expect(mapper.accept(result("toolu_own")).events).toMatchObject([{ type: "backend-tool-run", id: "toolu_own", toolName: "Read", result: [{ type: "text", text: "sunny" }], isError: false }]);
+    // A result is reported once, even if the line came again.
+    expect(mapper.accept(result("toolu_own")).events).toEqual([]);
+  });
+
   test("tool-bash-partial: the CLI's own Bash tool_use is hidden; both model calls' text reaches the client", () => {
     const messages = readTranscript("tool-bash-partial.out");
     const run = runMapper(messages);
@@ -177,7 +212,9 @@ describe("ClaudeOutputMapper on recorded transcripts", () => {
   test("json-schema (no partial messages): the CLI's StructuredOutput tool_use is not shown as content", () => {
     const run = runMapper(readTranscript("json-schema.out"));
     expect(run.error).toBeUndefined();
-    expect(typesOf(run.events)).toEqual(["stream-start", "finish"]);
+    // The validation round trip is a run of the CLI's own tool, reported beside the answer (for the request log).
+    expect(typesOf(run.events)).toEqual(["stream-start", "backend-tool-run", "finish"]);
+    expect(run.events[1]).toMatchObject({ toolName: "StructuredOutput", isError: false });
     expect(run.events[0]).toMatchObject({ id: "msg_fake_5", model: "claude-opus-4-8" });
   });
 

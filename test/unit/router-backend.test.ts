@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { BackendContext } from "../../src/core/relay-backend.ts";
 import { RelayError } from "../../src/core/relay-error.ts";
-import type { RelayEvent } from "../../src/core/relay-event.ts";
+import type { RelayBackendEvent } from "../../src/core/relay-event.ts";
 import type { RelayRequest } from "../../src/core/relay-request.ts";
 import { RouterBackend } from "../../src/router/router-backend.ts";
 import { parseRouteTarget, type RouteTable } from "../../src/router/route-table.ts";
@@ -29,8 +29,8 @@ function router(backends: ScriptedBackend[], routes: RouteTable, clock = { now: 
   return new RouterBackend({ providers: new Map(backends.map((backend) => [backend.name, backend])), routes, log: silentLogger, cooldownMs: 5000, now: () => clock.now });
 }
 
-async function run(backend: RouterBackend, model: string, signal?: AbortSignal): Promise<{ events: RelayEvent[]; error?: RelayError }> {
-  const events: RelayEvent[] = [];
+async function run(backend: RouterBackend, model: string, signal?: AbortSignal): Promise<{ events: RelayBackendEvent[]; error?: RelayError }> {
+  const events: RelayBackendEvent[] = [];
   try {
     for await (const event of backend.stream(request(model), context(signal))) events.push(event);
     return { events };
@@ -39,8 +39,8 @@ async function run(backend: RouterBackend, model: string, signal?: AbortSignal):
   }
 }
 
-const textOf = (events: RelayEvent[]) => events.flatMap((event) => (event.type === "text-delta" ? [event.delta] : [])).join("");
-const routeOf = (events: RelayEvent[]) => events.find((event) => event.type === "stream-start")?.route;
+const textOf = (events: RelayBackendEvent[]) => events.flatMap((event) => (event.type === "text-delta" ? [event.delta] : [])).join("");
+const routeOf = (events: RelayBackendEvent[]) => events.find((event) => event.type === "stream-start")?.route;
 
 describe("RouterBackend: routing", () => {
   test("a route sends the request to its provider with the target's model; stream-start says where it went", async () => {

@@ -1,5 +1,5 @@
 /** The assistant turn a response produced (for the conversation fingerprint) and its usage. */
-import { emptyUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
+import { emptyUsage, type RelayBackendEvent, type RelayUsage } from "../../core/relay-event.ts";
 import type { RelayContentPart } from "../../core/relay-request.ts";
 
 export class AnswerRecorder {
@@ -7,7 +7,7 @@ export class AnswerRecorder {
   private text = "";
   private readonly calls = new Map<string, { name: string; input: string }>();
 
-  record(events: RelayEvent[]): void {
+  record(events: RelayBackendEvent[]): void {
     for (const event of events) {
       if (event.type === "text-delta") this.text += event.delta;
       if (event.type === "tool-input-start") this.calls.set(event.id, { name: event.toolName, input: "" });

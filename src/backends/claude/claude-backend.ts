@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { requestSettingsKey } from "../../core/conversation-fingerprint.ts";
 import type { BackendContext, BackendHealth, BackendLoad, RelayBackend, RelayModel, RelayTokenCount } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
-import type { RelayEvent } from "../../core/relay-event.ts";
+import type { RelayBackendEvent } from "../../core/relay-event.ts";
 import type { RelayRequest, RelayWarning } from "../../core/relay-request.ts";
 import type { Logger } from "../../util/logger.ts";
 import { buildClaudeInvocation, type ClaudeInvocation } from "./build-claude-invocation.ts";
@@ -55,9 +55,9 @@ function relayShuttingDownError(cause: unknown): RelayError {
  * before it produced anything (the caller replays the conversation instead). stream-start is held back
  * until content follows, so a replay does not start the response twice.
  */
-async function* answerUnlessProcessDied(answer: AsyncGenerator<RelayEvent>, run: ClaudeRun, context: BackendContext): AsyncGenerator<RelayEvent, boolean> {
+async function* answerUnlessProcessDied(answer: AsyncGenerator<RelayBackendEvent>, run: ClaudeRun, context: BackendContext): AsyncGenerator<RelayBackendEvent, boolean> {
   let produced = false;
-  const held: RelayEvent[] = [];
+  const held: RelayBackendEvent[] = [];
   try {
     for await (const event of answer) {
       if (!produced && event.type === "stream-start") {
@@ -243,7 +243,7 @@ export class ClaudeBackend implements RelayBackend {
     }
   }
 
-  async *stream(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
+  async *stream(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayBackendEvent> {
     try {
       yield* this.streamTurn(request, context);
     } catch (error) {
@@ -253,7 +253,7 @@ export class ClaudeBackend implements RelayBackend {
     }
   }
 
-  private async *streamTurn(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayEvent> {
+  private async *streamTurn(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayBackendEvent> {
     const startedAt = performance.now();
     const binary = await this.binaryPath();
     const invocation = buildClaudeInvocation(request, this.options, this.options.env);

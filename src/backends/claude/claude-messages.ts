@@ -12,8 +12,9 @@ export type ClaudeUsage = AnthropicUsage;
 export type ClaudeOutputMessage =
   | { type: "system"; subtype: string; model?: string; attempt?: number; max_retries?: number; retry_delay_ms?: number; error_status?: number | null; error?: string }
   | { type: "stream_event"; event: ClaudeStreamEvent }
-  | { type: "assistant"; message: ClaudeAssistantMessage; error?: string }
-  | { type: "user"; message: unknown }
+  | { type: "assistant"; message: ClaudeAssistantMessage; error?: string; parent_tool_use_id?: string | null }
+  /** The CLI's own tool results (agent mode) and the client's, as the user turn it sends upstream. */
+  | { type: "user"; message: { role?: string; content?: unknown }; parent_tool_use_id?: string | null }
   | ClaudeResultMessage
   | { type: "control_request"; request_id: string; request: { subtype: string; [key: string]: unknown } }
   | { type: "control_response"; response: { subtype: "success" | "error"; request_id: string; error?: string; response?: unknown } };

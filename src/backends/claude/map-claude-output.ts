@@ -11,22 +11,26 @@
  * - the client's tools are MCP tools named `mcp__relay__<name>`: their calls end the answer with
  *   tool-calls while the CLI waits for the results (the run is then held);
  * - structured output arrives as a call of the CLI's own StructuredOutput tool and, validated, in
- *   `result.structured_output`; the model's prose around it is not part of the answer.
+ *   `result.structured_output`; the model's prose around it is not part of the answer;
+ * - the CLI's own tools (agent mode) run between two model calls: not part of the answer, each is reported
+ *   as a `backend-tool-run` once its result line comes (claude-tool-runs.ts).
  */
 import { mapAnthropicContentBlockType } from "../anthropic-wire/map-anthropic-content-block.ts";
 import { mapAnthropicContentDelta } from "../anthropic-wire/map-anthropic-content-delta.ts";
 import { mapAnthropicStopReason } from "../anthropic-wire/map-anthropic-stop-reason.ts";
 import { mapAnthropicUsage } from "../anthropic-wire/map-anthropic-usage.ts";
 import { RelayError } from "../../core/relay-error.ts";
-import { emptyUsage, subtractRelayUsage, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
+import { emptyUsage, subtractRelayUsage, type RelayBackendEvent, type RelayEvent, type RelayUsage } from "../../core/relay-event.ts";
 import type { ClaudeAssistantMessage, ClaudeOutputMessage, ClaudeResultMessage, ClaudeStreamEvent, ClaudeUsage } from "./claude-messages.ts";
+import { ClaudeToolRuns } from "./claude-tool-runs.ts";
 import type { ClientToolNames } from "./client-tool-names.ts";
 import { mapClaudeResultError } from "./map-claude-error.ts";
 import { newId } from "../../util/new-id.ts";
 
 /** What the backend should do after a message: emit these events, maybe interrupt the CLI, maybe stop reading. */
 export interface MapperStep {
-  events: RelayEvent[];
+  /** The answer's events, and reports of the tools the CLI ran itself. */
+  events: RelayBackendEvent[];
   /** The answer is complete; the CLI must not run on (it would auto-continue). */
   interrupt?: boolean;
   /** The answer is complete. */
@@ -68,6 +72,8 @@ export interface ClaudeOutputMapperOptions {
   structuredOutput?: boolean;
   /** Usage of this CLI turn already reported in earlier responses (before a tool round); not counted again. */
   reportedUsage?: RelayUsage;
+  /** The clock for the durations of the CLI's own tool runs (performance.now() by default). */
+  now?: () => number;
 }
 
 export class ClaudeOutputMapper {
@@ -81,8 +87,11 @@ export class ClaudeOutputMapper {
   private readonly streamedMessageIds = new Set<string>();
   private syntheticError: string | undefined;
   private readonly streamUsage: RelayUsage = { ...emptyUsage };
+  private readonly toolRuns: ClaudeToolRuns;
 
-  constructor(private readonly options: ClaudeOutputMapperOptions) {}
+  constructor(private readonly options: ClaudeOutputMapperOptions) {
+    this.toolRuns = new ClaudeToolRuns({ toolNames: options.toolNames, now: options.now });
+  }
 
   /** True once a finish event was emitted. */
   get done(): boolean {
@@ -110,10 +119,12 @@ export class ClaudeOutputMapper {
           this.syntheticError = message.error;
           return { events: [] };
         }
+        this.toolRuns.noteCalls(message);
         return { events: this.acceptUnstreamedAssistant(message.message) };
       case "result":
         return this.acceptResult(message);
       case "user":
+        return { events: this.toolRuns.finishedBy(message) };
       case "control_request":
       case "control_response":
         return { events: [] };

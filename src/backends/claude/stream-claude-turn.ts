@@ -1,21 +1,24 @@
 /**
  * The per-turn loop: sends the turn, maps the CLI's output to relay events, and settles the turn (keep or
  * end its process) as soon as the answer is done. Until then the turn owns the process: if the stream ends
- * any other way (error, disconnect), `finally` ends it.
+ * any other way (error, disconnect), `finally` ends it. Its stream-start says how the turn was served
+ * (describe-claude-served.ts).
  */
 import type { BackendContext } from "../../core/relay-backend.ts";
 import { RelayError } from "../../core/relay-error.ts";
-import type { RelayEvent } from "../../core/relay-event.ts";
+import type { RelayBackendEvent } from "../../core/relay-event.ts";
 import { AnswerRecorder } from "./answer-recorder.ts";
 import type { ClaudeBackendParts, Turn } from "./claude-turn.ts";
+import { describeClaudeServed } from "./describe-claude-served.ts";
 import { ClaudeOutputMapper } from "./map-claude-output.ts";
 import { settleClaudeTurn } from "./settle-claude-turn.ts";
 
-export async function* streamClaudeTurn(parts: ClaudeBackendParts, turn: Turn, context: BackendContext): AsyncGenerator<RelayEvent> {
+export async function* streamClaudeTurn(parts: ClaudeBackendParts, turn: Turn, context: BackendContext): AsyncGenerator<RelayBackendEvent> {
   const { run, request, invocation } = turn;
   const { options, pool, slots } = parts;
   const resources = slots.of(run);
   const answer = new AnswerRecorder();
+  const served = describeClaudeServed(turn);
   const mapper = new ClaudeOutputMapper({
     requestedModel: request.model,
     toolNames: invocation.toolNames,
@@ -49,7 +52,7 @@ export async function* streamClaudeTurn(parts: ClaudeBackendParts, turn: Turn, c
         settled = true;
         settleClaudeTurn(parts, { turn, answer, callIds: step.hold?.callIds ?? [], interrupted: step.interrupt === true, log: context.log });
       }
-      for (const event of step.events) yield event.type === "stream-start" ? { ...event, warnings: invocation.warnings } : event;
+      for (const event of step.events) yield event.type === "stream-start" ? { ...event, warnings: invocation.warnings, served } : event;
       if (step.done) return;
     }
     if (context.signal.aborted) return;

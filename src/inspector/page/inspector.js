@@ -129,12 +129,13 @@ async function connectLive() {
 }
 
 // ---- Request list --------------------------------------------------------------------------------------------
-const filterNames = ["q", "model", "provider", "status", "client", "session"];
+const filterNames = ["q", "model", "provider", "served", "status", "client", "session"];
 let listState = { rows: [], selected: 0, cursor: null, filters: {} };
 
 function matchesFilters(row, filters) {
   if (filters.model && row.requestedModel !== filters.model) return false;
   if (filters.provider && row.provider !== filters.provider) return false;
+  if (filters.served && row.servedPath !== filters.served) return false;
   if (filters.session && row.sessionId !== filters.session) return false;
   if (filters.client && !(row.clientKeyHash || "").startsWith(filters.client)) return false;
   if (filters.status === "error" && !(row.status >= 400)) return false;
@@ -317,6 +318,22 @@ function renderPart(part, results) {
     default: return h("div", { class: "part" }, h("pre", {}, pretty(part.value)));
   }
 }
+/** "replay (pid 4242, 6 messages replayed)": the served path with what the backend said about it. */
+function servedText(view) {
+  if (!view.servedPath) return null;
+  const details = (view.details && view.details.served && view.details.served.details) || {};
+  const notes = [details.pid ? `pid ${details.pid}` : null, details.replayedMessages ? `${details.replayedMessages} messages replayed` : null].filter(Boolean);
+  return notes.length ? `${view.servedPath} (${notes.join(", ")})` : view.servedPath;
+}
+/** A tool the backend ran itself: name, timing, and input and result when the bodies were kept. */
+function renderAgentToolRun(run) {
+  const kept = run.input !== undefined || run.result !== undefined;
+  return h("div", { class: "part tool-call", "data-agent-tool-run": run.id },
+    h("div", {}, h("span", { class: "tool-name" }, run.name), " ", h("span", { class: "muted mono" }, run.id), " ", h("span", { class: "muted" }, `${fmt.ms(run.durationMs)} at ${fmt.ms(run.atMs)}`)),
+    kept ? h("pre", {}, pretty(run.input)) : h("p", { class: "muted" }, "Input and result not kept (the capture mode keeps metadata only)."),
+    kept ? h("div", { class: `tool-result${run.isError ? " error" : ""}` }, h("div", { class: "muted" }, run.isError ? "result (error)" : "result"), renderContentValue(run.result)) : (run.isError ? h("div", { class: "tool-result error" }, "failed") : null),
+  );
+}
 function renderChat(request, response) {
   const turns = turnsOfRequest(request);
   const answer = turnOfAnswer(response);
@@ -372,7 +389,8 @@ function renderDiff(previous, current) {
 // ---- Request view --------------------------------------------------------------------------------------------
 function eventSummary(event) {
   switch (event.type) {
-    case "stream-start": return `model ${event.model}`;
+    case "stream-start": return `model ${event.model}${event.served ? `, served ${event.served.path}` : ""}`;
+    case "backend-tool-run": return `${event.toolName} ran ${fmt.ms(event.durationMs)}${event.isError ? " (error)" : ""}`;
     case "text-delta": case "reasoning-delta": case "tool-input-delta": return event.delta.length > 80 ? `${event.delta.slice(0, 80)}…` : event.delta;
     case "tool-input-start": return event.toolName;
     case "finish": return `${event.finishReason.unified} (${event.finishReason.raw || ""}), ${event.usage.outputTokens} output tokens`;
@@ -400,7 +418,7 @@ async function showRequest(id) {
         h("div", { class: "panel", id: "summary" }, h("h2", {}, "Request"), facts([
           ["Time", fmt.dateTime(view.startedAt)], ["Status", statusText(view)], ["Error", view.errorMessage && `${view.errorKind}: ${view.errorMessage}`],
           ["Protocol", `${view.protocol} ${view.method} ${view.path}`], ["Stream", String(view.stream)], ["Model", view.requestedModel], ["Answered by", view.responseModel],
-          ["Provider", view.provider], ["Provider model", view.providerModel], ["Served", view.servedPath], ["Stop reason", view.stopReason],
+          ["Provider", view.provider], ["Provider model", view.providerModel], ["Served", servedText(view)], ["Stop reason", view.stopReason],
           ["TTFT", fmt.ms(view.ttftMs)], ["Duration", fmt.ms(view.durationMs)], ["Client", view.clientKeyHash && view.clientKeyHash.slice(0, 12)], ["User agent", view.userAgent], ["Address", view.remoteAddress],
           ["Session", view.sessionId], ["Agent lane", view.agentId], ["Parent agent", view.parentAgentId], ["Response id", view.responseId], ["Previous response", view.previousResponseId],
         ])),
@@ -409,9 +427,8 @@ async function showRequest(id) {
           ["Output", fmt.int(usage.outputTokens)], ["Reasoning", usage.reasoningTokens === null ? null : fmt.int(usage.reasoningTokens)], ["Cache hit ratio", fmt.percent(cacheHitRatio(usage))],
           ["Equivalent API cost", fmt.usd(costOf(view.responseModel || view.requestedModel, usage))],
         ]) : h("p", { class: "muted" }, "No usage reported.")),
-        h("div", { class: "panel" }, h("h2", {}, "Route"), route ? facts([["Provider", route.provider], ["Model", route.providerModel], ...(route.fallbacks || []).map((fallback, index) => [`Fallback ${index + 1}`, `${fallback.provider}${fallback.model ? ` ${fallback.model}` : ""}: ${fallback.reason}`])]) : h("p", { class: "muted" }, view.provider ? view.provider : "Single backend; no route decision reported."),
-          details.served ? h("pre", {}, pretty(details.served)) : null),
-        details.agentToolRuns && details.agentToolRuns.length ? h("div", { class: "panel" }, h("h2", {}, "Tools the CLI ran itself"), details.agentToolRuns.map((run) => renderPart({ kind: "tool-call", id: run.id, name: run.name, input: run.input }, new Map([[run.id, { content: run.result, isError: run.isError }]])))) : null,
+        h("div", { class: "panel" }, h("h2", {}, "Route"), route ? facts([["Provider", route.provider], ["Model", route.providerModel], ...(route.fallbacks || []).map((fallback, index) => [`Fallback ${index + 1}`, `${fallback.provider}${fallback.model ? ` ${fallback.model}` : ""}: ${fallback.reason}`])]) : h("p", { class: "muted" }, view.provider ? view.provider : "Single backend; no route decision reported."),),
+        details.agentToolRuns && details.agentToolRuns.length ? h("div", { class: "panel", id: "agent-tool-runs" }, h("h2", {}, "Tools the CLI ran itself"), details.agentToolRuns.map(renderAgentToolRun)) : null,
         details.warnings && details.warnings.length ? h("div", { class: "panel" }, h("h2", {}, "Warnings"), details.warnings.map((warning) => h("div", {}, h("strong", {}, warning.parameter), ": ", warning.message))) : null,
         h("div", { class: "panel", id: "timeline" }, h("h2", {}, "Timeline"), h("table", { class: "timeline" }, h("tbody", {}, events.map((item) => h("tr", {}, h("td", { class: "num mono" }, `${item.atMs.toFixed(1)} ms`), h("td", {}, item.event.type, item.count ? ` ×${item.count}` : ""), h("td", { class: "mono" }, eventSummary(item.event))))))),
         h("div", { class: "panel", id: "diff" }, h("h2", {}, "Changes since the previous request"), bodies ? renderDiff(view.previous, bodies.request) : null),
