@@ -1,7 +1,8 @@
 /**
  * The inspector's costs, in one run:
  *   1. capture on (--inspector-capture all) against capture off (none): two relays side by side on the fake
- *      CLI path, interleaved rounds, added p50 at c=1 and throughput ratio at c=8;
+ *      CLI path and two on an HTTP backend (the fake OpenAI upstream), interleaved rounds, added p50 at c=1,
+ *      throughput ratio at c=8 and the relay process's CPU per request;
  *   2. storage of a 200-turn Claude Code conversation with content addressing against a naive log (each
  *      request's body stored whole), next to the largest single request;
  *   3. list and filter latency on a request log of 1,000,000 rows (SQLite, built here).
@@ -17,6 +18,7 @@ import { closedLoop } from "./lib/closed-loop.ts";
 import { relayRequest } from "./lib/relay-client.ts";
 import { startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
 import { percentile } from "./lib/stats.ts";
+import { processCpu } from "./lib/cpu.ts";
 import { InspectorStore } from "../src/store/inspector-store.ts";
 import { SqliteDatabase } from "../src/store/sqlite-database.ts";
 import type { InspectorEntry } from "../src/inspector/inspector-record.ts";
@@ -37,13 +39,36 @@ const rowCount = Number(values.rows);
 const skip = new Set(values.skip!.split(",").filter(Boolean));
 const home = mkdtempSync(join(os.tmpdir(), "agent-relay-inspector-bench-"));
 const lines: string[] = [`# Inspector benchmark`, "", `${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}.`, `Command: \`node_modules/.bin/bun bench/inspector.ts ${process.argv.slice(2).join(" ")}\``, ""];
+const loadAverage = () => os.loadavg().map((value) => value.toFixed(1)).join(", ");
 const say = (line = "") => {
   lines.push(line);
   console.log(line);
 };
 
 // ------------------------------------------------------------------------------------------ 1. capture on/off
-async function captureOnOff() {
+/** The fake OpenAI-compatible upstream in its own process (its work does not share the relays' event loop). */
+async function startFakeOpenAI(): Promise<{ url: string; stop(): void }> {
+  const child = Bun.spawn([process.execPath, join(import.meta.dir, "lib", "fake-openai-server.ts")], { stdout: "pipe", stderr: "inherit" });
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the fake upstream exited before printing its URL");
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { url: text.trim(), stop: () => child.kill("SIGTERM") };
+}
+
+interface CapturePath {
+  name: string;
+  description: string;
+  /** Relay arguments besides the port, data directory and capture mode. */
+  args: string[];
+  model: string;
+}
+
+async function captureOnOff(path: CapturePath) {
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8" };
   const start = (capture: string) =>
     startRelayProcess({
@@ -51,14 +76,17 @@ async function captureOnOff() {
       cliPath: join(projectRoot, "src", "cli.ts"),
       cwd: projectRoot,
       env,
-      args: ["--host", "127.0.0.1", "--port", "0", "--claude-bin", join(projectRoot, "test", "support", "fake-claude.sh"), "--data-dir", join(home, `data-${capture}`),
-        "--warm-processes", "0", "--conversation-idle-timeout", "0", "--max-concurrent", "16", "--max-processes", "32", "--log-level", "info", "--inspector-capture", capture],
+      args: ["--host", "127.0.0.1", "--port", "0", ...path.args, "--data-dir", join(home, `data-${path.name}-${capture}`), "--log-level", "info", "--inspector-capture", capture],
     });
+  const loadBefore = loadAverage();
   const relays: Record<string, RelayProcess> = { none: await start("none"), all: await start("all") };
-  const body = { model: "sonnet", messages: [{ role: "system", content: "You are terse. ".repeat(200) }, { role: "user", content: "Say hello." }] };
+  const body = { model: path.model, messages: [{ role: "system", content: "You are terse. ".repeat(200) }, { role: "user", content: "Say hello." }] };
   const samples: Record<string, Record<number, number[]>> = { none: { 1: [], 8: [] }, all: { 1: [], 8: [] } };
   const throughput: Record<string, Record<number, number[]>> = { none: { 1: [], 8: [] }, all: { 1: [], 8: [] } };
+  /** The relay process's own CPU (not its children's), ms per request: robust to other load on the machine. */
+  const cpu: Record<string, { ms: number; requests: number }> = { none: { ms: 0, requests: 0 }, all: { ms: 0, requests: 0 } };
   let failures = 0;
+  let firstFailure = "";
   try {
     for (const mode of ["none", "all"]) await closedLoop(30, 4, () => relayRequest(relays[mode].url, body, true));
     for (let round = 0; round < rounds; round++) {
@@ -66,8 +94,15 @@ async function captureOnOff() {
         const order = round % 2 === 0 ? ["none", "all"] : ["all", "none"];
         for (const mode of order) {
           const total = concurrency === 1 ? requests : requests * 2;
+          const cpuBefore = processCpu(relays[mode].pid).self;
           const { samples: results, wallMs } = await closedLoop(total, concurrency, () => relayRequest(relays[mode].url, body, true));
-          failures += results.filter((result) => !result.ok).length;
+          // The writer runs after the answers; let it finish so its CPU counts for this round.
+          await Bun.sleep(300);
+          cpu[mode].ms += processCpu(relays[mode].pid).self - cpuBefore;
+          cpu[mode].requests += total;
+          const failed = results.filter((result) => !result.ok);
+          failures += failed.length;
+          firstFailure ||= failed[0]?.error ?? "";
           samples[mode][concurrency].push(...results.map((result) => result.totalMs));
           throughput[mode][concurrency].push((total / wallMs) * 1000);
         }
@@ -79,9 +114,10 @@ async function captureOnOff() {
   const median = (list: number[]) => percentile(list, 50);
   const p50 = (mode: string, concurrency: number) => median(samples[mode][concurrency]);
   const rate = (mode: string, concurrency: number) => median(throughput[mode][concurrency]);
-  say("## 1. Capture on against capture off");
+  const cpuPerRequest = (mode: string) => cpu[mode].ms / cpu[mode].requests;
+  say(`### ${path.description}`);
   say();
-  say(`Two relays on the fake CLI path (spawn per request), streaming chat completions with a 3 KB system prompt, ${rounds} interleaved rounds of ${requests} (c=1) and ${requests * 2} (c=8) requests per mode. Failures: ${failures}.`);
+  say(`${rounds} interleaved rounds of ${requests} (c=1) and ${requests * 2} (c=8) streaming chat completions per mode, 3 KB system prompt. Failures: ${failures}${firstFailure ? ` (first: ${firstFailure})` : ""}. Load average before the run: ${loadBefore}.`);
   say();
   say("| concurrency | p50 capture off | p50 capture all | added p50 | throughput off | throughput all | all ÷ off |");
   say("|---:|---:|---:|---:|---:|---:|---:|");
@@ -89,6 +125,30 @@ async function captureOnOff() {
     say(`| ${concurrency} | ${p50("none", concurrency).toFixed(2)} ms | ${p50("all", concurrency).toFixed(2)} ms | ${(p50("all", concurrency) - p50("none", concurrency)).toFixed(2)} ms | ${rate("none", concurrency).toFixed(1)}/s | ${rate("all", concurrency).toFixed(1)}/s | ${((rate("all", concurrency) / rate("none", concurrency)) * 100).toFixed(1)}% |`);
   }
   say();
+  say(`Relay process CPU per request (all rounds, writer included): capture off ${cpuPerRequest("none").toFixed(2)} ms, capture all ${cpuPerRequest("all").toFixed(2)} ms (+${(cpuPerRequest("all") - cpuPerRequest("none")).toFixed(2)} ms).`);
+  say();
+}
+
+async function capturePaths() {
+  say("## 1. Capture on against capture off");
+  say();
+  say("Two relays per path, one with `--inspector-capture none`, one with `all` (the default), measured in the same run in interleaved rounds (the order alternates each round), so load from other work hits both alike.");
+  say();
+  await captureOnOff({
+    name: "cli",
+    description: "Fake CLI path (a process spawned per request)",
+    args: ["--claude-bin", join(projectRoot, "test", "support", "fake-claude.sh"), "--warm-processes", "0", "--conversation-idle-timeout", "0", "--max-concurrent", "16", "--max-processes", "32"],
+    model: "sonnet",
+  });
+  save();
+  const upstream = await startFakeOpenAI();
+  try {
+    const configPath = join(home, "openai-config.yaml");
+    writeFileSync(configPath, `providers:\n  fake:\n    type: openai\n    base_url: ${upstream.url}\n    api_key: sk-fake\nmodels:\n  "claude-*": fake/gpt-test\ndefault: fake/gpt-test\n`);
+    await captureOnOff({ name: "http", description: "HTTP backend path (OpenAI-compatible fake upstream, bench/lib/fake-openai-server.ts)", args: ["--config", configPath, "--warm-processes", "0"], model: "claude-sonnet-5" });
+  } finally {
+    upstream.stop();
+  }
 }
 
 // ------------------------------------------------------------------------------------------ 2. storage size
@@ -218,11 +278,11 @@ async function listLatency() {
 }
 
 // The results file is rewritten after each part, so a run cut short keeps what it measured.
-const save = () => {
+function save() {
   if (values.results) writeFileSync(values.results, `${lines.join("\n")}\n`);
-};
+}
 try {
-  if (!skip.has("capture")) await captureOnOff();
+  if (!skip.has("capture")) await capturePaths();
   save();
   if (!skip.has("storage")) await storageSize();
   save();
