@@ -98,6 +98,35 @@ for (const engine of storeEngines) {
       await store.database.close();
     });
 
+    test("free text pages newest first through every match, combined with other filters, case-insensitive, the same as a plain substring scan", async () => {
+      const store = new InspectorStore(await engine.open());
+      const previews = Array.from({ length: 900 }, (_, index) =>
+        index % 7 === 0 ? `Run the Parser tests ${index}` : index % 11 === 0 ? `say "quoted" 50% of ${index}` : `unrelated turn ${index}`,
+      );
+      const entries = previews.map((preview, index) => entry(`req_${String(index).padStart(4, "0")}`, { preview, requestedModel: index % 2 ? "opus" : "sonnet", clientKeyHash: null }, null, { bodies: undefined }));
+      for (let start = 0; start < entries.length; start += 100) await store.write(entries.slice(start, start + 100));
+      const expected = (needle: string, model?: string) =>
+        previews.flatMap((preview, index) => (preview.toLowerCase().includes(needle.toLowerCase()) && (!model || (index % 2 ? "opus" : "sonnet") === model) ? [`req_${String(index).padStart(4, "0")}`] : [])).reverse();
+      const allPages = async (text: string, model?: string) => {
+        const ids: string[] = [];
+        let before: number | undefined;
+        for (let page = 0; page < 50; page++) {
+          const result = await store.list({ text, model }, { limit: 40, before });
+          ids.push(...result.items.map((item) => item.id));
+          if (result.nextCursor === null) return ids;
+          before = result.nextCursor;
+        }
+        throw new Error("the pages never ended");
+      };
+      expect(await allPages("parser TESTS")).toEqual(expected("parser tests"));
+      expect((await allPages("parser tests")).length).toBe(129);
+      expect(await allPages("parser tests", "opus")).toEqual(expected("parser tests", "opus"));
+      expect(await allPages('"quoted" 50%')).toEqual(expected('"quoted" 50%'));
+      expect(await allPages("s 8")).toEqual(expected("s 8"));
+      expect(await allPages("no such text anywhere")).toEqual([]);
+      await store.database.close();
+    }, 120_000);
+
     test("a request without a session header joins the session of the request it continues", async () => {
       const store = new InspectorStore(await engine.open());
       await store.write([entry("req_1", { conversationId: "after-turn-1", responseId: "resp_1" })]);
