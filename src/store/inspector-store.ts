@@ -66,13 +66,8 @@ export class InspectorStore {
       if (exact) return { items: [exact], nextCursor: null };
     }
     if (filter.text && this.database.engine === "sqlite" && [...filter.text].length >= 3) return this.listTextMatches(filter, options);
-    const { where, params } = filterClause(filter);
-    if (options.before !== undefined) {
-      where.push("seq < ?");
-      params.push(options.before);
-    }
-    const sql = `SELECT ${summaryColumns} FROM inspector_requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`;
-    const rows = await this.database.all<SummaryRow>(sql, [...params, options.limit + 1]);
+    const { sql, params } = listStatement(filter, options);
+    const rows = await this.database.all<SummaryRow>(sql, params);
     const items = rows.slice(0, options.limit).map(summaryFromRow);
     return { items, nextCursor: rows.length > options.limit ? items.at(-1)!.seq : null };
   }
@@ -356,6 +351,17 @@ async function sweepBlobs(database: RelayDatabase, limit: number): Promise<numbe
 
 function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+/** The list query (one more row than a page, to know whether another follows); exported for plan tests. */
+export function listStatement(filter: InspectorFilter, options: { before?: number; limit: number }): { sql: string; params: SqlValue[] } {
+  const { where, params } = filterClause(filter);
+  if (options.before !== undefined) {
+    where.push("seq < ?");
+    params.push(options.before);
+  }
+  const sql = `SELECT ${summaryColumns} FROM inspector_requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`;
+  return { sql, params: [...params, options.limit + 1] };
 }
 
 function filterClause(filter: InspectorFilter): { where: string[]; params: SqlValue[] } {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { InspectorEntry } from "../../src/inspector/inspector-record.ts";
-import { InspectorStore } from "../../src/store/inspector-store.ts";
+import { InspectorStore, listStatement, type InspectorFilter } from "../../src/store/inspector-store.ts";
 import { readInspectorOverview } from "../../src/store/inspector-overview.ts";
 import { useStoreEngines } from "../support/store-engines.ts";
 
@@ -126,6 +126,29 @@ for (const engine of storeEngines) {
       expect(await allPages("no such text anywhere")).toEqual([]);
       await store.database.close();
     }, 120_000);
+
+    if (engine.name === "postgres") {
+      test("on PostgreSQL every filter of the list and free text have an index to answer from (pg_trgm for text)", async () => {
+        const database = await engine.open();
+        const store = new InspectorStore(database);
+        await store.write(Array.from({ length: 50 }, (_, index) => entry(`req_${index}`, { sessionId: `s${index % 5}` }, null, { bodies: undefined })));
+        const filters: InspectorFilter[] = [{}, { model: "claude-sonnet-4-5" }, { provider: "claude" }, { status: "500" }, { status: "error" }, { session: "s1" }, { conversation: "c" }, { client: "abababab" }, { text: "preview of" }];
+        for (const filter of filters) {
+          for (const before of [undefined, 30]) {
+            const { sql, params } = listStatement(filter, { before, limit: 100 });
+            // With sequential scans priced out, a plan still holding one means no index can answer the query.
+            const plan = await database.transaction(async (transaction) => {
+              await transaction.run("SET LOCAL enable_seqscan = off");
+              if (filter.text) await transaction.run("SET LOCAL enable_indexscan = off");
+              return (await transaction.all<{ "QUERY PLAN": string }>(`EXPLAIN ${sql}`, params)).map((row) => row["QUERY PLAN"]).join("\n");
+            });
+            expect({ filter, plan }).not.toMatchObject({ plan: expect.stringContaining("Seq Scan") });
+            if (filter.text && before === undefined) expect(plan).toContain("inspector_requests_preview_trigrams");
+          }
+        }
+        await database.close();
+      });
+    }
 
     test("a request without a session header joins the session of the request it continues", async () => {
       const store = new InspectorStore(await engine.open());
