@@ -104,6 +104,7 @@ export class InspectorRecorder {
         }
       },
       finish: (outcome) => {
+        recording.finished();
         this.running.delete(recording.id);
         const failed = outcome.status >= 400 || outcome.error !== undefined;
         const withBodies = this.options.capture === "all" || (this.options.capture === "errors" && failed);

@@ -44,6 +44,8 @@ export class RequestRecording {
   readonly startedAtMs = Date.now();
   private readonly events: InspectorEvent[] = [];
   private firstTokenMs: number | undefined;
+  /** Milliseconds from arrival to the end of the answer; the entry is built later, on the writer. */
+  private durationMs: number | undefined;
   private streamStart: Record<string, unknown> | undefined;
 
   constructor(readonly start: RecordingStart, private readonly context: RecordingContext) {
@@ -69,6 +71,11 @@ export class RequestRecording {
     this.events.push({ atMs, event: { ...event } as Record<string, unknown> });
   }
 
+  /** Notes the end of the request (its duration), before the entry is queued for the writer. */
+  finished(): void {
+    this.durationMs ??= this.elapsed();
+  }
+
   /** A partial row for the live list. */
   liveSummary(): Partial<InspectorSummary> & { id: string } {
     return { ...this.baseSummary(), durationMs: this.elapsed(), ttftMs: this.firstTokenMs ?? null, status: 0 };
@@ -83,7 +90,7 @@ export class RequestRecording {
     const messages = this.start.relayRequest.messages;
     const summary: InspectorEntry["summary"] = {
       ...this.baseSummary(),
-      durationMs: this.elapsed(),
+      durationMs: this.durationMs ?? this.elapsed(),
       ttftMs: this.firstTokenMs ?? null,
       status: outcome.status,
       errorKind: outcome.error ? outcome.error.kind : null,
