@@ -136,13 +136,14 @@ async function capturePaths() {
   say();
   say("Two relays per path, one with `--inspector-capture none`, one with `all` (the default), measured in the same run in interleaved rounds (the order alternates each round), so load from other work hits both alike.");
   say();
-  await captureOnOff({
+  if (!skip.has("capture-cli")) await captureOnOff({
     name: "cli",
     description: "Fake CLI path (a process spawned per request)",
     args: ["--claude-bin", join(projectRoot, "test", "support", "fake-claude.sh"), "--warm-processes", "0", "--conversation-idle-timeout", "0", "--max-concurrent", "16", "--max-processes", "32"],
     model: "sonnet",
   });
   save();
+  if (skip.has("capture-http")) return;
   const upstream = await startFakeOpenAI();
   try {
     const configPath = join(home, "openai-config.yaml");

@@ -198,13 +198,16 @@ export class InspectorRecorder {
   private startWriting(): void {
     const batch = this.queue.splice(0, 200);
     this.writing = (async () => {
-      // Entries are built and written ten at a time, with a turn of the event loop between slices: SQLite
-      // commits synchronously, and building an agent's entry can take milliseconds, so requests proceed
-      // in between instead of waiting behind the whole batch.
-      for (let start = 0; start < batch.length; start += 10) {
+      // Entries are built and written in small slices (ten, or fewer when building them took more than a
+      // millisecond), with a turn of the event loop between slices: SQLite commits synchronously, and building
+      // an agent's entry can take milliseconds, so requests proceed in between instead of waiting behind the
+      // whole batch.
+      let next = 0;
+      while (next < batch.length) {
         const slice: InspectorEntry[] = [];
-        for (const queued of batch.slice(start, start + 10)) {
-          const entry = await this.built(queued);
+        const sliceStarted = performance.now();
+        for (let count = 0; count < 10 && next < batch.length && performance.now() - sliceStarted < 1; count++) {
+          const entry = await this.built(batch[next++]);
           if (entry) slice.push(entry);
         }
         try {
