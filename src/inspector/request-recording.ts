@@ -101,7 +101,8 @@ export class RequestRecording {
       toolNames: toolNames.length ? [...new Set(toolNames)].join(",") : null,
       conversationId: conversationFingerprint(settings, response ? [...messages, assistantMessageOf(response)] : messages),
     };
-    const before = messagesBeforeLastUserTurn(messages);
+    // A request with a session header is grouped by it; only one without is grouped by the conversation it continues.
+    const before = summary.sessionId ? [] : messagesBeforeLastUserTurn(messages);
     const entry: InspectorEntry = {
       summary,
       details: this.details(),

@@ -101,7 +101,7 @@ for (const engine of storeEngines) {
     test("free text pages newest first through every match, combined with other filters, case-insensitive, the same as a plain substring scan", async () => {
       const store = new InspectorStore(await engine.open());
       const previews = Array.from({ length: 900 }, (_, index) =>
-        index % 7 === 0 ? `Run the Parser tests ${index}` : index % 11 === 0 ? `say "quoted" 50% of ${index}` : `unrelated turn ${index}`,
+        index % 7 === 0 ? `Run the Parser tests ${index}` : index % 11 === 0 ? `say "quoted" 50% of ${index}` : index % 13 === 0 ? `Bitte prüfe die Änderung ${index}` : `unrelated turn ${index}`,
       );
       const entries = previews.map((preview, index) => entry(`req_${String(index).padStart(4, "0")}`, { preview, requestedModel: index % 2 ? "opus" : "sonnet", clientKeyHash: null }, null, { bodies: undefined }));
       for (let start = 0; start < entries.length; start += 100) await store.write(entries.slice(start, start + 100));
@@ -123,6 +123,8 @@ for (const engine of storeEngines) {
       expect(await allPages("parser tests", "opus")).toEqual(expected("parser tests", "opus"));
       expect(await allPages('"quoted" 50%')).toEqual(expected('"quoted" 50%'));
       expect(await allPages("s 8")).toEqual(expected("s 8"));
+      expect(await allPages("prüfe die")).toEqual(expected("prüfe die"));
+      expect((await allPages("prüfe die")).length).toBeGreaterThan(40);
       expect(await allPages("no such text anywhere")).toEqual([]);
       await store.database.close();
     }, 120_000);
