@@ -1,7 +1,8 @@
 /**
  * The inspector's costs, in one run:
  *   1. capture on (--inspector-capture all) against capture off (none): two relays side by side on the fake
- *      CLI path, interleaved rounds, added p50 at c=1 and throughput ratio at c=8;
+ *      CLI path and two on an HTTP backend (the fake OpenAI upstream), interleaved rounds, added p50 at c=1,
+ *      throughput ratio at c=8 and the relay process's CPU per request;
  *   2. storage of a 200-turn Claude Code conversation with content addressing against a naive log (each
  *      request's body stored whole), next to the largest single request;
  *   3. list and filter latency on a request log of 1,000,000 rows (SQLite, built here).
@@ -17,6 +18,7 @@ import { closedLoop } from "./lib/closed-loop.ts";
 import { relayRequest } from "./lib/relay-client.ts";
 import { startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
 import { percentile } from "./lib/stats.ts";
+import { processCpu } from "./lib/cpu.ts";
 import { InspectorStore } from "../src/store/inspector-store.ts";
 import { SqliteDatabase } from "../src/store/sqlite-database.ts";
 import type { InspectorEntry } from "../src/inspector/inspector-record.ts";
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     rows: { type: "string", default: "1000000" },
     results: { type: "string", default: join(import.meta.dir, "INSPECTOR-RESULTS.md") },
     skip: { type: "string", default: "" },
+    /** Build the table here and keep it; an existing file with rows is queried without rebuilding. */
+    database: { type: "string" },
   },
 });
 const requests = Number(values.requests);
@@ -37,13 +41,36 @@ const rowCount = Number(values.rows);
 const skip = new Set(values.skip!.split(",").filter(Boolean));
 const home = mkdtempSync(join(os.tmpdir(), "agent-relay-inspector-bench-"));
 const lines: string[] = [`# Inspector benchmark`, "", `${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}.`, `Command: \`node_modules/.bin/bun bench/inspector.ts ${process.argv.slice(2).join(" ")}\``, ""];
+const loadAverage = () => os.loadavg().map((value) => value.toFixed(1)).join(", ");
 const say = (line = "") => {
   lines.push(line);
   console.log(line);
 };
 
 // ------------------------------------------------------------------------------------------ 1. capture on/off
-async function captureOnOff() {
+/** The fake OpenAI-compatible upstream in its own process (its work does not share the relays' event loop). */
+async function startFakeOpenAI(): Promise<{ url: string; stop(): void }> {
+  const child = Bun.spawn([process.execPath, join(import.meta.dir, "lib", "fake-openai-server.ts")], { stdout: "pipe", stderr: "inherit" });
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the fake upstream exited before printing its URL");
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { url: text.trim(), stop: () => child.kill("SIGTERM") };
+}
+
+interface CapturePath {
+  name: string;
+  description: string;
+  /** Relay arguments besides the port, data directory and capture mode. */
+  args: string[];
+  model: string;
+}
+
+async function captureOnOff(path: CapturePath) {
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8" };
   const start = (capture: string) =>
     startRelayProcess({
@@ -51,14 +78,17 @@ async function captureOnOff() {
       cliPath: join(projectRoot, "src", "cli.ts"),
       cwd: projectRoot,
       env,
-      args: ["--host", "127.0.0.1", "--port", "0", "--claude-bin", join(projectRoot, "test", "support", "fake-claude.sh"), "--data-dir", join(home, `data-${capture}`),
-        "--warm-processes", "0", "--conversation-idle-timeout", "0", "--max-concurrent", "16", "--max-processes", "32", "--log-level", "info", "--inspector-capture", capture],
+      args: ["--host", "127.0.0.1", "--port", "0", ...path.args, "--data-dir", join(home, `data-${path.name}-${capture}`), "--log-level", "info", "--inspector-capture", capture],
     });
+  const loadBefore = loadAverage();
   const relays: Record<string, RelayProcess> = { none: await start("none"), all: await start("all") };
-  const body = { model: "sonnet", messages: [{ role: "system", content: "You are terse. ".repeat(200) }, { role: "user", content: "Say hello." }] };
+  const body = { model: path.model, messages: [{ role: "system", content: "You are terse. ".repeat(200) }, { role: "user", content: "Say hello." }] };
   const samples: Record<string, Record<number, number[]>> = { none: { 1: [], 8: [] }, all: { 1: [], 8: [] } };
   const throughput: Record<string, Record<number, number[]>> = { none: { 1: [], 8: [] }, all: { 1: [], 8: [] } };
+  /** The relay process's own CPU (not its children's), ms per request: robust to other load on the machine. */
+  const cpu: Record<string, { ms: number; requests: number }> = { none: { ms: 0, requests: 0 }, all: { ms: 0, requests: 0 } };
   let failures = 0;
+  let firstFailure = "";
   try {
     for (const mode of ["none", "all"]) await closedLoop(30, 4, () => relayRequest(relays[mode].url, body, true));
     for (let round = 0; round < rounds; round++) {
@@ -66,8 +96,15 @@ async function captureOnOff() {
         const order = round % 2 === 0 ? ["none", "all"] : ["all", "none"];
         for (const mode of order) {
           const total = concurrency === 1 ? requests : requests * 2;
+          const cpuBefore = processCpu(relays[mode].pid).self;
           const { samples: results, wallMs } = await closedLoop(total, concurrency, () => relayRequest(relays[mode].url, body, true));
-          failures += results.filter((result) => !result.ok).length;
+          // The writer runs after the answers; let it finish so its CPU counts for this round.
+          await Bun.sleep(300);
+          cpu[mode].ms += processCpu(relays[mode].pid).self - cpuBefore;
+          cpu[mode].requests += total;
+          const failed = results.filter((result) => !result.ok);
+          failures += failed.length;
+          firstFailure ||= failed[0]?.error ?? "";
           samples[mode][concurrency].push(...results.map((result) => result.totalMs));
           throughput[mode][concurrency].push((total / wallMs) * 1000);
         }
@@ -79,9 +116,10 @@ async function captureOnOff() {
   const median = (list: number[]) => percentile(list, 50);
   const p50 = (mode: string, concurrency: number) => median(samples[mode][concurrency]);
   const rate = (mode: string, concurrency: number) => median(throughput[mode][concurrency]);
-  say("## 1. Capture on against capture off");
+  const cpuPerRequest = (mode: string) => cpu[mode].ms / cpu[mode].requests;
+  say(`### ${path.description}`);
   say();
-  say(`Two relays on the fake CLI path (spawn per request), streaming chat completions with a 3 KB system prompt, ${rounds} interleaved rounds of ${requests} (c=1) and ${requests * 2} (c=8) requests per mode. Failures: ${failures}.`);
+  say(`${rounds} interleaved rounds of ${requests} (c=1) and ${requests * 2} (c=8) streaming chat completions per mode, 3 KB system prompt. Failures: ${failures}${firstFailure ? ` (first: ${firstFailure})` : ""}. Load average before the run: ${loadBefore}.`);
   say();
   say("| concurrency | p50 capture off | p50 capture all | added p50 | throughput off | throughput all | all ÷ off |");
   say("|---:|---:|---:|---:|---:|---:|---:|");
@@ -89,6 +127,31 @@ async function captureOnOff() {
     say(`| ${concurrency} | ${p50("none", concurrency).toFixed(2)} ms | ${p50("all", concurrency).toFixed(2)} ms | ${(p50("all", concurrency) - p50("none", concurrency)).toFixed(2)} ms | ${rate("none", concurrency).toFixed(1)}/s | ${rate("all", concurrency).toFixed(1)}/s | ${((rate("all", concurrency) / rate("none", concurrency)) * 100).toFixed(1)}% |`);
   }
   say();
+  say(`Relay process CPU per request (all rounds, writer included): capture off ${cpuPerRequest("none").toFixed(2)} ms, capture all ${cpuPerRequest("all").toFixed(2)} ms (+${(cpuPerRequest("all") - cpuPerRequest("none")).toFixed(2)} ms).`);
+  say();
+}
+
+async function capturePaths() {
+  say("## 1. Capture on against capture off");
+  say();
+  say("Two relays per path, one with `--inspector-capture none`, one with `all` (the default), measured in the same run in interleaved rounds (the order alternates each round), so load from other work hits both alike.");
+  say();
+  if (!skip.has("capture-cli")) await captureOnOff({
+    name: "cli",
+    description: "Fake CLI path (a process spawned per request)",
+    args: ["--claude-bin", join(projectRoot, "test", "support", "fake-claude.sh"), "--warm-processes", "0", "--conversation-idle-timeout", "0", "--max-concurrent", "16", "--max-processes", "32"],
+    model: "sonnet",
+  });
+  save();
+  if (skip.has("capture-http")) return;
+  const upstream = await startFakeOpenAI();
+  try {
+    const configPath = join(home, "openai-config.yaml");
+    writeFileSync(configPath, `providers:\n  fake:\n    type: openai\n    base_url: ${upstream.url}\n    api_key: sk-fake\nmodels:\n  "claude-*": fake/gpt-test\ndefault: fake/gpt-test\n`);
+    await captureOnOff({ name: "http", description: "HTTP backend path (OpenAI-compatible fake upstream, bench/lib/fake-openai-server.ts)", args: ["--config", configPath, "--warm-processes", "0"], model: "claude-sonnet-5" });
+  } finally {
+    upstream.stop();
+  }
 }
 
 // ------------------------------------------------------------------------------------------ 2. storage size
@@ -159,29 +222,15 @@ async function storageSize() {
 
 // ------------------------------------------------------------------------------------------ 3. 1M rows
 async function listLatency() {
-  const path = join(home, "million.sqlite");
+  const path = values.database ?? join(home, "million.sqlite");
   const database = SqliteDatabase.open(path);
   const raw = new Database(path);
   const buildStarted = performance.now();
-  const models = ["claude-opus-4-8", "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-4o", "sonnet", "opus", "haiku"];
-  const insert = raw.prepare(
-    `INSERT INTO inspector_requests (id, started_at, duration_ms, ttft_ms, protocol, method, path, stream, status, requested_model, response_model, provider, client_key_hash, session_id, agent_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, stop_reason, tool_names, preview, details_json)
-     VALUES (?, ?, ?, ?, 'anthropic-messages', 'POST', '/v1/messages', 1, ?, ?, ?, 'claude', ?, ?, ?, ?, ?, ?, ?, 'end_turn', ?, ?, '{}')`,
-  );
-  const now = Date.now();
-  const batch = 50_000;
-  for (let start = 0; start < rowCount; start += batch) {
-    raw.transaction(() => {
-      for (let index = start; index < Math.min(rowCount, start + batch); index++) {
-        const model = models[index % models.length];
-        const status = index % 97 === 0 ? 500 : index % 389 === 0 ? 429 : 200;
-        insert.run(`req_${index.toString(36).padStart(8, "0")}`, now - (rowCount - index) * 2000, 200 + (index % 5000), 50 + (index % 700), status, model, model, `${(index % 50).toString(16).padStart(2, "0")}${"ab".repeat(31)}`, `session-${Math.floor(index / 40)}`, index % 5 === 0 ? `agent-${index % 3}` : null, 1000 + (index % 9000), 100 + (index % 900), index % 8000, index % 300, index % 3 ? "Read,Bash" : null, `turn ${index}: please refactor module ${index % 10_000} and run the tests`);
-      }
-    })();
-  }
-  raw.run("ANALYZE");
-  raw.close();
+  const existing = raw.query<{ count: number }, []>("SELECT count(*) AS count FROM inspector_requests").get()?.count ?? 0;
+  if (existing === 0) buildTable(raw);
+  else raw.close();
   const buildMs = performance.now() - buildStarted;
+
   const store = new InspectorStore(database);
   const deepCursor = (await store.list({}, { limit: 1, before: Math.floor(rowCount / 2) })).items[0]?.seq ?? 1;
   const cases: Array<[string, () => Promise<unknown>]> = [
@@ -193,13 +242,19 @@ async function listLatency() {
     ["client key prefix", () => store.list({ client: "2a" }, { limit: 100 })],
     ["one session", () => store.list({ session: `session-${Math.floor(rowCount / 80)}` }, { limit: 100 })],
     ["free text, frequent", () => store.list({ text: "module 42" }, { limit: 100 })],
-    ["free text, rare (trigram index)", () => store.list({ text: `module 9999 and` }, { limit: 100 })],
+    ["free text, rare (about 1 row in 10,000)", () => store.list({ text: "module 9999" }, { limit: 100 })],
+    ["free text, no match, every trigram common", () => store.list({ text: "module 10000" }, { limit: 100 })],
+    ["free text, one word", () => store.list({ text: "logging" }, { limit: 100 })],
+    ["free text, next page (cursor)", async () => {
+      const first = await store.list({ text: "module 42" }, { limit: 100 });
+      return store.list({ text: "module 42" }, { limit: 100, before: first.nextCursor ?? undefined });
+    }],
     ["free text, an id", () => store.list({ text: `req_${(rowCount - 5).toString(36).padStart(8, "0")}` }, { limit: 100 })],
     ["session view (40 turns)", () => store.session(`session-${Math.floor(rowCount / 80)}`)],
   ];
   say(`## 3. List and filter latency at ${rowCount.toLocaleString("en-US")} rows`);
   say();
-  say(`SQLite file of ${(statSync(path).size / 1048576).toFixed(0)} MB built in ${(buildMs / 1000).toFixed(0)} s; each query run 20 times after one warm-up, through the relay's InspectorStore (what the API calls).`);
+  say(`SQLite file of ${(statSync(path).size / 1048576).toFixed(0)} MB ${existing ? "(built before)" : `built in ${(buildMs / 1000).toFixed(0)} s through the store's schema`}; each query run 20 times after one warm-up, through the relay's InspectorStore (what the API calls).`);
   say();
   say("| query | p50 | p95 |");
   say("|---|---:|---:|");
@@ -217,12 +272,54 @@ async function listLatency() {
   await database.close();
 }
 
+function buildTable(raw: Database) {
+  const models = ["claude-opus-4-8", "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-4o", "sonnet", "opus", "haiku"];
+  const providers = ["claude", "claude", "claude", "openai", "claude", "claude", "bedrock"];
+  const words = ["refactor", "parser", "module", "tests", "fix", "bug", "in", "the", "add", "logging", "to", "server", "rename", "variable", "update", "docs", "for", "api", "explain", "this", "error", "write", "a", "function", "that", "sorts", "list", "review", "pull", "request"];
+  // The store's own schema: its secondary indexes and the text-search triggers are set aside while the rows
+  // go in (one b-tree append per row instead of twelve) and built again from their own definitions after.
+  const deferred = raw.query<{ sql: string; name: string; type: string }, []>("SELECT sql, name, type FROM sqlite_master WHERE tbl_name = 'inspector_requests' AND type IN ('index', 'trigger') AND sql IS NOT NULL").all();
+  for (const item of deferred) raw.run(`DROP ${item.type.toUpperCase()} ${item.name}`);
+  const insert = raw.prepare(
+    `INSERT INTO inspector_requests (id, started_at, duration_ms, ttft_ms, protocol, method, path, stream, status, requested_model, response_model, provider, client_key_hash, session_id, agent_id, conversation_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, stop_reason, tool_names, preview, details_json, has_body, body_bytes)
+     VALUES (?, ?, ?, ?, 'anthropic-messages', 'POST', '/v1/messages', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{"warnings":[],"headers":{}}', ?, ?)`,
+  );
+  const now = Date.now();
+  const batch = 100_000;
+  let random = 42;
+  // A seeded generator, so every run builds the same table.
+  const next = () => (random = (Math.imul(random, 1103515245) + 12345) >>> 0) / 4294967296;
+  for (let start = 0; start < rowCount; start += batch) {
+    raw.transaction(() => {
+      for (let index = start; index < Math.min(rowCount, start + batch); index++) {
+        // Skewed like real traffic: most requests on two models, a few clients, 40-turn sessions, rare errors.
+        const pick = next();
+        const modelIndex = pick < 0.45 ? 1 : pick < 0.75 ? 0 : pick < 0.9 ? 2 : 3 + Math.floor(next() * 4);
+        const status = index % 97 === 0 ? 500 : index % 389 === 0 ? 429 : 200;
+        const session = Math.floor(index / 40);
+        const text = Array.from({ length: 6 + Math.floor(next() * 10) }, () => words[Math.floor(next() ** 2 * words.length)]).join(" ");
+        insert.run(
+          `req_${index.toString(36).padStart(8, "0")}`, now - (rowCount - index) * 2000, 200 + Math.floor(next() * 30_000), 50 + Math.floor(next() * 2000), status,
+          models[modelIndex], models[modelIndex], providers[modelIndex], `${Math.floor(next() ** 3 * 50).toString(16).padStart(2, "0")}${"ab".repeat(31)}`, `session-${session}`,
+          index % 5 === 0 ? `agent-${index % 3}` : null, `conv-${session}`, 1000 + Math.floor(next() * 90_000), 100 + Math.floor(next() * 4000), Math.floor(next() * 80_000), Math.floor(next() * 3000),
+          index % 3 ? "end_turn" : "tool_use", index % 3 ? "Read,Bash" : null, `turn ${index}: ${text} module ${index % 10_000}`, index > rowCount - 50_000 ? 1 : 0, index > rowCount - 50_000 ? 4000 : 0,
+        );
+      }
+    })();
+  }
+  for (const item of deferred) raw.run(item.sql);
+  raw.run("INSERT INTO inspector_search (inspector_search) VALUES ('rebuild')");
+  raw.run("ANALYZE");
+  raw.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  raw.close();
+}
+
 // The results file is rewritten after each part, so a run cut short keeps what it measured.
-const save = () => {
+function save() {
   if (values.results) writeFileSync(values.results, `${lines.join("\n")}\n`);
-};
+}
 try {
-  if (!skip.has("capture")) await captureOnOff();
+  if (!skip.has("capture")) await capturePaths();
   save();
   if (!skip.has("storage")) await storageSize();
   save();

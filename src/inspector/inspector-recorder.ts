@@ -1,9 +1,10 @@
 /**
  * The inspector's recorder: an observer of the hub. serveRelayRequest hands it every request (whatever the
- * protocol or backend); it keeps a recording while the request runs and queues an entry when it ends.
- * A writer drains the queue in batches, off the request path; when it falls behind, bodies are dropped
- * first (counted in /metrics), then whole rows, so a request never waits for the log. Retention runs in
- * small steps on a timer.
+ * protocol or backend); it keeps a recording while the request runs and, when it ends, queues a reference to
+ * it. A writer drains the queue in small slices, off the request path: it builds each entry (folding,
+ * fingerprints, masking, caps) and stores it. When the writer falls behind, bodies are dropped first
+ * (counted in /metrics), then whole rows, so a request never waits for the log. Retention runs in small
+ * steps on a timer.
  */
 import { requestPath } from "../server/request-guard.ts";
 import { createHash } from "node:crypto";
@@ -46,9 +47,20 @@ export interface RequestObservation {
   finish(outcome: { status: number; error?: RelayError }): void;
 }
 
+/**
+ * A finished request waiting for the writer: a reference to its recording, not yet an entry. Building the
+ * entry (folding the answer, fingerprints, masking secrets, capping bodies) runs on the writer, after the
+ * answer went out; the queue is bounded, so at most `maxQueuedBodies` recordings keep their bodies.
+ */
+interface QueuedRequest {
+  build(withBodies: boolean): Promise<InspectorEntry>;
+  withBodies: boolean;
+  bodiesSkipped?: InspectorEntry["details"]["bodiesSkipped"];
+}
+
 export class InspectorRecorder {
   readonly feed = new InspectorLiveFeed();
-  private queue: Array<Promise<InspectorEntry | undefined>> = [];
+  private queue: QueuedRequest[] = [];
   private writing: Promise<void> | undefined;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly pruneTimer: ReturnType<typeof setInterval> | undefined;
@@ -94,10 +106,11 @@ export class InspectorRecorder {
         }
       },
       finish: (outcome) => {
+        recording.finished();
         this.running.delete(recording.id);
         const failed = outcome.status >= 400 || outcome.error !== undefined;
         const withBodies = this.options.capture === "all" || (this.options.capture === "errors" && failed);
-        this.enqueue(() => recording.toEntry(outcome, withBodies), withBodies ? undefined : "capture-mode");
+        this.enqueue((bodies) => recording.toEntry(outcome, bodies), withBodies);
       },
     };
   }
@@ -116,7 +129,7 @@ export class InspectorRecorder {
       },
       details: { warnings: [], headers: scrubHeaders(request.headers, this.options.redactHeaders) },
     };
-    this.enqueue(async () => entry, "capture-mode");
+    this.enqueue(async () => entry, false);
   }
 
   /** Writes everything queued (tests and shutdown). */
@@ -153,42 +166,52 @@ export class InspectorRecorder {
     }
   }
 
-  private enqueue(build: () => Promise<InspectorEntry>, skipped?: "capture-mode"): void {
+  /** Queues a finished request for the writer: constant work on the request path, nothing is built here. */
+  private enqueue(build: QueuedRequest["build"], withBodies: boolean): void {
     const maxQueued = this.options.maxQueuedBodies ?? 500;
     if (this.queue.length >= maxQueued * 4) {
       this.options.metrics.inspectorDropped.inc({ what: "rows" });
       return;
     }
-    const behind = this.queue.length >= maxQueued;
-    const entry = build().then(
-      (built) => {
-        if (behind && built.bodies) {
-          this.options.metrics.inspectorDropped.inc({ what: "bodies" });
-          delete built.bodies;
-          built.details.bodiesSkipped = "writer-behind";
-        } else if (skipped && !built.bodies && built.summary.protocol !== "http") built.details.bodiesSkipped = skipped;
-        return built;
-      },
-      (error) => {
-        this.options.log.warn("inspector could not record a request", { error: String(error) });
-        return undefined;
-      },
-    );
-    this.queue.push(entry);
+    if (withBodies && this.queue.length >= maxQueued) {
+      this.options.metrics.inspectorDropped.inc({ what: "bodies" });
+      this.queue.push({ build, withBodies: false, bodiesSkipped: "writer-behind" });
+    } else {
+      this.queue.push({ build, withBodies, bodiesSkipped: withBodies ? undefined : "capture-mode" });
+    }
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
       if (!this.writing) this.startWriting();
     }, this.options.flushIntervalMs ?? 100);
   }
 
+  /** Builds a queued request's entry; undefined (logged) when that fails. */
+  private async built(queued: QueuedRequest): Promise<InspectorEntry | undefined> {
+    try {
+      const entry = await queued.build(queued.withBodies);
+      if (queued.bodiesSkipped && !entry.bodies && entry.summary.protocol !== "http") entry.details.bodiesSkipped = queued.bodiesSkipped;
+      return entry;
+    } catch (error) {
+      this.options.log.warn("inspector could not record a request", { error: String(error) });
+      return undefined;
+    }
+  }
+
   private startWriting(): void {
     const batch = this.queue.splice(0, 200);
     this.writing = (async () => {
-      const entries = (await Promise.all(batch)).filter((entry): entry is InspectorEntry => entry !== undefined);
-      // SQLite commits synchronously: small transactions with a turn of the event loop between them let
-      // requests proceed while a large batch is written.
-      for (let start = 0; start < entries.length; start += 10) {
-        const slice = entries.slice(start, start + 10);
+      // Entries are built and written in small slices (ten, or fewer when building them took more than a
+      // millisecond), with a turn of the event loop between slices: SQLite commits synchronously, and building
+      // an agent's entry can take milliseconds, so requests proceed in between instead of waiting behind the
+      // whole batch.
+      let next = 0;
+      while (next < batch.length) {
+        const slice: InspectorEntry[] = [];
+        const sliceStarted = performance.now();
+        for (let count = 0; count < 10 && next < batch.length && performance.now() - sliceStarted < 1; count++) {
+          const entry = await this.built(batch[next++]);
+          if (entry) slice.push(entry);
+        }
         try {
           await this.options.store.write(slice);
           await this.publishStored(slice.map((entry) => entry.summary.id));

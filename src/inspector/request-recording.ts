@@ -44,6 +44,8 @@ export class RequestRecording {
   readonly startedAtMs = Date.now();
   private readonly events: InspectorEvent[] = [];
   private firstTokenMs: number | undefined;
+  /** Milliseconds from arrival to the end of the answer; the entry is built later, on the writer. */
+  private durationMs: number | undefined;
   private streamStart: Record<string, unknown> | undefined;
   /** The tools the backend ran itself, without their inputs and results (those are in the events, a body). */
   private readonly agentToolRuns: InspectorAgentToolRun[] = [];
@@ -77,6 +79,11 @@ export class RequestRecording {
     this.events.push({ atMs, event: { ...event } as Record<string, unknown> });
   }
 
+  /** Notes the end of the request (its duration), before the entry is queued for the writer. */
+  finished(): void {
+    this.durationMs ??= this.elapsed();
+  }
+
   /** A partial row for the live list. */
   liveSummary(): Partial<InspectorSummary> & { id: string } {
     return { ...this.baseSummary(), durationMs: this.elapsed(), ttftMs: this.firstTokenMs ?? null, status: 0 };
@@ -91,7 +98,7 @@ export class RequestRecording {
     const messages = this.start.relayRequest.messages;
     const summary: InspectorEntry["summary"] = {
       ...this.baseSummary(),
-      durationMs: this.elapsed(),
+      durationMs: this.durationMs ?? this.elapsed(),
       ttftMs: this.firstTokenMs ?? null,
       status: outcome.status,
       errorKind: outcome.error ? outcome.error.kind : null,
@@ -102,7 +109,8 @@ export class RequestRecording {
       toolNames: toolNames.length ? [...new Set(toolNames)].join(",") : null,
       conversationId: conversationFingerprint(settings, response ? [...messages, assistantMessageOf(response)] : messages),
     };
-    const before = messagesBeforeLastUserTurn(messages);
+    // A request with a session header is grouped by it; only one without is grouped by the conversation it continues.
+    const before = summary.sessionId ? [] : messagesBeforeLastUserTurn(messages);
     const entry: InspectorEntry = {
       summary,
       details: this.details(),

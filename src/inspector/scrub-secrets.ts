@@ -24,23 +24,39 @@ export function scrubHeaders(headers: Headers, extraRemoved: string[] = []): Rec
   return kept;
 }
 
-const secretPatterns: Array<[kind: string, pattern: RegExp]> = [
-  ["private-key", /-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----/g],
-  ["api-key", /(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{20,}/g],
-  ["aws-access-key", /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g],
-  ["github-token", /(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})/g],
-  ["slack-token", /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}/g],
-  ["google-api-key", /(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}/g],
-  ["jwt", /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g],
-  ["bearer-token", /(?<=\bBearer\s+)[A-Za-z0-9._~+/-]{20,}=*/g],
+/**
+ * Each pattern with the literal text every match contains: a string without any of those literals cannot
+ * match, and a native substring search rules it out about ten times faster than the regular expression
+ * would (most of what an agent sends holds no key at all).
+ */
+const secretPatterns: Array<[kind: string, pattern: RegExp, literals: string[]]> = [
+  ["private-key", /-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----/g, ["PRIVATE KEY"]],
+  ["api-key", /(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{20,}/g, ["sk-"]],
+  ["aws-access-key", /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, ["AKIA", "ASIA"]],
+  ["github-token", /(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})/g, ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"]],
+  ["slack-token", /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}/g, ["xox"]],
+  ["google-api-key", /(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}/g, ["AIza"]],
+  ["jwt", /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, ["eyJ"]],
+  ["bearer-token", /(?<=\bBearer\s+)[A-Za-z0-9._~+/-]{20,}=*/g, ["Bearer"]],
 ];
 
 /** The text with every key-shaped string replaced by `[redacted:KIND]`. Safe on JSON text: masks hold no quotes. */
 export function maskSecrets(text: string): string {
+  // Most strings in a body are names, ids and short values: none of the patterns matches fewer characters.
+  if (text.length < shortestSecret) return text;
   let masked = text;
-  for (const [kind, pattern] of secretPatterns) masked = masked.replace(pattern, `[redacted:${kind}]`);
+  for (const [kind, pattern, literals] of secretPatterns) {
+    for (const literal of literals) {
+      if (!masked.includes(literal)) continue;
+      masked = masked.replace(pattern, `[redacted:${kind}]`);
+      break;
+    }
+  }
   return masked;
 }
+
+/** The fewest characters any pattern matches (a Slack token: "xoxb-" and ten more). */
+const shortestSecret = 15;
 
 /**
  * A JSON value with every string masked, except base64 media (data URLs and Anthropic base64 sources), whose

@@ -67,32 +67,45 @@ export class InspectorStore {
       const [exact] = await this.summaries([filter.text]);
       if (exact) return { items: [exact], nextCursor: null };
     }
-    if (filter.text && options.before === undefined) {
-      // Frequent text is found fastest by reading the newest rows; the trigram index answers rare text.
-      const recent = await this.listRecentText(filter, options.limit);
-      if (recent) return recent;
-    }
-    const { where, params } = filterClause(filter, this.database.engine);
-    if (options.before !== undefined) {
-      where.push("seq < ?");
-      params.push(options.before);
-    }
-    const sql = `SELECT ${summaryColumns} FROM inspector_requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`;
-    const rows = await this.database.all<SummaryRow>(sql, [...params, options.limit + 1]);
+    if (filter.text && this.database.engine === "sqlite" && [...filter.text].length >= 3) return this.listTextMatches(filter, options);
+    const { sql, params } = listStatement(filter, options);
+    const rows = await this.database.all<SummaryRow>(sql, params);
     const items = rows.slice(0, options.limit).map(summaryFromRow);
     return { items, nextCursor: rows.length > options.limit ? items.at(-1)!.seq : null };
   }
 
-  /** The first page of a text search from the newest rows only, when they hold a full page. */
-  private async listRecentText(filter: InspectorFilter, limit: number): Promise<InspectorPage | undefined> {
-    const { where, params } = filterClause({ ...filter, text: undefined }, this.database.engine);
-    const [newest] = await this.database.all<{ seq: number | null }>("SELECT max(seq) AS seq FROM inspector_requests");
-    where.push("seq > ?", "lower(preview) LIKE ? ESCAPE '\\'");
-    params.push(Number(newest?.seq ?? 0) - recentTextWindow, likePattern(filter.text!));
-    const rows = await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [...params, limit + 1]);
-    if (rows.length <= limit) return undefined;
-    const items = rows.slice(0, limit).map(summaryFromRow);
-    return { items, nextCursor: items.at(-1)!.seq };
+  /**
+   * Free text on SQLite: the FTS5 trigram index walked newest first (a phrase of trigrams is a
+   * case-insensitive substring match), in chunks that grow until a page is full or the matches run out, each
+   * chunk's rows checked against the other filters. Frequent text stops after the first small chunk; rare text
+   * reads only the index's short lists; the cursor continues below the last row shown.
+   */
+  private async listTextMatches(filter: InspectorFilter, options: { before?: number; limit: number }): Promise<InspectorPage> {
+    const { where, params } = filterClause({ ...filter, text: undefined });
+    const phrase = `"${filter.text!.replaceAll('"', '""')}"`;
+    const rows: SummaryRow[] = [];
+    let below = options.before ?? Number.MAX_SAFE_INTEGER;
+    let chunk = Math.max(200, options.limit * 2);
+    for (;;) {
+      const matches = await this.database.all<{ seq: number }>(
+        "SELECT rowid AS seq FROM inspector_search WHERE inspector_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
+        [phrase, below, chunk],
+      );
+      if (matches.length === 0) break;
+      below = Number(matches.at(-1)!.seq);
+      const conditions = ["seq IN (SELECT value FROM json_each(?))", ...where];
+      rows.push(
+        ...(await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE ${conditions.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [
+          JSON.stringify(matches.map((match) => Number(match.seq))),
+          ...params,
+          options.limit + 1 - rows.length,
+        ])),
+      );
+      if (rows.length > options.limit || matches.length < chunk) break;
+      chunk = Math.min(chunk * 4, 50_000);
+    }
+    const items = rows.slice(0, options.limit).map(summaryFromRow);
+    return { items, nextCursor: rows.length > options.limit ? items.at(-1)!.seq : null };
   }
 
   /** The metadata rows of these requests (any order). */
@@ -338,14 +351,22 @@ async function sweepBlobs(database: RelayDatabase, limit: number): Promise<numbe
   return freed;
 }
 
-/** Rows read newest-first before a text search falls back to the trigram index. */
-const recentTextWindow = 20_000;
-
 function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
-function filterClause(filter: InspectorFilter, engine: RelayDatabase["engine"]): { where: string[]; params: SqlValue[] } {
+/** The list query (one more row than a page, to know whether another follows); exported for plan tests. */
+export function listStatement(filter: InspectorFilter, options: { before?: number; limit: number }): { sql: string; params: SqlValue[] } {
+  const { where, params } = filterClause(filter);
+  if (options.before !== undefined) {
+    where.push("seq < ?");
+    params.push(options.before);
+  }
+  const sql = `SELECT ${summaryColumns} FROM inspector_requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`;
+  return { sql, params: [...params, options.limit + 1] };
+}
+
+function filterClause(filter: InspectorFilter): { where: string[]; params: SqlValue[] } {
   const where: string[] = [];
   const params: SqlValue[] = [];
   const equal = (column: string, value: string | undefined) => {
@@ -369,11 +390,10 @@ function filterClause(filter: InspectorFilter, engine: RelayDatabase["engine"]):
   }
   if (filter.starred) where.push("starred = 1");
   if (filter.text) {
-    // Matched against the preview (the last user message), through the engine's trigram index.
-    const pattern = likePattern(filter.text);
-    if (engine === "sqlite") where.push("seq IN (SELECT rowid FROM inspector_search WHERE preview LIKE ? ESCAPE '\\')");
-    else where.push("lower(preview) LIKE ? ESCAPE '\\'");
-    params.push(pattern);
+    // Matched against the preview (the last user message): on PostgreSQL through the pg_trgm index; on SQLite
+    // only for text shorter than a trigram, which no index answers (listTextMatches handles the rest).
+    where.push("lower(preview) LIKE ? ESCAPE '\\'");
+    params.push(likePattern(filter.text));
   }
   return { where, params };
 }

@@ -1,14 +1,18 @@
 /**
- * OTLP over HTTP with JSON bodies (the encoding every OpenTelemetry collector accepts on /v1/traces and
- * /v1/metrics), configured by the standard OTEL_* variables. Spans are batched and sent on a timer; a full
+ * OTLP over HTTP, configured by the standard OTEL_* variables. Spans are batched and sent on a timer; a full
  * queue drops spans (counted) instead of growing, and a slow or failing collector never blocks a request.
  *
- * Hand-written rather than the official @opentelemetry/* exporters: those pull in the whole SDK (context
- * managers, resource detectors, a protobuf stack) for what is a JSON POST here, and the relay has no
- * instrumented libraries to propagate context for; the wire format followed is OTLP 1.x's JSON mapping
- * (hex trace and span ids, string-encoded 64-bit integers, camelCase field names).
+ * Encoding: `http/protobuf` unless OTEL_EXPORTER_OTLP_PROTOCOL (or its _TRACES_ / _METRICS_ variant) says
+ * `http/json`. The OTLP exporter specification makes http/protobuf the default transport ("SDKs SHOULD
+ * default to http/protobuf"), and it is the one encoding every collector and vendor endpoint accepts;
+ * `grpc` is not offered (the relay has no gRPC client): it falls back to http/protobuf with a warning.
+ * Records are built in OTLP 1.x's JSON mapping (hex trace and span ids, string-encoded 64-bit integers,
+ * camelCase names); protobuf bodies are encoded from them by OpenTelemetry's own serialisers
+ * (otlp-protobuf.ts). The SDK itself is not used: it brings context managers, resource detectors and
+ * instrumentation the relay does not need for one span per request.
  */
 import type { Logger } from "../util/logger.ts";
+import { encodeMetricsRequest, encodeTraceRequest } from "./otlp-protobuf.ts";
 
 /** An attribute value as OTLP encodes it. */
 export type OtlpValue = { stringValue: string } | { intValue: string } | { doubleValue: number } | { boolValue: boolean } | { arrayValue: { values: OtlpValue[] } };
@@ -27,9 +31,15 @@ export interface OtlpSpan {
   status?: { code: number; message?: string };
 }
 
+export type OtlpProtocol = "http/protobuf" | "http/json";
+
 export interface OtlpConfig {
   tracesUrl: string;
   metricsUrl: string;
+  tracesProtocol: OtlpProtocol;
+  metricsProtocol: OtlpProtocol;
+  /** Settings that could not be followed, for the exporter to log once. */
+  warnings: string[];
   headers: Record<string, string>;
   resource: OtlpAttribute[];
   captureContent: boolean;
@@ -45,9 +55,21 @@ export function otlpConfigFromEnvironment(env: Record<string, string | undefined
   if (env.OTEL_SDK_DISABLED === "true") return undefined;
   const resource: OtlpAttribute[] = [attribute("service.name", env.OTEL_SERVICE_NAME || "agent-relay"), attribute("service.version", version)];
   for (const [key, value] of parsePairs(env.OTEL_RESOURCE_ATTRIBUTES)) if (key !== "service.name" || !env.OTEL_SERVICE_NAME) resource.push(attribute(key, value));
+  const warnings: string[] = [];
+  const protocol = (name: string, fallback: OtlpProtocol): OtlpProtocol => {
+    const value = env[name]?.trim();
+    if (!value) return fallback;
+    if (value === "http/protobuf" || value === "http/json") return value;
+    warnings.push(`${name}=${value} is not supported (the relay sends OTLP over HTTP: http/protobuf or http/json); sending http/protobuf`);
+    return "http/protobuf";
+  };
+  const defaultProtocol = protocol("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
   return {
     tracesUrl: traces || `${base}/v1/traces`,
     metricsUrl: metrics || `${base}/v1/metrics`,
+    tracesProtocol: protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", defaultProtocol),
+    metricsProtocol: protocol("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", defaultProtocol),
+    warnings,
     headers: { ...Object.fromEntries(parsePairs(env.OTEL_EXPORTER_OTLP_HEADERS)), ...Object.fromEntries(parsePairs(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS)) },
     resource,
     captureContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT === "true",
@@ -93,6 +115,7 @@ export class OtlpExporter {
     private readonly log: Logger,
     private readonly options: { flushIntervalMs?: number; maxQueued?: number; readMetrics?: () => unknown[] } = {},
   ) {
+    for (const warning of config.warnings) log.warn(warning);
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 2000);
     this.timer.unref?.();
     if (options.readMetrics) {
@@ -117,15 +140,26 @@ export class OtlpExporter {
     if (this.spans.length === 0) return this.sending;
     const batch = this.spans;
     this.spans = [];
-    const body = { resourceSpans: [{ resource: { attributes: this.config.resource }, scopeSpans: [{ scope, spans: batch }] }] };
-    this.sending = this.sending.then(() => this.post(this.config.tracesUrl, body, batch.length));
+    this.sending = this.sending.then(() => {
+      const { resource, tracesProtocol } = this.config;
+      const body =
+        tracesProtocol === "http/json"
+          ? JSON.stringify({ resourceSpans: [{ resource: { attributes: resource }, scopeSpans: [{ scope, spans: batch }] }] })
+          : encodeTraceRequest(resource, batch);
+      return this.post(this.config.tracesUrl, tracesProtocol, body, batch.length);
+    });
     return this.sending;
   }
 
   async sendMetrics(): Promise<void> {
     const metrics = this.options.readMetrics?.() ?? [];
     if (metrics.length === 0) return;
-    await this.post(this.config.metricsUrl, { resourceMetrics: [{ resource: { attributes: this.config.resource }, scopeMetrics: [{ scope, metrics }] }] }, metrics.length);
+    const { resource, metricsProtocol } = this.config;
+    const body =
+      metricsProtocol === "http/json"
+        ? JSON.stringify({ resourceMetrics: [{ resource: { attributes: resource }, scopeMetrics: [{ scope, metrics }] }] })
+        : encodeMetricsRequest(resource, metrics);
+    await this.post(this.config.metricsUrl, metricsProtocol, body, metrics.length);
   }
 
   async close(): Promise<void> {
@@ -135,12 +169,12 @@ export class OtlpExporter {
     if (this.options.readMetrics) await this.sendMetrics();
   }
 
-  private async post(url: string, body: unknown, count: number): Promise<void> {
+  private async post(url: string, protocol: OtlpProtocol, body: string | Uint8Array, count: number): Promise<void> {
     try {
       const response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", ...this.config.headers },
-        body: JSON.stringify(body),
+        headers: { "content-type": protocol === "http/json" ? "application/json" : "application/x-protobuf", ...this.config.headers },
+        body,
         signal: AbortSignal.timeout(10_000),
       });
       if (!response.ok) this.log.warn("OTLP export refused", { url, status: response.status, items: count });

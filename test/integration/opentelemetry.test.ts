@@ -1,15 +1,24 @@
 /**
  * OpenTelemetry export against a fake OTLP/HTTP collector: a span per request with the GenAI semantic
  * conventions' attribute names, a child span per client tool call, message contents only when asked for,
- * and the relay's metrics as OTLP metrics.
+ * and the relay's metrics as OTLP metrics. The collector decodes protobuf bodies (the default encoding)
+ * with a decoder written from the .proto field numbers, and JSON bodies when http/json is asked for.
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, expect, test } from "bun:test";
+import { decodeMetricsRequest, decodeTraceRequest } from "../support/decode-otlp-protobuf.ts";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
 
 interface Received {
   path: string;
+  contentType: string | null;
   body: any;
+}
+
+async function decodeBody(request: Request, path: string): Promise<any> {
+  if (request.headers.get("content-type") !== "application/x-protobuf") return request.json();
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  return path === "/v1/metrics" ? decodeMetricsRequest(bytes) : decodeTraceRequest(bytes);
 }
 
 function startCollector() {
@@ -18,7 +27,8 @@ function startCollector() {
     port: 0,
     hostname: "127.0.0.1",
     async fetch(request) {
-      received.push({ path: new URL(request.url).pathname, body: await request.json() });
+      const path = new URL(request.url).pathname;
+      received.push({ path, contentType: request.headers.get("content-type"), body: await decodeBody(request, path) });
       return Response.json({});
     },
   });
@@ -44,7 +54,7 @@ async function waitFor<T>(read: () => T | undefined, what: string): Promise<T> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-test("a request becomes a GenAI span with usage and finish reasons, its tool call a child span; contents only when enabled; metrics arrive as OTLP", async () => {
+test("a request becomes a GenAI span with usage and finish reasons, its tool call a child span; contents only when enabled; metrics arrive as OTLP protobuf by default", async () => {
   const collector = startCollector();
   collectors.push(collector);
   const relay = await startTestRelay({
@@ -87,6 +97,7 @@ test("a request becomes a GenAI span with usage and finish reasons, its tool cal
   expect(tool.parentSpanId).toBe(span.spanId);
   expect(tool.traceId).toBe(span.traceId);
   expect(attributesOf(tool)["gen_ai.tool.call.id"]).toBe("toolu_otel_1");
+  expect(collector.received.every((item) => item.contentType === "application/x-protobuf")).toBe(true);
   const resource = collector.received.find((item) => item.path === "/v1/traces")!.body.resourceSpans[0].resource;
   expect(attributesOf(resource)["service.name"]).toBe("relay-under-test");
 
@@ -100,10 +111,10 @@ test("a request becomes a GenAI span with usage and finish reasons, its tool cal
   expect(metrics.find((metric: any) => metric.name === "agent_relay_request_duration_seconds").histogram.dataPoints[0].count).toBe("1");
 }, 120_000);
 
-test("without OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT the span carries no message contents", async () => {
+test("without OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT the span carries no message contents; http/json is sent when asked for", async () => {
   const collector = startCollector();
   collectors.push(collector);
-  const relay = await startTestRelay({ telemetryEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } });
+  const relay = await startTestRelay({ telemetryEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json" } });
   relays.push(relay);
   relay.upstream.enqueue({ kind: "text", chunks: ["private answer"] });
   const anthropic = new Anthropic({ baseURL: relay.url, apiKey: "x", maxRetries: 0 });
@@ -112,6 +123,7 @@ test("without OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT the span carrie
     const all = spansOf(collector.received);
     return all.length ? all : undefined;
   }, "a span");
+  expect(collector.received.find((item) => item.path === "/v1/traces")!.contentType).toBe("application/json");
   const text = JSON.stringify(spans);
   expect(text).toContain("gen_ai.usage.output_tokens");
   expect(text).not.toContain("private question");

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { InspectorEntry } from "../../src/inspector/inspector-record.ts";
-import { InspectorStore } from "../../src/store/inspector-store.ts";
+import { InspectorStore, listStatement, type InspectorFilter } from "../../src/store/inspector-store.ts";
 import { readInspectorOverview } from "../../src/store/inspector-overview.ts";
 import { useStoreEngines } from "../support/store-engines.ts";
 
@@ -97,6 +97,60 @@ for (const engine of storeEngines) {
       expect((await store.list({ text: "100%_" }, { limit: 10 })).items).toEqual([]);
       await store.database.close();
     });
+
+    test("free text pages newest first through every match, combined with other filters, case-insensitive, the same as a plain substring scan", async () => {
+      const store = new InspectorStore(await engine.open());
+      const previews = Array.from({ length: 900 }, (_, index) =>
+        index % 7 === 0 ? `Run the Parser tests ${index}` : index % 11 === 0 ? `say "quoted" 50% of ${index}` : index % 13 === 0 ? `Bitte prüfe die Änderung ${index}` : `unrelated turn ${index}`,
+      );
+      const entries = previews.map((preview, index) => entry(`req_${String(index).padStart(4, "0")}`, { preview, requestedModel: index % 2 ? "opus" : "sonnet", clientKeyHash: null }, null, { bodies: undefined }));
+      for (let start = 0; start < entries.length; start += 100) await store.write(entries.slice(start, start + 100));
+      const expected = (needle: string, model?: string) =>
+        previews.flatMap((preview, index) => (preview.toLowerCase().includes(needle.toLowerCase()) && (!model || (index % 2 ? "opus" : "sonnet") === model) ? [`req_${String(index).padStart(4, "0")}`] : [])).reverse();
+      const allPages = async (text: string, model?: string) => {
+        const ids: string[] = [];
+        let before: number | undefined;
+        for (let page = 0; page < 50; page++) {
+          const result = await store.list({ text, model }, { limit: 40, before });
+          ids.push(...result.items.map((item) => item.id));
+          if (result.nextCursor === null) return ids;
+          before = result.nextCursor;
+        }
+        throw new Error("the pages never ended");
+      };
+      expect(await allPages("parser TESTS")).toEqual(expected("parser tests"));
+      expect((await allPages("parser tests")).length).toBe(129);
+      expect(await allPages("parser tests", "opus")).toEqual(expected("parser tests", "opus"));
+      expect(await allPages('"quoted" 50%')).toEqual(expected('"quoted" 50%'));
+      expect(await allPages("s 8")).toEqual(expected("s 8"));
+      expect(await allPages("prüfe die")).toEqual(expected("prüfe die"));
+      expect((await allPages("prüfe die")).length).toBeGreaterThan(40);
+      expect(await allPages("no such text anywhere")).toEqual([]);
+      await store.database.close();
+    }, 120_000);
+
+    if (engine.name === "postgres") {
+      test("on PostgreSQL every filter of the list and free text have an index to answer from (pg_trgm for text)", async () => {
+        const database = await engine.open();
+        const store = new InspectorStore(database);
+        await store.write(Array.from({ length: 50 }, (_, index) => entry(`req_${index}`, { sessionId: `s${index % 5}` }, null, { bodies: undefined })));
+        const filters: InspectorFilter[] = [{}, { model: "claude-sonnet-4-5" }, { provider: "claude" }, { status: "500" }, { status: "error" }, { session: "s1" }, { conversation: "c" }, { client: "abababab" }, { text: "preview of" }];
+        for (const filter of filters) {
+          for (const before of [undefined, 30]) {
+            const { sql, params } = listStatement(filter, { before, limit: 100 });
+            // With sequential scans priced out, a plan still holding one means no index can answer the query.
+            const plan = await database.transaction(async (transaction) => {
+              await transaction.run("SET LOCAL enable_seqscan = off");
+              if (filter.text) await transaction.run("SET LOCAL enable_indexscan = off");
+              return (await transaction.all<{ "QUERY PLAN": string }>(`EXPLAIN ${sql}`, params)).map((row) => row["QUERY PLAN"]).join("\n");
+            });
+            expect({ filter, plan }).not.toMatchObject({ plan: expect.stringContaining("Seq Scan") });
+            if (filter.text && before === undefined) expect(plan).toContain("inspector_requests_preview_trigrams");
+          }
+        }
+        await database.close();
+      });
+    }
 
     test("a request without a session header joins the session of the request it continues", async () => {
       const store = new InspectorStore(await engine.open());
