@@ -141,7 +141,7 @@ export class RequestRecording {
       requestedModel: relayRequest.model,
       responseModel: null,
       provider: stringField(this.streamStart, "provider") ?? routeField(this.streamStart, "provider") ?? null,
-      providerModel: stringField(this.streamStart, "providerModel") ?? routeField(this.streamStart, "providerModel") ?? null,
+      providerModel: stringField(this.streamStart, "providerModel") ?? routeField(this.streamStart, "model") ?? null,
       servedPath: servedPathOf(this.streamStart),
       clientKeyHash: this.context.clientKeyHash,
       userAgent: headers.get("user-agent"),

@@ -206,7 +206,7 @@ describe("OpenAI Chat passthrough", () => {
       const answer = await fetch(`${relay.url}/inspector/api/requests/${requestId}`);
       return answer.ok ? ((await answer.json()) as any) : undefined;
     }, { timeoutMs: 10_000 }))!;
-    expect(recorded).toMatchObject({ id: requestId, path: "/v1/chat/completions", provider: "primary", responseModel: "gpt-upstream", status: 200, stopReason: "stop" });
+    expect(recorded).toMatchObject({ id: requestId, path: "/v1/chat/completions", provider: "primary", providerModel: "gpt-upstream", responseModel: "gpt-upstream", status: 200, stopReason: "stop" });
     expect(recorded.details.route).toMatchObject({ provider: "primary", model: "gpt-upstream" });
     expect(recorded.usage).toMatchObject({ outputTokens: 4 });
     expect(JSON.stringify(recorded.bodies?.request)).toContain("count");
