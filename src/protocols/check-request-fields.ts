@@ -67,6 +67,13 @@ export function checkField(value: unknown, param: string, type: FieldType, rule:
   return true;
 }
 
+/** A number within [minimum, maximum], when given. */
+export function checkRange(value: unknown, param: string, range: { minimum: number; maximum: number; integer?: boolean }): void {
+  if (!checkField(value, param, range.integer ? "integer" : "number", { nullable: true })) return;
+  const number = value as number;
+  if (number < range.minimum || number > range.maximum) throw invalidParameter(param, `must be between ${range.minimum} and ${range.maximum}, got ${number}.`);
+}
+
 /** A string or a list (content that may be either); true for a list, false for a string or nothing. */
 export function checkStringOrList(value: unknown, param: string, rule: FieldRule = {}): value is unknown[] {
   if (value === undefined || (value === null && rule.nullable)) {

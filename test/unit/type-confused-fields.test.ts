@@ -219,3 +219,44 @@ describe("type-confused fields are a 400 naming the field, never a 500", () => {
     }, 60_000);
   }
 });
+
+describe("out-of-range numbers are a 400 naming the parameter", () => {
+  const app = makeApp();
+  const chat = { model: "sonnet", messages: [{ role: "user", content: "hi" }] };
+  const responses = { model: "sonnet", input: "hi" };
+  const anthropic = { model: "sonnet", max_tokens: 2048, messages: [{ role: "user", content: "hi" }] };
+  const cases: Array<{ protocol: keyof typeof protocols; body: Record<string, Json>; param: string }> = [
+    { protocol: "OpenAI Chat Completions", body: { ...chat, temperature: 2.5 }, param: "temperature" },
+    { protocol: "OpenAI Chat Completions", body: { ...chat, top_p: 1.5 }, param: "top_p" },
+    { protocol: "OpenAI Chat Completions", body: { ...chat, n: 0 }, param: "n" },
+    { protocol: "OpenAI Chat Completions", body: { ...chat, max_tokens: 0 }, param: "max_tokens" },
+    { protocol: "OpenAI Chat Completions", body: { ...chat, max_completion_tokens: -1 }, param: "max_completion_tokens" },
+    { protocol: "OpenAI Chat Completions", body: { ...chat, presence_penalty: 3 }, param: "presence_penalty" },
+    { protocol: "OpenAI Chat Completions", body: { ...chat, frequency_penalty: -2.5 }, param: "frequency_penalty" },
+    { protocol: "OpenAI Chat Completions", body: { ...chat, logprobs: true, top_logprobs: 21 }, param: "top_logprobs" },
+    { protocol: "OpenAI Responses", body: { ...responses, temperature: 3 }, param: "temperature" },
+    { protocol: "OpenAI Responses", body: { ...responses, max_output_tokens: 0 }, param: "max_output_tokens" },
+    { protocol: "OpenAI Responses", body: { ...responses, top_logprobs: -1 }, param: "top_logprobs" },
+    { protocol: "OpenAI Responses", body: { ...responses, max_tool_calls: 0 }, param: "max_tool_calls" },
+    { protocol: "Anthropic Messages", body: { ...anthropic, temperature: 1.5 }, param: "temperature" },
+    { protocol: "Anthropic Messages", body: { ...anthropic, top_k: -1 }, param: "top_k" },
+    { protocol: "Anthropic Messages", body: { ...anthropic, max_tokens: 0 }, param: "max_tokens" },
+    { protocol: "Anthropic Messages", body: { ...anthropic, thinking: { type: "enabled", budget_tokens: 0 } }, param: "thinking.budget_tokens" },
+    { protocol: "Anthropic Messages", body: { ...anthropic, thinking: { type: "enabled", budget_tokens: 500 } }, param: "thinking.budget_tokens" },
+    { protocol: "Anthropic Messages", body: { ...anthropic, thinking: { type: "enabled", budget_tokens: 4096 } }, param: "thinking.budget_tokens" },
+  ];
+  for (const { protocol: name, body, param } of cases) {
+    test(`${name}: ${JSON.stringify(body).slice(JSON.stringify(name === "OpenAI Responses" ? responses : name === "Anthropic Messages" ? anthropic : chat).length - 1)}`, async () => {
+      const protocol = protocols[name]!;
+      const response = await app.handle(
+        new Request(`http://127.0.0.1${protocol.path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", host: "127.0.0.1", ...protocol.headers },
+          body: JSON.stringify(body),
+        }),
+      );
+      expect(response.status).toBe(400);
+      expect(protocol.namedParameter(await response.json())).toBe(param);
+    });
+  }
+});

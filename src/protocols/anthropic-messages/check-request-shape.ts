@@ -10,10 +10,11 @@ import { checkField, checkStringOrList, checkTypedObjects, invalidParameter as i
 
 const required = { required: true } as const;
 const nullable = { nullable: true } as const;
+const minimumThinkingBudget = 1024;
 
 export function checkAnthropicRequestShape(body: Record<string, unknown>): void {
   checkTools(body.tools, body.tool_choice);
-  checkThinking(body.thinking);
+  checkThinking(body.thinking, body.max_tokens);
   if (checkStringOrList(body.system, "system")) checkTypedObjects(body.system, "system", (block, at) => checkBlock(block, at));
   checkMessages(body.messages);
   if (checkField(body.metadata, "metadata", "object")) checkField((body.metadata as Record<string, unknown>).user_id, "metadata.user_id", "string", nullable);
@@ -45,10 +46,14 @@ function checkTools(tools: unknown, toolChoice: unknown): void {
   }
 }
 
-function checkThinking(thinking: unknown): void {
+/** The API's rules: at least 1024 tokens, and fewer than max_tokens, which must leave room for the answer. */
+function checkThinking(thinking: unknown, maxTokens: unknown): void {
   if (!isObject(thinking) || thinking.type !== "enabled") return;
   const budget = thinking.budget_tokens;
-  if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 1) throw invalid("thinking.budget_tokens", "must be a positive whole number.");
+  if (typeof budget !== "number" || !Number.isInteger(budget) || budget < minimumThinkingBudget) {
+    throw invalid("thinking.budget_tokens", `must be a whole number of at least ${minimumThinkingBudget}.`);
+  }
+  if (typeof maxTokens === "number" && budget >= maxTokens) throw invalid("thinking.budget_tokens", `must be less than max_tokens (${maxTokens}).`);
 }
 
 function checkMessages(messages: unknown): void {

@@ -6,6 +6,7 @@
  */
 import {
   checkField,
+  checkRange,
   checkStringOrList,
   checkStringRecord,
   checkToolSchema,
@@ -26,10 +27,10 @@ export function checkOpenAIChatRequestShape(body: JsonObject): void {
   checkFunctionCallChoice(body.function_call, functionNames);
   checkResponseFormat(body.response_format);
   checkField(body.seed, "seed", "integer", nullable);
-  checkField(body.frequency_penalty, "frequency_penalty", "number", nullable);
-  checkField(body.presence_penalty, "presence_penalty", "number", nullable);
+  checkRange(body.frequency_penalty, "frequency_penalty", { minimum: -2, maximum: 2 });
+  checkRange(body.presence_penalty, "presence_penalty", { minimum: -2, maximum: 2 });
   checkField(body.logprobs, "logprobs", "boolean", nullable);
-  checkField(body.top_logprobs, "top_logprobs", "integer", nullable);
+  checkRange(body.top_logprobs, "top_logprobs", { minimum: 0, maximum: 20, integer: true });
   checkField(body.service_tier, "service_tier", "string", nullable);
   checkField(body.store, "store", "boolean", nullable);
   checkField(body.logit_bias, "logit_bias", "object", nullable);

@@ -69,6 +69,7 @@ export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAICha
     messages,
     stream: body.stream === true,
     maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    maxOutputTokensParameter: body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens",
     temperature: body.temperature ?? undefined,
     topP: body.top_p ?? undefined,
     stopSequences: stopSequences.length > 0 ? stopSequences : undefined,

@@ -6,6 +6,7 @@
  */
 import {
   checkField,
+  checkRange,
   checkStringOrList,
   checkStringRecord,
   checkToolSchema,
@@ -31,8 +32,8 @@ export function checkOpenAIResponsesRequestShape(body: JsonObject): void {
     checkField(reasoning.summary, "reasoning.summary", "string", nullable);
   }
   checkField(body.instructions, "instructions", "string", nullable);
-  checkField(body.max_tool_calls, "max_tool_calls", "integer", nullable);
-  checkField(body.top_logprobs, "top_logprobs", "integer", nullable);
+  checkRange(body.max_tool_calls, "max_tool_calls", { minimum: 1, maximum: Number.MAX_SAFE_INTEGER, integer: true });
+  checkRange(body.top_logprobs, "top_logprobs", { minimum: 0, maximum: 20, integer: true });
   checkField(body.service_tier, "service_tier", "string", nullable);
   checkField(body.prompt_cache_key, "prompt_cache_key", "string", nullable);
   checkStringRecord(body.metadata, "metadata", nullable);

@@ -48,6 +48,7 @@ export function parseOpenAIResponsesRequest(body: OpenAIResponsesRequest, previo
     messages: conversation.messages,
     stream: body.stream === true,
     maxOutputTokens: body.max_output_tokens ?? undefined,
+    maxOutputTokensParameter: "max_output_tokens",
     temperature: body.temperature ?? undefined,
     topP: body.top_p ?? undefined,
     logprobs: body.include?.includes("message.output_text.logprobs") || undefined,
