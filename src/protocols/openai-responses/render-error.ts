@@ -22,8 +22,11 @@ export function renderOpenAIResponsesErrorEvent(error: RelayError) {
   return { type: "error" as const, code: object.code ?? object.type, message: object.message, param: object.param };
 }
 
-function responseErrorCode(error: RelayError): string {
-  if (error.code === "context_length_exceeded") return error.code;
+/** The codes of a failed response's `error` the relay uses (a subset of the API's). */
+export type OpenAIResponsesErrorCode = "context_length_exceeded" | "rate_limit_exceeded" | "invalid_prompt" | "server_error";
+
+function responseErrorCode(error: RelayError): OpenAIResponsesErrorCode {
+  if (error.code === "context_length_exceeded") return "context_length_exceeded";
   switch (error.kind) {
     case "rate_limit":
       return "rate_limit_exceeded";
