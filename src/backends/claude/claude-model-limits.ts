@@ -4,9 +4,8 @@
  * limit without a word (999999 becomes 128000), and a prompt far beyond the context window would only come
  * back as the upstream's "prompt is too long" after a process start and an upload.
  *
- * The table is Claude Code 2.1.197's own (its per-model output limits and aliases; see
- * docs/claude-cli-protocol.md, "Model limits"). Names the table does not know are left to the upstream,
- * except that the CLI caps every output at 128000 tokens.
+ * The table is Claude Code 2.1.197's own (its per-model output limits and aliases; see docs/request-checks.md).
+ * Names the table does not know are left to the upstream, except that the CLI caps every output at 128000 tokens.
  */
 import { RelayError } from "../../core/relay-error.ts";
 import type { RelayRequest } from "../../core/relay-request.ts";
