@@ -1,9 +1,9 @@
 /**
  * Checks of an Anthropic Messages request that its schema leaves open, each a 400 naming the parameter, as
  * the Anthropic API answers them: tools that are not a list of named tools with an object JSON Schema,
- * duplicate tool names, a tool_choice naming no tool, a negative thinking budget, and inline images that are
- * not base64 or not an image of a supported type. Runs before parsing,
- * so a type-confused field is the client's 400 and never a TypeError's 500.
+ * duplicate tool names, a tool_choice naming no tool, a thinking budget below 1024 or not below max_tokens,
+ * content and system blocks of the wrong shape, and inline images that are not base64 or not an image of a
+ * supported type. Runs before parsing, so a type-confused field is the client's 400 and never a TypeError's 500.
  */
 import { imageSize } from "../../util/image-size.ts";
 import { checkField, checkStringOrList, checkTypedObjects, invalidParameter as invalid, isJsonObject as isObject } from "../check-request-fields.ts";
