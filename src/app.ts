@@ -133,7 +133,9 @@ export function createApp(dependencies: AppDependencies) {
     };
   };
 
-  return new Elysia()
+  // normalize: false, because normalizing reshapes a type-confused body (metadata: true -> {user_id: undefined})
+  // into one that passes the schema; the protocols' shape checks must see what the client sent.
+  return new Elysia({ normalize: false })
     .use(
       cors({
         origin: corsOrigin(config.corsOrigins),

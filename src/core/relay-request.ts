@@ -178,6 +178,8 @@ export interface RelayRequest {
   stream: boolean;
   /** Upper bound on generated tokens. */
   maxOutputTokens?: number;
+  /** The client's name for `maxOutputTokens` (max_tokens, max_completion_tokens, max_output_tokens), for a backend's 400. */
+  maxOutputTokensParameter?: string;
   /** Sampling temperature exactly as sent (OpenAI allows up to 2, Anthropic up to 1). */
   temperature?: number;
   topP?: number;

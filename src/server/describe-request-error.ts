@@ -7,6 +7,27 @@ interface ValueErrorLike {
   message?: string;
   summary?: string;
   schema?: { error?: unknown };
+  /** A union's errors, one iterator per variant. */
+  errors?: Iterable<ValueErrorLike>[];
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+const depthOf = (path: string | undefined) => (path ? path.split("/").length : 0);
+
+/**
+ * A union (`tools: [...] | null`) reports its own path; the variant that got furthest knows the field at
+ * fault (`tools/0/function/name`), so the client is told that one.
+ */
+function deepestError(error: ValueErrorLike): ValueErrorLike {
+  let deepest = error;
+  for (const variant of error.errors ?? []) {
+    for (const nested of variant) {
+      const candidate = deepestError(nested);
+      if (depthOf(candidate.path) > depthOf(deepest.path)) deepest = candidate;
+    }
+  }
+  return deepest;
 }
 
 /** The API the relay serves, for a 404 that helps a client developer find the right path. */
@@ -15,10 +36,12 @@ const servedEndpoints = "POST /v1/chat/completions, POST /v1/responses, POST /v1
 export function describeRequestError(code: unknown, error: unknown, request?: Request): RelayError {
   if (code === "VALIDATION") {
     const all = ((error as { all?: ValueErrorLike[] }).all ?? []) as ValueErrorLike[];
-    const first = all.find((item) => typeof item.schema?.error === "string") ?? all[0];
+    const reported = all.find((item) => typeof item.schema?.error === "string") ?? all[0];
+    const first = reported ? deepestError(reported) : undefined;
     const path = (first?.path ?? "").replace(/^\//, "").replaceAll("/", ".");
     const reason = typeof first?.schema?.error === "string" ? first.schema.error : (first?.summary ?? first?.message ?? "is invalid");
-    const message = path && !reason.startsWith(path.split(".")[0]) ? `${path}: ${reason}` : reason;
+    // Always "param: reason", as the APIs word it (clients and the Anthropic SDK show the message alone).
+    const message = path ? `${path}: ${reason.replace(new RegExp(`^${escapeRegExp(path)}:? `), "")}` : reason;
     return new RelayError("invalid_request", message || "The request body is invalid.", { param: path || null });
   }
   if (code === "PARSE") {

@@ -174,7 +174,7 @@ describe("Anthropic tools", () => {
     });
     const first = await stream.finalMessage();
     expect(first.stop_reason).toBe("tool_use");
-    expect(first.content).toEqual([{ type: "tool_use", id: "toolu_map", name: "get_weather", input: { city: "Lyon" } }] as any);
+    expect(first.content).toEqual([{ type: "tool_use", id: "toolu_map", name: "get_weather", input: { city: "Lyon" }, caller: { type: "direct" } }] as any);
     expect(jsonDeltas.join("")).toBe('{"city":"Lyon"}');
 
     const second = await anthropic.messages.create({

@@ -27,7 +27,21 @@ describe("renderAnthropicMessagesResponse", () => {
       content: [{ type: "text", text: "Hello.", citations: null }],
       stop_reason: "end_turn",
       stop_sequence: null,
-      usage: { input_tokens: 10, cache_creation_input_tokens: 2, cache_read_input_tokens: 300, output_tokens: 5 },
+      stop_details: null,
+      container: null,
+      diagnostics: null,
+      usage: {
+        input_tokens: 10,
+        cache_creation_input_tokens: 2,
+        cache_read_input_tokens: 300,
+        output_tokens: 5,
+        output_tokens_details: null,
+        server_tool_use: null,
+        cache_creation: null,
+        inference_geo: null,
+        service_tier: null,
+        speed: null,
+      },
     });
   });
 
@@ -45,8 +59,8 @@ describe("renderAnthropicMessagesResponse", () => {
     expect(rendered.content).toEqual([
       { type: "thinking", thinking: "Hmm.", signature: "sig" },
       { type: "redacted_thinking", data: "ENC" },
-      { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Oslo" } },
-      { type: "tool_use", id: "toolu_2", name: "noop", input: {} },
+      { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Oslo" }, caller: { type: "direct" } },
+      { type: "tool_use", id: "toolu_2", name: "noop", input: {}, caller: { type: "direct" } },
       { type: "text", text: "Done.", citations: null },
     ]);
     expect(rendered.stop_reason).toBe("tool_use");
@@ -72,6 +86,12 @@ describe("renderAnthropicUsage", () => {
       output_tokens: 2,
       cache_creation_input_tokens: 3,
       cache_read_input_tokens: 4,
+      output_tokens_details: null,
+      server_tool_use: null,
+      cache_creation: null,
+      inference_geo: null,
+      service_tier: null,
+      speed: null,
     });
   });
 });

@@ -52,7 +52,21 @@ describe("renderAnthropicMessagesStream", () => {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: 12, cache_creation_input_tokens: 3, cache_read_input_tokens: 40, output_tokens: 1 },
+      stop_details: null,
+      container: null,
+      diagnostics: null,
+      usage: {
+        input_tokens: 12,
+        cache_creation_input_tokens: 3,
+        cache_read_input_tokens: 40,
+        output_tokens: 1,
+        output_tokens_details: null,
+        server_tool_use: null,
+        cache_creation: null,
+        inference_geo: null,
+        service_tier: null,
+        speed: null,
+      },
     });
     expect(data[2].content_block).toEqual({ type: "thinking", thinking: "", signature: "" });
     expect(data[3].delta).toEqual({ type: "thinking_delta", thinking: "Let me think." });
@@ -64,8 +78,8 @@ describe("renderAnthropicMessagesStream", () => {
     ]);
     expect(data[10]).toEqual({
       type: "message_delta",
-      delta: { stop_reason: "end_turn", stop_sequence: null },
-      usage: { input_tokens: 12, cache_creation_input_tokens: 3, cache_read_input_tokens: 40, output_tokens: 9 },
+      delta: { stop_reason: "end_turn", stop_sequence: null, stop_details: null, container: null },
+      usage: { input_tokens: 12, cache_creation_input_tokens: 3, cache_read_input_tokens: 40, output_tokens: 9, output_tokens_details: null, server_tool_use: null },
     });
     expect(data[11]).toEqual({ type: "message_stop" });
   });
@@ -77,9 +91,9 @@ describe("renderAnthropicMessagesStream", () => {
 
   test("stop_sequence and max_tokens reach message_delta", async () => {
     const stopped = named(await render([streamStart(), ...textBlock("1:0", "1 2 3"), finish({ finishReason: { unified: "stop-sequence", raw: "stop_sequence", stopSequence: "4" } })]));
-    expect(stopped.at(-2)!.data.delta).toEqual({ stop_reason: "stop_sequence", stop_sequence: "4" });
+    expect(stopped.at(-2)!.data.delta).toEqual({ stop_reason: "stop_sequence", stop_sequence: "4", stop_details: null, container: null });
     const truncated = named(await render([streamStart(), ...textBlock("1:0", "a"), finish({ finishReason: { unified: "length", raw: "max_tokens" } })]));
-    expect(truncated.at(-2)!.data.delta).toEqual({ stop_reason: "max_tokens", stop_sequence: null });
+    expect(truncated.at(-2)!.data.delta).toEqual({ stop_reason: "max_tokens", stop_sequence: null, stop_details: null, container: null });
   });
 
   test("a redacted thinking block starts with its data", async () => {

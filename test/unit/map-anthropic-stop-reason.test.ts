@@ -44,13 +44,13 @@ describe("mapAnthropicStopReasonOut (neutral -> Anthropic stop_reason)", () => {
   ];
   for (const [input, expected] of cases) {
     test(`${input.unified} (${input.raw}) -> ${expected}`, () => {
-      expect(mapAnthropicStopReasonOut(input)).toBe(expected);
+      expect(mapAnthropicStopReasonOut(input) as string).toBe(expected);
     });
   }
 
   test("every Anthropic wire value survives the round trip through the neutral reason", () => {
     for (const wire of ["end_turn", "stop_sequence", "max_tokens", "tool_use", "refusal", "pause_turn", "model_context_window_exceeded"]) {
-      expect(mapAnthropicStopReasonOut(mapAnthropicStopReason(wire))).toBe(wire);
+      expect(mapAnthropicStopReasonOut(mapAnthropicStopReason(wire)) as string).toBe(wire);
     }
   });
 });

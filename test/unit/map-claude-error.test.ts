@@ -37,11 +37,13 @@ const cases: Case[] = [
   },
   {
     name: "400 prompt too long (terminal_reason)",
-    result: failed({ api_error_status: 400, terminal_reason: "prompt_too_long", result: "Prompt is too long · the request is ~250000 tokens (limit 200000)" }),
+    result: failed({ api_error_status: 400, terminal_reason: "prompt_too_long", result: "Prompt is too long · the request is ~250000 tokens (limit 200000) but this conversation is only ~3 tokens — the rest is system prompt" }),
     syntheticError: "invalid_request",
     kind: "invalid_request",
     status: 400,
     code: "context_length_exceeded",
+    // The API's own sentence, not the CLI's advice about its system prompt.
+    says: "prompt is too long: 250000 tokens > 200000 maximum",
   },
   {
     name: "400 prompt too long (message only)",

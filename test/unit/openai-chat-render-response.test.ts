@@ -24,7 +24,6 @@ describe("renderOpenAIChatResponse", () => {
       model: "claude-sonnet-5",
       choices: [{ index: 0, message: { role: "assistant", content: "Hello.", refusal: null, annotations: [] }, logprobs: null, finish_reason: "stop" }],
       usage: renderOpenAIUsage(usage({ inputTokens: 10, outputTokens: 5 })),
-      system_fingerprint: null,
     });
   });
 

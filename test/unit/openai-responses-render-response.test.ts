@@ -111,7 +111,7 @@ describe("Responses errors", () => {
     ["backend_authentication", "server_error"],
   ];
   test.each(kinds)("a failed response's error code for %s is %s", (kind, code) => {
-    expect(renderOpenAIResponsesErrorDetails(new RelayError(kind, "m"))).toEqual({ code, message: "m" });
+    expect(renderOpenAIResponsesErrorDetails(new RelayError(kind, "m"))).toEqual({ code: code as never, message: "m" });
   });
 
   test("context_length_exceeded keeps its code (Codex acts on it)", () => {

@@ -8,6 +8,7 @@ import type { RelayMessage, RelayRequest, RelayToolDefinition, RelayWarning } fr
 import { adaptRequestForClaude } from "./adapt-request-for-claude.ts";
 import { ClientToolNames, clientToolServerName } from "./client-tool-names.ts";
 import { mergeConsecutiveTurns, toClaudeContent, type ClaudeContentBlock, type ToClaudeContentOptions } from "./to-claude-content.ts";
+import { checkClaudeModelLimits, claudeModelLimits } from "./claude-model-limits.ts";
 
 export interface ClaudeInvocationSettings {
   /** Model used when the client names one the CLI cannot serve; undefined = the CLI's default. */
@@ -120,6 +121,7 @@ export function buildClaudeInvocation(
   if (resolved.warning) warnings.push(resolved.warning);
   // The CLI selects the 1M-token context window with a "[1m]" suffix on the model name.
   const model = resolved.model && request.longContext && !resolved.model.endsWith("]") ? `${resolved.model}[1m]` : resolved.model;
+  checkClaudeModelLimits(request, claudeModelLimits(model, baseEnv));
 
   const args = [
     "-p",

@@ -7,6 +7,17 @@ const loginHint =
   "Log in to Claude Code on this machine (run `claude` and use /login, or `claude setup-token`), " +
   "or give the relay an ANTHROPIC_API_KEY, then retry. This is the relay's own backend login, not the API key your client sent.";
 
+/**
+ * The upstream's own words for a prompt too long ("prompt is too long: 250000 tokens > 200000 maximum"), which
+ * Claude Code 2.1.x rewrites into advice about compacting its own conversation ("Prompt is too long · the
+ * request is ~250000 tokens (limit 200000) but this conversation is only ~3 tokens — the rest is system
+ * prompt, ..."): the client gets the API's sentence, the log keeps the CLI's.
+ */
+function promptTooLongMessage(cliMessage: string): string {
+  const counts = /~?(\d+) tokens \(limit (\d+)\)/.exec(cliMessage) ?? /(\d+) tokens > (\d+) maximum/.exec(cliMessage);
+  return counts ? `prompt is too long: ${counts[1]} tokens > ${counts[2]} maximum` : "prompt is too long for the model's context window";
+}
+
 /** Turns a failed `result` (is_error) into an error with the right status for the caller. */
 export function mapClaudeResultError(result: ClaudeResultMessage, syntheticError?: string): RelayError {
   const status = result.api_error_status ?? null;
@@ -30,7 +41,7 @@ export function mapClaudeResultError(result: ClaudeResultMessage, syntheticError
   const overloaded = (status === null || status >= 500) && (syntheticError === "overloaded" || /overloaded/i.test(cliMessage));
   if (overloaded) return mapAnthropicErrorStatus({ status: 529, message: cliMessage, detail, credentialsRejected });
   if ((status === 400 || status === 422) && result.terminal_reason === "prompt_too_long") {
-    return new RelayError("invalid_request", cliMessage, { status: 400, code: "context_length_exceeded", detail });
+    return new RelayError("invalid_request", promptTooLongMessage(cliMessage), { status: 400, code: "context_length_exceeded", retryable: false, detail });
   }
   if (status !== null && status >= 400) return mapAnthropicErrorStatus({ status, message: cliMessage, detail, credentialsRejected });
   if (status === null && /timed out/i.test(cliMessage)) {

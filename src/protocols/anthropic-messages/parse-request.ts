@@ -51,6 +51,7 @@ export function parseAnthropicMessagesRequest(body: AnthropicMessagesRequest, be
     messages,
     stream: body.stream === true,
     maxOutputTokens: body.max_tokens,
+    maxOutputTokensParameter: "max_tokens",
     temperature: body.temperature,
     topP: body.top_p,
     topK: body.top_k,

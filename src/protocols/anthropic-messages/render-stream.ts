@@ -4,7 +4,7 @@ import type { RelayEvent } from "../../core/relay-event.ts";
 import type { SseFrame } from "../../server/sse.ts";
 import { renderAnthropicErrorObject } from "./render-error.ts";
 import { mapAnthropicStopReasonOut } from "./map-stop-reason.ts";
-import { renderAnthropicUsage } from "./render-usage.ts";
+import { renderAnthropicDeltaUsage, renderAnthropicUsage } from "./render-usage.ts";
 
 export interface AnthropicStreamOptions {
   id: string;
@@ -33,6 +33,9 @@ export async function* renderAnthropicMessagesStream(events: AsyncIterable<Relay
         content: [],
         stop_reason: null,
         stop_sequence: null,
+        stop_details: null,
+        container: null,
+        diagnostics: null,
         usage: usage ?? renderAnthropicUsage({ inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 }),
       },
     });
@@ -80,7 +83,7 @@ export async function* renderAnthropicMessagesStream(events: AsyncIterable<Relay
           break;
         }
         case "tool-input-start":
-          yield* open(event.id, { type: "tool_use", id: event.id, name: event.toolName, input: {} });
+          yield* open(event.id, { type: "tool_use", id: event.id, name: event.toolName, input: {}, caller: { type: "direct" } });
           break;
         case "tool-input-delta":
           yield* delta(event.id, { type: "input_json_delta", partial_json: event.delta });
@@ -95,8 +98,8 @@ export async function* renderAnthropicMessagesStream(events: AsyncIterable<Relay
           for (const id of [...indexes.keys()]) yield* close(id);
           yield frame({
             type: "message_delta",
-            delta: { stop_reason: mapAnthropicStopReasonOut(event.finishReason), stop_sequence: event.finishReason.stopSequence ?? null },
-            usage: renderAnthropicUsage(event.usage),
+            delta: { stop_reason: mapAnthropicStopReasonOut(event.finishReason), stop_sequence: event.finishReason.stopSequence ?? null, stop_details: null, container: null },
+            usage: renderAnthropicDeltaUsage(event.usage),
           });
           yield frame({ type: "message_stop" });
           return;

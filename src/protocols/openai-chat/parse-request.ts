@@ -15,6 +15,7 @@ import type {
 import type { OpenAIChatMessage, OpenAIChatRequest } from "./schema.ts";
 import { mapOpenAIReasoningEffort } from "./map-reasoning-effort.ts";
 import { parseOpenAIFileData, parseOpenAIImageUrl } from "./parse-openai-media.ts";
+import { checkOpenAIChatRequestShape } from "./check-request-shape.ts";
 
 export interface ParsedOpenAIChatRequest {
   relayRequest: RelayRequest;
@@ -30,6 +31,7 @@ type Part = { type: string; [key: string]: any };
 const rawParameters = ["logit_bias", "modalities", "audio", "prediction", "web_search_options", "store"] as const;
 
 export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAIChatRequest {
+  checkOpenAIChatRequestShape(body as Record<string, unknown>);
   const warnings: RelayWarning[] = [];
   const fields = body as Record<string, unknown>;
 
@@ -67,6 +69,7 @@ export function parseOpenAIChatRequest(body: OpenAIChatRequest): ParsedOpenAICha
     messages,
     stream: body.stream === true,
     maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    maxOutputTokensParameter: body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens",
     temperature: body.temperature ?? undefined,
     topP: body.top_p ?? undefined,
     stopSequences: stopSequences.length > 0 ? stopSequences : undefined,

@@ -15,18 +15,21 @@ const openAIErrorType: Record<RelayErrorKind, string> = {
   timeout: "server_error",
 };
 
-/** The error object, as it appears in an error response and in a mid-stream error chunk. */
-export function renderOpenAIErrorObject(error: RelayError) {
+/**
+ * The error object, as it appears in an error response and in a mid-stream error chunk. A prompt too long for
+ * the model names the conversation as its parameter, as the API does (`messages`; the Responses API's `input`).
+ */
+export function renderOpenAIErrorObject(error: RelayError, promptParameter = "messages") {
   return {
     message: error.message,
     type: openAIErrorType[error.kind],
-    param: error.param,
+    param: error.param ?? (error.code === "context_length_exceeded" ? promptParameter : null),
     code: error.code ?? (error.kind === "authentication" ? "invalid_api_key" : null),
   };
 }
 
-export function renderOpenAIError(error: RelayError): { status: number; body: unknown } {
+export function renderOpenAIError(error: RelayError, _requestId?: string, promptParameter = "messages"): { status: number; body: unknown } {
   // 529 is Anthropic's own status; OpenAI clients know overload as 503.
   const status = error.status === 529 ? 503 : error.status;
-  return { status, body: { error: renderOpenAIErrorObject(error) } };
+  return { status, body: { error: renderOpenAIErrorObject(error, promptParameter) } };
 }

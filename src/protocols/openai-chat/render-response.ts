@@ -13,17 +13,17 @@ export function renderOpenAIChatResponse(response: RelayResponse, options: { id:
       ? {}
       : options.legacyFunctions
         ? { function_call: { name: calls[0].name, arguments: calls[0].input || "{}" } }
-        : { tool_calls: calls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.input || "{}" } })) };
+        : { tool_calls: calls.map((call) => ({ id: call.id, type: "function" as const, function: { name: call.name, arguments: call.input || "{}" } })) };
   return {
     id: options.id,
-    object: "chat.completion",
+    object: "chat.completion" as const,
     created: options.created,
     model: response.model,
     choices: [
       {
         index: 0,
         message: {
-          role: "assistant",
+          role: "assistant" as const,
           // OpenAI sends null content when the answer is only tool calls.
           content: text === "" && calls.length > 0 ? null : text,
           refusal: null,
@@ -33,10 +33,10 @@ export function renderOpenAIChatResponse(response: RelayResponse, options: { id:
           ...toolFields,
         },
         logprobs: null,
-        finish_reason: options.legacyFunctions && finishReason === "tool_calls" ? "function_call" : finishReason,
+        finish_reason: options.legacyFunctions && finishReason === "tool_calls" ? ("function_call" as const) : finishReason,
       },
     ],
+    // No system_fingerprint: the API leaves it out when it has none (a null fails the official SDK's type).
     usage: renderOpenAIUsage(response.usage),
-    system_fingerprint: null,
   };
 }

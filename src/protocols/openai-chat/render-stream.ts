@@ -26,7 +26,6 @@ export async function* renderOpenAIChatStream(events: AsyncIterable<RelayEvent>,
       object: "chat.completion.chunk",
       created: options.created,
       model,
-      system_fingerprint: null,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
       ...(options.includeUsage ? { usage: null } : {}),
     },
@@ -82,7 +81,7 @@ export async function* renderOpenAIChatStream(events: AsyncIterable<RelayEvent>,
           yield chunk({}, options.legacyFunctions && finishReason === "tool_calls" ? "function_call" : finishReason);
           if (options.includeUsage) {
             yield {
-              data: { id: options.id, object: "chat.completion.chunk", created: options.created, model, system_fingerprint: null, choices: [], usage: renderOpenAIUsage(event.usage) },
+              data: { id: options.id, object: "chat.completion.chunk", created: options.created, model, choices: [], usage: renderOpenAIUsage(event.usage) },
             };
           }
           yield { data: "[DONE]" };

@@ -5,6 +5,7 @@ import type { StoredConversation } from "../../store/response-store.ts";
 import { parseOpenAIResponsesInputItems, type OpenAIResponsesItem } from "./parse-input-items.ts";
 import type { OpenAIResponsesRequest } from "./schema.ts";
 import { mapOpenAIReasoningEffort } from "../openai-chat/map-reasoning-effort.ts";
+import { checkOpenAIResponsesRequestShape } from "./check-request-shape.ts";
 
 export interface ParsedOpenAIResponsesRequest {
   relayRequest: RelayRequest;
@@ -26,6 +27,7 @@ function rawOptions(body: OpenAIResponsesRequest): RelayRequest["providerOptions
 }
 
 export function parseOpenAIResponsesRequest(body: OpenAIResponsesRequest, previous?: StoredConversation): ParsedOpenAIResponsesRequest {
+  checkOpenAIResponsesRequestShape(body as Record<string, unknown>);
   const warnings: RelayWarning[] = [];
   rejectUnsupported(body);
   const fields = body as Record<string, unknown>;
@@ -46,6 +48,7 @@ export function parseOpenAIResponsesRequest(body: OpenAIResponsesRequest, previo
     messages: conversation.messages,
     stream: body.stream === true,
     maxOutputTokens: body.max_output_tokens ?? undefined,
+    maxOutputTokensParameter: "max_output_tokens",
     temperature: body.temperature ?? undefined,
     topP: body.top_p ?? undefined,
     logprobs: body.include?.includes("message.output_text.logprobs") || undefined,

@@ -5,8 +5,8 @@
 import type { RelayError } from "../../core/relay-error.ts";
 import { renderOpenAIError, renderOpenAIErrorObject } from "../openai-chat/render-error.ts";
 
-/** Status and body of an error sent instead of a response: the same as every OpenAI endpoint's. */
-export const renderOpenAIResponsesError = renderOpenAIError;
+/** Status and body of an error sent instead of a response: the same as every OpenAI endpoint's (the prompt is `input`). */
+export const renderOpenAIResponsesError = (error: RelayError, requestId?: string) => renderOpenAIError(error, requestId, "input");
 
 /**
  * The `error` of a failed response object. Its code is one of the API's own (clients such as Codex act on
@@ -18,12 +18,15 @@ export function renderOpenAIResponsesErrorDetails(error: RelayError) {
 
 /** The `error` stream event (flat, as the API sends it) for a failure after output started. */
 export function renderOpenAIResponsesErrorEvent(error: RelayError) {
-  const object = renderOpenAIErrorObject(error);
+  const object = renderOpenAIErrorObject(error, "input");
   return { type: "error" as const, code: object.code ?? object.type, message: object.message, param: object.param };
 }
 
-function responseErrorCode(error: RelayError): string {
-  if (error.code === "context_length_exceeded") return error.code;
+/** The codes of a failed response's `error` the relay uses (a subset of the API's). */
+export type OpenAIResponsesErrorCode = "context_length_exceeded" | "rate_limit_exceeded" | "invalid_prompt" | "server_error";
+
+function responseErrorCode(error: RelayError): OpenAIResponsesErrorCode {
+  if (error.code === "context_length_exceeded") return "context_length_exceeded";
   switch (error.kind) {
     case "rate_limit":
       return "rate_limit_exceeded";

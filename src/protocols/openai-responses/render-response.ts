@@ -16,8 +16,9 @@ export type OpenAIResponsesItemStatus = "in_progress" | "completed" | "incomplet
 export interface OpenAIResponsesOutputText {
   type: "output_text";
   text: string;
-  annotations: unknown[];
-  logprobs: unknown[];
+  /** Always empty: the relay has no citations or log probabilities to report. */
+  annotations: never[];
+  logprobs: never[];
 }
 
 export interface OpenAIResponsesReasoningText {
@@ -32,7 +33,8 @@ export type OpenAIResponsesOutputItem =
       type: "reasoning";
       id: string;
       status: OpenAIResponsesItemStatus;
-      summary: unknown[];
+      /** Empty: Claude's thinking is carried whole in `content`, not summarised. */
+      summary: never[];
       content: OpenAIResponsesReasoningText[];
       encrypted_content?: string;
     };
@@ -65,17 +67,21 @@ export interface OpenAIResponsesRenderContext {
   parameters: OpenAIResponsesEchoedParameters;
 }
 
+type IncompleteReason = Extract<OpenAIResponsesOutcome, { status: "incomplete" }>["reason"];
+
 export type OpenAIResponsesStatus = "in_progress" | OpenAIResponsesOutcome["status"];
 
 export interface OpenAIResponsesObject extends OpenAIResponsesEchoedParameters {
   id: string;
+  /** Always null: no access program applies to a relayed answer (the official SDK types it as always present). */
+  access_programs: null;
   object: "response";
   created_at: number;
   completed_at: number | null;
   status: OpenAIResponsesStatus;
   background: boolean;
   error: ReturnType<typeof renderOpenAIResponsesErrorDetails> | null;
-  incomplete_details: { reason: string } | null;
+  incomplete_details: { reason: IncompleteReason } | null;
   model: string;
   output: OpenAIResponsesOutputItem[];
   output_text: string;
@@ -146,11 +152,12 @@ export function outputItemIdPrefix(type: RelayResponsePart["type"]): string {
 /** The response envelope around `output`, in any state from created to finished. */
 export function renderOpenAIResponsesObject(
   context: OpenAIResponsesRenderContext,
-  state: { model: string; output: OpenAIResponsesOutputItem[]; status: OpenAIResponsesStatus; usage?: RelayUsage; incompleteReason?: string; error?: RelayError },
+  state: { model: string; output: OpenAIResponsesOutputItem[]; status: OpenAIResponsesStatus; usage?: RelayUsage; incompleteReason?: IncompleteReason; error?: RelayError },
 ): OpenAIResponsesObject {
   const finished = state.status !== "in_progress";
   return {
     id: context.id,
+    access_programs: null,
     object: "response",
     created_at: context.createdAt,
     completed_at: state.status === "completed" ? Math.floor(Date.now() / 1000) : null,
