@@ -1,14 +1,17 @@
 /**
  * Recycling: a process whose conversation is over is cleared with `/clear` (a new session: the next turn
  * reaches the upstream with none of the earlier messages; the system prompt, client tools and output schema
- * given with `initialize` stay in effect) and put back as a ready process for the same client's next new
- * conversation with the same settings, instead of being ended. A start-up costs about 1.3 s of CPU and
+ * given with `initialize` stay in effect), then given a compact boundary so that the notes the CLI records for
+ * the clear itself are not sent either: the next conversation's first turn reaches the upstream exactly as a
+ * new process's would. It is put back as a ready process for the same client's next new conversation with the
+ * same settings, instead of being ended. A start-up costs about 1.3 s of CPU and
  * 300 MB at its peak; a clear costs milliseconds. See docs/claude-cli-findings.md ("Recycling a process").
  *
  * The recycler owns a process from `recycle` until it is in the ready pool or ended. A process is ended
  * instead when recycling is off, when it is over its budget (conversations, age, resident memory), when it
  * is unhealthy (exited, output closed), or when the clear fails.
  */
+import { randomUUID } from "node:crypto";
 import type { Logger } from "../../util/logger.ts";
 import type { ClaudeRun } from "./claude-run.ts";
 import type { ClaudeRunSlots } from "./claude-run-slots.ts";
@@ -129,7 +132,10 @@ export class ClaudeRecycler {
     this.options.slots.endRun(run, completed, log);
   }
 
-  /** Sends `/clear` and waits for its result; the next user turn starts a new session. */
+  /**
+   * Sends `/clear` and waits for its result, then a compact boundary: the next user turn starts a new session
+   * and reaches the upstream exactly as a new process's first turn would.
+   */
   private async clear(run: ClaudeRun, log: Logger): Promise<boolean> {
     const startedAt = performance.now();
     run.useLogger(log);
@@ -142,6 +148,7 @@ export class ClaudeRecycler {
           log.warn("the claude CLI refused /clear", { pid: run.process.pid, result: message.result?.slice(0, 300) });
           return false;
         }
+        run.send(compactBoundaryAfterClear(message.session_id));
         this.options.observer?.recycle.cleared((performance.now() - startedAt) / 1000);
         log.debug("CLI process cleared for another conversation", { pid: run.process.pid, clear_ms: Math.round(performance.now() - startedAt) });
         return true;
@@ -151,4 +158,21 @@ export class ClaudeRecycler {
     }
     return false;
   }
+}
+
+/**
+ * Claude Code 2.1.197 records `/clear` in the new session as three local-command messages (a caveat, the
+ * `<command-name>` block, an empty `<local-command-stdout>`) and merges them into the next user turn. A
+ * `compact_boundary` system message written to stdin is appended to the conversation as is (no reply, no
+ * upstream call), and the CLI sends the upstream only what follows the last boundary, so the clear's notes stay
+ * behind it. Measured in bench/probe-recycle.ts; see docs/claude-cli-findings.md ("Recycling a process").
+ */
+export function compactBoundaryAfterClear(sessionId: string | undefined): Record<string, unknown> {
+  return {
+    type: "system",
+    subtype: "compact_boundary",
+    compact_metadata: { trigger: "manual", pre_tokens: 0 },
+    uuid: randomUUID(),
+    session_id: sessionId ?? "",
+  };
 }
