@@ -95,6 +95,19 @@ describe("recycling", () => {
     expect(text).toMatch(/agent_relay_cli_turn_start_seconds_count\{source="recycled"\} 2/);
   }, slow);
 
+  test("a burst of new conversations waits for processes about to be freed instead of starting one per request", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--max-concurrent", "4"] });
+    const words = ["one-word", "two-word", "three-word", "four-word"];
+    const answers = await Promise.all(words.map((word) => chat(relay!, `Tell me about ${word}`, { system: "Be brief." })));
+    for (const answer of answers) expect(answer.choices[0].message.content).toBe("Hello from fake upstream!");
+    // The first start-up serves the second request too, and so on: fewer processes than requests.
+    expect(spawned(relay).length).toBeLessThan(words.length);
+    expect(relay.logs.some((line) => line.msg === "a new conversation waited for a freed process")).toBe(true);
+    // Each request carried its own conversation and nothing else.
+    const requests = relay.upstream.messageRequests();
+    expect(requests.map((request) => userWords(request.body)).sort()).toEqual(words.map((word) => [`Tell me about ${word}`]).sort());
+  }, slow);
+
   test("a recycled process never serves another client or another system prompt", async () => {
     // --recycle is still accepted (recycling is the default).
     relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle"] });

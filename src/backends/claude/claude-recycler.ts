@@ -17,6 +17,7 @@ import type { ClaudeRun } from "./claude-run.ts";
 import type { ClaudeRunSlots } from "./claude-run-slots.ts";
 import type { MemoryGovernor } from "./memory-governor.ts";
 import type { ProcessBackendObserver } from "./process-backend-observer.ts";
+import type { ProcessHandoffs } from "./process-handoffs.ts";
 import type { ProcessIdentity, ProcessLife, RecycledProcesses } from "./recycled-processes.ts";
 
 /** When a process has served enough: it is ended instead of cleared. */
@@ -37,6 +38,8 @@ export interface ClaudeRecyclerOptions {
   recycled: RecycledProcesses;
   slots: ClaudeRunSlots;
   memory: MemoryGovernor;
+  /** Told when a process's answer is done and when a process is free for another conversation. */
+  handoffs?: ProcessHandoffs;
   observer?: ProcessBackendObserver;
   log: Logger;
 }
@@ -77,6 +80,18 @@ export class ClaudeRecycler {
     if (life) life.turns++;
   }
 
+  /** A finished conversation's process is kept idle, open to a take-over by the same client's new conversation. */
+  noteIdle(run: ClaudeRun): void {
+    this.options.handoffs?.answered(run);
+    const life = this.lives.get(run);
+    if (life && this.options.enabled) this.options.handoffs?.freed(life.identity);
+  }
+
+  /** The run waits for the client's tool results: it will not be free for another conversation soon. */
+  noteHeld(run: ClaudeRun): void {
+    this.options.handoffs?.forget(run);
+  }
+
   /**
    * The run's conversation is over and the run answered completely: clear it and put it back, or end it.
    * Takes ownership of the run; its slot is freed once it is back in the pool (or gone).
@@ -94,7 +109,10 @@ export class ClaudeRecycler {
           return;
         }
         this.options.slots.releaseSlot(run);
-        this.options.recycled.put({ run, life: this.lives.get(run)!, since: Date.now() });
+        const life = this.lives.get(run)!;
+        this.options.recycled.put({ run, life, since: Date.now() });
+        this.options.handoffs?.answered(run);
+        this.options.handoffs?.freed(life.identity);
       })(),
     );
   }
@@ -125,6 +143,7 @@ export class ClaudeRecycler {
   }
 
   private retire(run: ClaudeRun, reason: RetireReason, completed: boolean, log: Logger): void {
+    this.options.handoffs?.forget(run);
     if (reason !== "off") {
       this.options.observer?.recycle.retired(reason);
       log.debug("CLI process retired instead of recycled", { pid: run.process.pid, reason, conversations: this.lives.get(run)?.conversations });
