@@ -113,13 +113,18 @@ export class ClaudeBackend implements RelayBackend {
       onEnd: (entry, reason) => {
         if (reason !== "exited") options.observer?.recycle.evicted(reason);
         this.parts.slots.endRun(entry.run, true, options.log);
+        // The ready process stood in for a warm one (below); now the pool may need one again.
+        if (reason === "idle") this.parts.pool.refillSoon();
       },
     });
     const pool = new WarmPool({
       size: options.warmProcesses,
       idleTimeoutMs: options.warmIdleTimeoutMs,
       spawn: (spec) => ClaudeProcess.spawn(spec, this.processes),
-      hasRoom: () => this.processes.size < options.maxProcesses,
+      // While recycled processes are ready or requests wait for one about to be freed, a warm process would
+      // only add memory: under a burst every refill would otherwise start another process.
+      hasRoom: () =>
+        this.processes.size < options.maxProcesses && !(options.recycle && (this.parts.recycled.size > 0 || this.parts.handoffs.waiting > 0)),
       onSettingsUsed: () => this.saveWarmSettingsSoon(),
       observer: options.observer?.pool,
       log: options.log,
