@@ -1,12 +1,14 @@
 /**
- * Probes what a running claude CLI (stream-json input) does with `/clear`, a second `initialize`, and
- * `/resume <id>` of a session file written after start, against the project's fake upstream. The findings
+ * Probes what a running claude CLI (stream-json input) does with `/clear` (alone, and followed by a
+ * `compact_boundary` system message on stdin), a second `initialize`, and `/resume <id>` of a session file
+ * written after start, against the project's fake upstream. The findings
  * are recorded in docs/claude-cli-findings.md ("Recycling a process"); run again after a CLI upgrade:
  *   node_modules/.bin/bun bench/probe-recycle.ts
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { compactBoundaryAfterClear } from "../src/backends/claude/claude-recycler.ts";
 import { buildClaudeInvocation } from "../src/backends/claude/build-claude-invocation.ts";
 import { ClaudeProcess } from "../src/backends/claude/claude-process.ts";
 import { writeClaudeSession } from "../src/backends/claude/write-claude-session.ts";
@@ -49,6 +51,10 @@ async function until(predicate: (value: any) => boolean, from: number, timeoutMs
 }
 const userText = (body: any) =>
   body.messages.map((message: any) => message.content.filter((block: any) => block.type === "text" && !block.text.startsWith("<system-reminder>")).map((block: any) => block.text).join("|"));
+/** The blocks the CLI adds for a local command (`/clear`) to the next user turn. */
+const localCommandNotes = (body: any) =>
+  body.messages.flatMap((message: any) => message.content.filter((block: any) => block.type === "text" && /^<(local-command-caveat|command-name|local-command-stdout)>/.test(block.text)).map((block: any) => block.text.slice(0, 40)));
+const withoutSession = (body: any) => JSON.stringify({ ...body, metadata: undefined });
 const systemText = (body: any) => body.system.map((block: any) => block.text).at(-1);
 const user = (text: string) => ({ type: "user", message: { role: "user", content: [{ type: "text", text }] }, parent_tool_use_id: null });
 const sessionOf = async (from: number) => (await until((v) => v.type === "result", from)).value.session_id as string;
@@ -74,7 +80,22 @@ mark = lines.length;
 child.send(user("second conversation"));
 const secondSession = await sessionOf(mark);
 const afterClear = upstream.messageRequests().at(-1)!.body;
-report.afterClear = { messages: userText(afterClear), system: systemText(afterClear), session: secondSession !== firstSession };
+report.afterClear = { messages: userText(afterClear), notes: localCommandNotes(afterClear), system: systemText(afterClear), session: secondSession !== firstSession };
+
+// 1b. /clear, then a compact boundary, then the first conversation's words again: the request must equal the
+// first one (a new process's) except for the session named in metadata.
+child.send(user("/clear"));
+const boundaryClear = await until((v) => v.type === "result", lines.length);
+child.send(compactBoundaryAfterClear(boundaryClear.value.session_id));
+mark = lines.length;
+child.send(user("first conversation"));
+await sessionOf(mark);
+const afterBoundary = upstream.messageRequests().at(-1)!.body;
+report.afterClearAndBoundary = {
+  notes: localCommandNotes(afterBoundary),
+  sameAsNewProcess: withoutSession(afterBoundary) === withoutSession(upstream.messageRequests()[0].body),
+  boundaryOutput: lines.slice(mark).filter((line) => line.value.type === "system" && line.value.subtype === "compact_boundary").length,
+};
 
 // 2. A second initialize after /clear, with another system prompt.
 child.send(user("/clear"));

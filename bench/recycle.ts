@@ -2,7 +2,7 @@
  * Recycling against spawning a process per conversation, in one run, with the real claude CLI against the
  * project's fake upstream (answering at once). For c = 1, 4 and 8: a closed loop of independent one-turn
  * conversations (same system prompt, new history each) against two relays started as their own processes,
- * one with --recycle and one with --no-recycle (the default) (a process per conversation, warm pool on);
+ * one with recycling (the default) and one with --no-recycle (a process per conversation, warm pool on);
  * requests per second and time to first token, after a warm-up of a dozen conversations. Then the peak
  * memory (PSS and RSS of each relay and all its processes) of a burst of 64 conversations sent at once, to a
  * fresh relay of each kind. A cold `claude -p` is timed in the same run for reference.
@@ -29,10 +29,13 @@ const { values: options } = parseArgs({
     warmup: { type: "string", default: "12" },
     cold: { type: "string", default: "5" },
     results: { type: "string" },
+    /** Only the burst (skips the cold runs and the closed loops). */
+    "burst-only": { type: "boolean", default: false },
   },
 });
 const measureMs = Number(options.seconds) * 1000;
 const burstSize = Number(options.burst);
+const burstOnly = options["burst-only"] === true;
 const warmupCount = Number(options.warmup);
 
 const upstream = startFakeUpstream();
@@ -94,17 +97,17 @@ const loadBefore = os.loadavg().map((value) => value.toFixed(2)).join(" ");
 const startedAt = new Date();
 console.error(`cold claude -p x${options.cold}`);
 const cold: number[] = [];
-for (let index = 0; index < Number(options.cold); index++) {
+for (let index = 0; index < (burstOnly ? 0 : Number(options.cold)); index++) {
   const sample = await coldPrint({ binary: claudeBin, prompt: "Independent question", cwd: join(home, "project"), env });
   if (sample.ok) cold.push(sample.firstTokenMs);
 }
 
 interface LoopResult { variant: Variant; concurrency: number; requests: number; failures: number; perSecond: number; ttftP50: number; ttftP90: number; processesAfter: number }
 const loops: LoopResult[] = [];
-const relays = { recycle: await startRelay("recycle"), "no-recycle": await startRelay("no-recycle") };
-for (const concurrency of [1, 4, 8]) {
+const relays = burstOnly ? {} : { recycle: await startRelay("recycle"), "no-recycle": await startRelay("no-recycle") };
+for (const concurrency of burstOnly ? [] : [1, 4, 8]) {
   for (const variant of Object.keys(variants) as Variant[]) {
-    const relay = relays[variant];
+    const relay = (relays as Record<Variant, RelayProcess>)[variant];
     console.error(`c=${concurrency} ${variant}: warm-up`);
     for (let done = 0; done < warmupCount; done += concurrency) await Promise.all(Array.from({ length: concurrency }, () => conversation(relay)));
     console.error(`c=${concurrency} ${variant}: measuring ${measureMs / 1000} s`);
@@ -153,28 +156,33 @@ for (const variant of Object.keys(variants) as Variant[]) {
 const mb = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MB`;
 const coldP50 = percentile(cold, 50);
 const row = (concurrency: number, variant: Variant) => loops.find((loop) => loop.concurrency === concurrency && loop.variant === variant)!;
+function throughputLines(): string[] {
+  return [
+    "### Throughput and time to first token",
+    "",
+    "| c | relay | conversations | per second | **× no-recycle** | TTFT p50 | TTFT p90 | **TTFT p50 ÷ cold `claude -p`** | processes under the relay after |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ...loops.map((loop) => {
+      const base = row(loop.concurrency, "no-recycle");
+      return `| ${loop.concurrency} | ${loop.variant} | ${loop.requests}${loop.failures ? ` (+${loop.failures} failed)` : ""} | ${fixed(loop.perSecond, 2)} | ${loop.variant === "recycle" ? `**${fixed(loop.perSecond / base.perSecond, 1)}×**` : "1×"} | ${Math.round(loop.ttftP50)} ms | ${Math.round(loop.ttftP90)} ms | ${fixed((loop.ttftP50 / coldP50) * 100, 1)}% | ${loop.processesAfter} |`;
+    }),
+    "",
+    `Cold \`claude -p\` (the same prompt, spawned by the benchmark, first text delta on stdout): p50 ${Math.round(coldP50)} ms over ${cold.length} runs.`,
+    "",
+  ];
+}
 const lines = [
   "## Benchmark: recycling CLI processes",
   "",
   `Measured ${startedAt.toISOString()} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 1024 ** 3)} GB RAM, Bun ${Bun.version}, Claude Code 2.1.197. **The machine was shared with other work** (load average before: ${loadBefore}; after: ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}), so absolute numbers are noisy; the ratios compare variants measured side by side in the same run.`,
   "",
   "```sh",
-  `node_modules/.bin/bun bench/recycle.ts --seconds ${options.seconds} --burst ${burstSize} --warmup ${warmupCount}`,
+  burstOnly ? `node_modules/.bin/bun bench/recycle.ts --burst-only --burst ${burstSize}` : `node_modules/.bin/bun bench/recycle.ts --seconds ${options.seconds} --burst ${burstSize} --warmup ${warmupCount}`,
   "```",
   "",
-  `The real CLI against the project's fake upstream (answering at once), in a temporary HOME. Two relays as their own processes, \`--max-concurrent 8\`, one with \`--recycle\` and one with \`--no-recycle\` (the default) (a process per conversation; the warm pool on, 2 processes). Each conversation is a new one-turn conversation (same system prompt, a new question), streamed through \`POST /v1/chat/completions\`; time to first token is the first content delta at the client. Per concurrency and relay: ${warmupCount} warm-up conversations, then a closed loop for ${options.seconds} s (a shortened run).`,
+  `The real CLI against the project's fake upstream (answering at once), in a temporary HOME. Two relays as their own processes, \`--max-concurrent 8\`, one with recycling (the default, \`--recycle\`) and one with \`--no-recycle\` (a process per conversation; the warm pool on, 2 processes). Each conversation is a new one-turn conversation (same system prompt, a new question), streamed through \`POST /v1/chat/completions\`; time to first token is the first content delta at the client. Per concurrency and relay: ${warmupCount} warm-up conversations, then a closed loop for ${options.seconds} s (a shortened run).`,
   "",
-  "### Throughput and time to first token",
-  "",
-  "| c | relay | conversations | per second | **× no-recycle** | TTFT p50 | TTFT p90 | **TTFT p50 ÷ cold `claude -p`** | processes under the relay after |",
-  "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
-  ...loops.map((loop) => {
-    const base = row(loop.concurrency, "no-recycle");
-    return `| ${loop.concurrency} | ${loop.variant} | ${loop.requests}${loop.failures ? ` (+${loop.failures} failed)` : ""} | ${fixed(loop.perSecond, 2)} | ${loop.variant === "recycle" ? `**${fixed(loop.perSecond / base.perSecond, 1)}×**` : "1×"} | ${Math.round(loop.ttftP50)} ms | ${Math.round(loop.ttftP90)} ms | ${fixed((loop.ttftP50 / coldP50) * 100, 1)}% | ${loop.processesAfter} |`;
-  }),
-  "",
-  `Cold \`claude -p\` (the same prompt, spawned by the benchmark, first text delta on stdout): p50 ${Math.round(coldP50)} ms over ${cold.length} runs.`,
-  "",
+  ...(burstOnly ? [] : throughputLines()),
   `### Memory of a burst of ${burstSize} conversations sent at once`,
   "",
   "| relay | burst took | failed | peak PSS (relay + CLIs) | peak RSS | peak processes under the relay | processes 3 s later | PSS 3 s later |",

@@ -44,7 +44,7 @@ export interface RelayConfig {
   warmIdleTimeoutMs: number;
   /** CLI processes at most, of every kind; idle ones are ended to stay below. */
   maxProcesses: number;
-  /** A finished conversation's CLI is cleared and serves the same client's next new conversation (--recycle; off by default). */
+  /** A finished conversation's CLI is cleared and serves the same client's next new conversation (on by default; --no-recycle). */
   recycle: boolean;
   /** Conversations one CLI process serves at most before it is ended (0: no limit). */
   recycleMaxConversations: number;
@@ -142,7 +142,7 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: "toolHoldTimeoutMs", flag: "tool-hold-timeout", kind: "duration", placeholder: "DURATION", defaultText: "10m", min: 1, help: "How long a CLI waits for a client's tool results before the round falls back to replay." },
   { key: "maxProcesses", flag: "max-processes", kind: "integer", placeholder: "N", defaultText: "16", min: 1, help: "CLI processes at most, answering, warm and live (about 200 MB each when idle)." },
   { key: "maxMemoryBytes", flag: "max-memory", kind: "size", placeholder: "SIZE", defaultText: "a quarter of the machine's memory, at least 1G", min: 1, help: "Memory budget of all CLI processes (PSS on Linux), e.g. 2G; idle ones are ended, least recently used first, to stay below." },
-  { key: "recycle", flag: "recycle", kind: "boolean", defaultText: "off", help: "Clear a finished conversation's CLI (/clear) and reuse it for the same client's next new conversation (the CLI adds notes of its own to the first turn after a clear; see the README)." },
+  { key: "recycle", flag: "recycle", kind: "boolean", defaultText: "on", help: "Clear a finished conversation's CLI (/clear) and reuse it for the same client's next new conversation; --no-recycle ends it instead (see the README)." },
   { key: "recycleMaxConversations", flag: "recycle-max-conversations", kind: "integer", placeholder: "N", defaultText: "100", min: 0, help: "Conversations one CLI serves at most before it is ended (0: no limit)." },
   { key: "recycleMaxAgeMs", flag: "recycle-max-age", kind: "duration", placeholder: "DURATION", defaultText: "1h", min: 0, help: "A CLI older than this is ended instead of recycled (0: no limit)." },
   { key: "recycleMaxRssBytes", flag: "recycle-max-rss", kind: "size", placeholder: "SIZE", defaultText: "600M", min: 0, help: "A CLI whose resident memory is above this is ended instead of recycled (0: no limit)." },
@@ -318,7 +318,7 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     warmProcesses: 2,
     warmIdleTimeoutMs: 600_000,
     maxProcesses: 16,
-    recycle: false,
+    recycle: true,
     recycleMaxConversations: 100,
     recycleMaxAgeMs: 3_600_000,
     recycleMaxRssBytes: 600 * 1024 ** 2,

@@ -22,7 +22,9 @@ beforeAll(async () => {
   mkdirSync(pidDirectory());
   relay = await startTestRelay({
     claudeBin: fakeClaudeBin,
-    args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--write-timeout", "1s", "--max-line-size", "1MB", "--idle-timeout", "1s", "--kill-grace", "300ms"],
+    // The fake CLI answers one turn and never acknowledges `/clear`: with recycling each finished process
+    // would hold its slot for the clear's timeout. These tests are about one request's process.
+    args: ["--no-recycle", "--warm-processes", "0", "--conversation-idle-timeout", "0", "--write-timeout", "1s", "--max-line-size", "1MB", "--idle-timeout", "1s", "--kill-grace", "300ms"],
     env: { FAKE_CLAUDE_PID_DIR: pidDirectory() },
   });
 });

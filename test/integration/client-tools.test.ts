@@ -41,11 +41,19 @@ beforeEach(async () => {
   await relay.settle({ allowHeld: true });
   relay.upstream.reset();
   processesBefore = relay.cliPids().length;
+  logsBefore = relay.logs.length;
 });
 
 let processesBefore = 0;
-/** CLI processes started since the test began. */
-const startedProcesses = () => relay.cliPids().length - processesBefore;
+let logsBefore = 0;
+/** CLI processes that took a new conversation since the test began: started, or recycled from an earlier test. */
+const startedProcesses = () =>
+  relay.cliPids().length - processesBefore +
+  // Recycling is on: a new conversation may be served by an earlier test's process, cleared.
+  relay.logs.slice(logsBefore).filter((line) => line.msg === "claude CLI reused").length;
+
+/** The process that took the latest new conversation: started for it, or recycled (cleared) for it. */
+const servingPid = () => relay.logs.findLast((line) => line.msg === "claude CLI started" || line.msg === "claude CLI reused")!.pid as number;
 
 /** The upstream's messages without the CLI's date reminder and cache markers, for comparing two requests. */
 function conversationSeenUpstream(body: any) {
@@ -289,7 +297,7 @@ describe("continuation without a waiting CLI", () => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Riga?" }];
     const first = await openai.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool] });
     messages.push(first.choices[0].message, { role: "tool", tool_call_id: "toolu_drop", content: "fog" });
-    const pid = relay.cliPids().at(-1)!;
+    const pid = servingPid();
 
     const controller = new AbortController();
     const stream = await openai.chat.completions.create({ model: "sonnet", messages, tools: [weatherTool], stream: true }, { signal: controller.signal });

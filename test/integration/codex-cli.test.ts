@@ -108,6 +108,7 @@ describe.skipIf(!existsSync(codexBin))("Codex CLI with the relay as its Response
       { kind: "text", chunks: ["The command printed relay-codex-ok."] },
     );
     const processesBefore = relay.cliPids().length;
+    const logsBefore = relay.logs.length;
     const heldContinuations = () => metricValue(relay.url, 'agent_relay_conversation_continuations_total{path="hold"}', { apiKey: relayKey });
     const heldBefore = await heldContinuations();
     const run = await runCodex("Run echo relay-codex-ok and tell me what it printed.");
@@ -123,7 +124,9 @@ describe.skipIf(!existsSync(codexBin))("Codex CLI with the relay as its Response
     expect(relay.upstream.messageRequests()).toHaveLength(2);
     expect(lastUserTurnTexts(1).join("\n")).toContain("relay-codex-ok");
     expect(relay.upstream.messageRequests()[1].body.messages.at(-1).content[0]).toMatchObject({ type: "tool_result", tool_use_id: "toolu_codex_echo" });
-    expect(relay.cliPids().length - processesBefore).toBe(1);
+    // One CLI took the conversation: started for it, or recycled from an earlier one (recycling is on by default).
+    const reused = relay.logs.slice(logsBefore).filter((line) => line.msg === "claude CLI reused").length;
+    expect(relay.cliPids().length - processesBefore + reused).toBe(1);
     expect(await heldContinuations()).toBe(heldBefore + 1);
   });
 });

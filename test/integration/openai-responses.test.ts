@@ -179,8 +179,11 @@ const weatherTool: OpenAI.Responses.FunctionTool = {
   strict: false,
 };
 
-/** CLI processes started since there were `since` of them. */
-const startedProcesses = (since: number) => relay.cliPids().length - since;
+/** Where process counting starts: the CLIs started so far and the log so far. */
+const processesNow = () => ({ pids: relay.cliPids().length, logs: relay.logs.length });
+/** CLI processes that took a new conversation since then: started, or recycled (recycling is on by default). */
+const startedProcesses = (since: { pids: number; logs: number }) =>
+  relay.cliPids().length - since.pids + relay.logs.slice(since.logs).filter((line) => line.msg === "claude CLI reused").length;
 const heldContinuations = () => metricValue(relay.url, 'agent_relay_conversation_continuations_total{path="hold"}');
 
 describe("function tools", () => {
@@ -189,7 +192,7 @@ describe("function tools", () => {
       { kind: "tool-use", text: "Let me check.", calls: [{ id: "toolu_paris_1", name: "mcp__relay__get_weather", input: { city: "Paris" } }] },
       { kind: "text", chunks: ["It is sunny in Paris."], usage: { input_tokens: 80, output_tokens: 6 } },
     );
-    const processesBefore = relay.cliPids().length;
+    const processesBefore = processesNow();
     const heldBefore = await heldContinuations();
     const stream = client.responses.stream({ model: "sonnet", instructions: "Use tools.", input: "Weather in Paris?", tools: [weatherTool] });
     const argumentDeltas: string[] = [];
@@ -229,7 +232,7 @@ describe("function tools", () => {
       { kind: "tool-use", calls: [{ id: "toolu_rome", name: "mcp__relay__get_weather", input: { city: "Rome" } }] },
       { kind: "text", chunks: ["Rome: 28C."] },
     );
-    const processesBefore = relay.cliPids().length;
+    const processesBefore = processesNow();
     const input: OpenAI.Responses.ResponseInput = [
       { type: "message", role: "developer", content: [{ type: "input_text", text: "Use tools." }] },
       { type: "message", role: "user", content: [{ type: "input_text", text: "Rome?" }] },

@@ -50,19 +50,23 @@ const chat = (target: TestRelay, text: string, options: { apiKey?: string; syste
     messages: [...(options.system ? [{ role: "system" as const, content: options.system }] : []), { role: "user" as const, content: text }],
   });
 
-/** The client's own words in an upstream request: the text blocks without the CLI's reminders and local-command notes. */
+/** The client's own words in an upstream request: its text blocks without the date reminder every new session gets. */
 function userWords(body: any): string[] {
   return body.messages.flatMap((message: any) =>
-    message.content
-      .filter((block: any) => block.type === "text" && !/^<(system-reminder|local-command-caveat|command-name|local-command-stdout)>/.test(block.text.trim()))
-      .map((block: any) => block.text),
+    message.content.filter((block: any) => block.type === "text" && !block.text.startsWith("<system-reminder>")).map((block: any) => block.text),
   );
 }
 
+/** An upstream request without what names its session (`metadata.user_id` carries the session id). */
+const withoutSession = (body: any) => ({ ...body, metadata: undefined });
+const sessionOf = (body: any) => JSON.parse(body.metadata.user_id).session_id as string;
+
 describe("recycling", () => {
-  test("one-turn conversations of one client are served by one process, and the upstream sees only the current conversation", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle"] });
-    const words = ["alpha-secret", "bravo-secret", "charlie-secret"];
+  test("one-turn conversations of one client are served by one process, and the upstream receives exactly what a new process would send", async () => {
+    // Recycling is the default: no flag.
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0"] });
+    // The third conversation repeats the first one's words, so its request can be compared with a new process's.
+    const words = ["alpha-secret", "bravo-secret", "alpha-secret"];
     relay.upstream.enqueue(...words.map((word) => ({ kind: "text" as const, chunks: [`Answer about ${word}.`] })));
     for (const word of words) {
       const answer = await chat(relay, `Tell me about ${word}`, { system: "Be brief." });
@@ -73,20 +77,39 @@ describe("recycling", () => {
     expect(reused(relay)).toEqual([spawned(relay)[0], spawned(relay)[0]]);
     const requests = relay.upstream.messageRequests();
     expect(requests).toHaveLength(3);
+    // A recycled process's first turn is byte for byte a new process's (the clear leaves no note behind),
+    // in a session of its own.
+    expect(withoutSession(requests[2].body)).toEqual(withoutSession(requests[0].body));
+    expect(new Set(requests.map((request) => sessionOf(request.body))).size).toBe(3);
     requests.forEach((request, index) => {
       expect(userWords(request.body)).toEqual([`Tell me about ${words[index]}`]);
-      expect(request.body.messages.filter((message: any) => message.role === "assistant")).toHaveLength(0);
-      // Nothing of any other conversation, anywhere in the request.
-      for (const other of words.filter((_, otherIndex) => otherIndex !== index)) expect(JSON.stringify(request.body)).not.toContain(other);
+      expect(request.body.messages).toHaveLength(1);
       // The system prompt given with initialize is still in effect after a clear.
       expect(request.body.system.at(-1).text).toBe("Be brief.");
     });
+    // Nothing of the other conversation, anywhere in the request.
+    expect(JSON.stringify(requests[1].body)).not.toContain("alpha");
+    expect(JSON.stringify(requests[2].body)).not.toContain("bravo");
     const text = await metrics(relay);
     expect(text).toMatch(/agent_relay_cli_clears_seconds_count 3/);
     expect(text).toMatch(/agent_relay_cli_turn_start_seconds_count\{source="recycled"\} 2/);
   }, slow);
 
+  test("a burst of new conversations waits for processes about to be freed instead of starting one per request", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--max-concurrent", "4"] });
+    const words = ["one-word", "two-word", "three-word", "four-word"];
+    const answers = await Promise.all(words.map((word) => chat(relay!, `Tell me about ${word}`, { system: "Be brief." })));
+    for (const answer of answers) expect(answer.choices[0].message.content).toBe("Hello from fake upstream!");
+    // The first start-up serves the second request too, and so on: fewer processes than requests.
+    expect(spawned(relay).length).toBeLessThan(words.length);
+    expect(relay.logs.some((line) => line.msg === "a new conversation waited for a freed process")).toBe(true);
+    // Each request carried its own conversation and nothing else.
+    const requests = relay.upstream.messageRequests();
+    expect(requests.map((request) => userWords(request.body)).sort()).toEqual(words.map((word) => [`Tell me about ${word}`]).sort());
+  }, slow);
+
   test("a recycled process never serves another client or another system prompt", async () => {
+    // --recycle is still accepted (recycling is the default).
     relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle"] });
     await chat(relay, "from client a", { apiKey: "client-a" });
     await waitFor(async () => (await health(relay!)).ready_processes === 1);
@@ -101,7 +124,7 @@ describe("recycling", () => {
   }, slow);
 
   test("a new conversation takes over the same client's idle conversation; if that one comes back it is replayed", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "0", "--recycle"] });
+    relay = await startTestRelay({ args: ["--warm-processes", "0"] });
     relay.upstream.enqueue({ kind: "text", chunks: ["First answer."] });
     const first: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "first conversation" }];
     const answer = await chat(relay, "first conversation");
@@ -130,7 +153,7 @@ describe("recycling", () => {
   }, slow);
 
   test("a process is ended, not recycled, once it has served its budget of conversations", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle-max-conversations", "2", "--recycle"] });
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle-max-conversations", "2"] });
     await chat(relay, "one");
     await waitFor(async () => (await health(relay!)).ready_processes === 1);
     await chat(relay, "two");
@@ -142,7 +165,7 @@ describe("recycling", () => {
   }, slow);
 
   test("a cancelled turn's process is never reused: it is interrupted and ended", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle"] });
+    relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0"] });
     relay.upstream.enqueue({ kind: "stall", chunks: ["partial "] });
     const controller = new AbortController();
     const stream = await new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "client-a", maxRetries: 0 }).chat.completions.create(
@@ -165,7 +188,7 @@ describe("recycling", () => {
 
 describe("memory budget", () => {
   test("idle processes are given up to stay under --max-memory; requests still succeed", async () => {
-    relay = await startTestRelay({ args: ["--warm-processes", "1", "--max-memory", "1M", "--recycle"] });
+    relay = await startTestRelay({ args: ["--warm-processes", "1", "--max-memory", "1M"] });
     const answer = await chat(relay, "under a tiny budget");
     expect(answer.choices[0].message.content).toBe("Hello from fake upstream!");
     const [pid] = spawned(relay);
@@ -182,7 +205,7 @@ describe("memory budget", () => {
 describe("warm start", () => {
   test("after a restart the warm pool starts with the settings used before: the first request is served warm", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "agent-relay-warm-start-"));
-    const args = ["--warm-processes", "1", "--data-dir", dataDir, "--recycle"];
+    const args = ["--warm-processes", "1", "--data-dir", dataDir];
     try {
       const before = await startTestRelay({ args });
       await chat(before, "before the restart");

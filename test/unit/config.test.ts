@@ -194,13 +194,13 @@ describe("parseCommand errors", () => {
 });
 
 describe("recycling and memory options", () => {
-  test("recycling is off by default; --recycle and AGENT_RELAY_RECYCLE=true turn it on, --no-recycle off", () => {
+  test("recycling is on by default; --no-recycle and AGENT_RELAY_RECYCLE=false turn it off, --recycle is still accepted", () => {
     const serve = (argv: string[], env: Record<string, string> = {}) => {
       const command = parseCommand(argv, env);
       if (command.kind !== "serve") throw new Error("expected serve");
       return command.config;
     };
-    expect(serve([]).recycle).toBe(false);
+    expect(serve([]).recycle).toBe(true);
     expect(serve(["--recycle"]).recycle).toBe(true);
     expect(serve([], { AGENT_RELAY_RECYCLE: "true" }).recycle).toBe(true);
     expect(serve([]).maxMemoryBytes).toBeUndefined();

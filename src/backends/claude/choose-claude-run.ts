@@ -85,6 +85,39 @@ async function takeOverIdleConversation(parts: ClaudeBackendParts, identity: Pro
   return conversation.run;
 }
 
+/** A ready (recycled) process of the same client and settings, or an idle conversation's process taken over. */
+async function takeFreeProcess(parts: ClaudeBackendParts, identity: ProcessIdentity, context: BackendContext): Promise<ClaudeRun | undefined> {
+  return parts.recycled.take(identity)?.run ?? (await takeOverIdleConversation(parts, identity, context));
+}
+
+/** How often a waiting request looks again at how long a start-up is taking. */
+const recheckMs = 250;
+
+/**
+ * Under a burst, waits briefly for a process of the same client and settings that is about to be freed,
+ * when one is expected before a start-up begun now would be ready (process-handoffs.ts); undefined when none
+ * came in time, and the caller starts a process.
+ */
+async function waitForFreedProcess(parts: ClaudeBackendParts, identity: ProcessIdentity, context: BackendContext): Promise<ClaudeRun | undefined> {
+  const { handoffs } = parts;
+  if (!handoffs.shouldWait(identity)) return undefined;
+  const startedAt = Date.now();
+  // Re-read on every wake-up: while a start-up begun earlier is still under way, one begun now would not be faster.
+  const deadline = () => startedAt + handoffs.waitLimitMs();
+  while (Date.now() < deadline()) {
+    await handoffs.wait(identity, Math.min(deadline() - Date.now(), recheckMs), context.signal);
+    if (context.signal.aborted) throw context.signal.reason ?? new Error("aborted");
+    const run = await takeFreeProcess(parts, identity, context);
+    if (run) {
+      context.log.debug("a new conversation waited for a freed process", { pid: run.process.pid, waited_ms: Date.now() - startedAt });
+      return run;
+    }
+    if (!handoffs.shouldWait(identity)) break;
+  }
+  context.log.debug("no process was freed in time: starting one", { waited_ms: Date.now() - startedAt });
+  return undefined;
+}
+
 /**
  * Sends the new turn to a live conversation's process: tool results to the calls it waits for, or a new
  * user turn to an idle one. False (and the conversation is ended) when the turn cannot be carried that way.
@@ -134,6 +167,8 @@ async function startRun(parts: ClaudeBackendParts, wanted: TurnRequest, context:
   const spec: SpawnSpec = { binary: wanted.binary, args: invocation.args, env: invocation.env, cwd: options.workdir };
   let run: ClaudeRun | undefined;
   let source: Turn["source"] = "cold";
+  /** Stands for this request's process in `handoffs` until the process exists. */
+  const handoffTicket = {};
   try {
     let child: ClaudeProcess | undefined;
     if (invocation.history.length > 0) {
@@ -151,16 +186,22 @@ async function startRun(parts: ClaudeBackendParts, wanted: TurnRequest, context:
       await slots.makeRoom();
       child = ClaudeProcess.spawn({ ...spec, args }, parts.processes);
     } else {
-      const reused = parts.recycled.take(wanted.identity)?.run ?? (await takeOverIdleConversation(parts, wanted.identity, context));
+      let reused = await takeFreeProcess(parts, wanted.identity, context);
+      if (!reused) {
+        child = pool.take(spec);
+        if (!child) reused = await waitForFreedProcess(parts, wanted.identity, context);
+      }
       if (reused) {
         run = reused;
         parts.recycler.noteReuse(run);
+        parts.handoffs.begin(run, wanted.identity, false);
         slots.attach(run, resources);
         run.useLogger(context.log);
         context.log.debug("claude CLI reused", { pid: run.process.pid, source: "recycled", conversations: parts.recycler.lifeOf(run)?.conversations });
         return { ...wanted, run, source: "recycled", sendUserMessage: true };
       }
-      child = pool.take(spec);
+      // Counted at once (before any await), so that requests arriving meanwhile may wait for this one.
+      parts.handoffs.begin(handoffTicket, wanted.identity, !child);
       if (child) source = "warm";
       else {
         await slots.makeRoom();
@@ -169,6 +210,7 @@ async function startRun(parts: ClaudeBackendParts, wanted: TurnRequest, context:
     }
     const bridge = invocation.toolNames ? new ClientToolBridge(invocation.offeredTools, invocation.toolNames) : undefined;
     run = new ClaudeRun({ process: child, bridge, log: context.log });
+    parts.handoffs.rebind(handoffTicket, run);
     slots.attach(run, resources);
     parts.recycler.register(run, wanted.identity);
     context.log.debug("claude CLI started", {
@@ -180,7 +222,11 @@ async function startRun(parts: ClaudeBackendParts, wanted: TurnRequest, context:
     });
     run.send(invocation.initialize);
   } catch (error) {
-    if (run) slots.endRun(run, false, context.log);
+    parts.handoffs.forget(handoffTicket);
+    if (run) {
+      parts.handoffs.forget(run);
+      slots.endRun(run, false, context.log);
+    }
     else {
       await resources.session?.remove();
       resources.releaseSlot?.();

@@ -20,6 +20,7 @@ import type { Logger } from "../../util/logger.ts";
 import { buildClaudeInvocation, type ClaudeInvocation } from "./build-claude-invocation.ts";
 import { claudeMissingMessage, claudeNotExecutableMessage, ClaudeProcess, ClaudeProcessRegistry } from "./claude-process.ts";
 import { ClaudeRecycler } from "./claude-recycler.ts";
+import { ProcessHandoffs } from "./process-handoffs.ts";
 import type { ClaudeRun } from "./claude-run.ts";
 import { ClaudeRunSlots } from "./claude-run-slots.ts";
 import type { ClaudeBackendOptions, ClaudeBackendParts } from "./claude-turn.ts";
@@ -112,13 +113,18 @@ export class ClaudeBackend implements RelayBackend {
       onEnd: (entry, reason) => {
         if (reason !== "exited") options.observer?.recycle.evicted(reason);
         this.parts.slots.endRun(entry.run, true, options.log);
+        // The ready process stood in for a warm one (below); now the pool may need one again.
+        if (reason === "idle") this.parts.pool.refillSoon();
       },
     });
     const pool = new WarmPool({
       size: options.warmProcesses,
       idleTimeoutMs: options.warmIdleTimeoutMs,
       spawn: (spec) => ClaudeProcess.spawn(spec, this.processes),
-      hasRoom: () => this.processes.size < options.maxProcesses,
+      // While recycled processes are ready or requests wait for one about to be freed, a warm process would
+      // only add memory: under a burst every refill would otherwise start another process.
+      hasRoom: () =>
+        this.processes.size < options.maxProcesses && !(options.recycle && (this.parts.recycled.size > 0 || this.parts.handoffs.waiting > 0)),
       onSettingsUsed: () => this.saveWarmSettingsSoon(),
       observer: options.observer?.pool,
       log: options.log,
@@ -141,8 +147,10 @@ export class ClaudeBackend implements RelayBackend {
       giveUpOne: () => this.giveUpLeastRecentlyUsed("memory")?.pid,
       log: options.log,
     });
+    const handoffs = new ProcessHandoffs({ enabled: options.recycle });
     const recycler = new ClaudeRecycler({
       enabled: options.recycle,
+      handoffs,
       budget: { maxConversations: options.recycleMaxConversations, maxAgeMs: options.recycleMaxAgeMs, maxResidentBytes: options.recycleMaxResidentBytes },
       recycled,
       slots,
@@ -152,7 +160,7 @@ export class ClaudeBackend implements RelayBackend {
     });
     // A taken-over conversation that comes back later than a live one could have is no regret.
     const steal = new StealPolicy({ windowMs: Math.max(options.conversationIdleTimeoutMs, 60_000) });
-    this.parts = { options, processes: this.processes, slots, pool, live, recycled, recycler, steal, memory, cliVersion: () => this.binary.version };
+    this.parts = { options, processes: this.processes, slots, pool, live, recycled, recycler, handoffs, steal, memory, cliVersion: () => this.binary.version };
   }
 
   /** Start-up work: find the CLI and remove session files a killed relay left behind. */

@@ -1,19 +1,23 @@
 /**
  * Recycling: a process whose conversation is over is cleared with `/clear` (a new session: the next turn
  * reaches the upstream with none of the earlier messages; the system prompt, client tools and output schema
- * given with `initialize` stay in effect) and put back as a ready process for the same client's next new
- * conversation with the same settings, instead of being ended. A start-up costs about 1.3 s of CPU and
+ * given with `initialize` stay in effect), then given a compact boundary so that the notes the CLI records for
+ * the clear itself are not sent either: the next conversation's first turn reaches the upstream exactly as a
+ * new process's would. It is put back as a ready process for the same client's next new conversation with the
+ * same settings, instead of being ended. A start-up costs about 1.3 s of CPU and
  * 300 MB at its peak; a clear costs milliseconds. See docs/claude-cli-findings.md ("Recycling a process").
  *
  * The recycler owns a process from `recycle` until it is in the ready pool or ended. A process is ended
  * instead when recycling is off, when it is over its budget (conversations, age, resident memory), when it
  * is unhealthy (exited, output closed), or when the clear fails.
  */
+import { randomUUID } from "node:crypto";
 import type { Logger } from "../../util/logger.ts";
 import type { ClaudeRun } from "./claude-run.ts";
 import type { ClaudeRunSlots } from "./claude-run-slots.ts";
 import type { MemoryGovernor } from "./memory-governor.ts";
 import type { ProcessBackendObserver } from "./process-backend-observer.ts";
+import type { ProcessHandoffs } from "./process-handoffs.ts";
 import type { ProcessIdentity, ProcessLife, RecycledProcesses } from "./recycled-processes.ts";
 
 /** When a process has served enough: it is ended instead of cleared. */
@@ -34,6 +38,8 @@ export interface ClaudeRecyclerOptions {
   recycled: RecycledProcesses;
   slots: ClaudeRunSlots;
   memory: MemoryGovernor;
+  /** Told when a process's answer is done and when a process is free for another conversation. */
+  handoffs?: ProcessHandoffs;
   observer?: ProcessBackendObserver;
   log: Logger;
 }
@@ -74,6 +80,18 @@ export class ClaudeRecycler {
     if (life) life.turns++;
   }
 
+  /** A finished conversation's process is kept idle, open to a take-over by the same client's new conversation. */
+  noteIdle(run: ClaudeRun): void {
+    this.options.handoffs?.answered(run);
+    const life = this.lives.get(run);
+    if (life && this.options.enabled) this.options.handoffs?.freed(life.identity);
+  }
+
+  /** The run waits for the client's tool results: it will not be free for another conversation soon. */
+  noteHeld(run: ClaudeRun): void {
+    this.options.handoffs?.forget(run);
+  }
+
   /**
    * The run's conversation is over and the run answered completely: clear it and put it back, or end it.
    * Takes ownership of the run; its slot is freed once it is back in the pool (or gone).
@@ -91,7 +109,10 @@ export class ClaudeRecycler {
           return;
         }
         this.options.slots.releaseSlot(run);
-        this.options.recycled.put({ run, life: this.lives.get(run)!, since: Date.now() });
+        const life = this.lives.get(run)!;
+        this.options.recycled.put({ run, life, since: Date.now() });
+        this.options.handoffs?.answered(run);
+        this.options.handoffs?.freed(life.identity);
       })(),
     );
   }
@@ -122,6 +143,7 @@ export class ClaudeRecycler {
   }
 
   private retire(run: ClaudeRun, reason: RetireReason, completed: boolean, log: Logger): void {
+    this.options.handoffs?.forget(run);
     if (reason !== "off") {
       this.options.observer?.recycle.retired(reason);
       log.debug("CLI process retired instead of recycled", { pid: run.process.pid, reason, conversations: this.lives.get(run)?.conversations });
@@ -129,7 +151,10 @@ export class ClaudeRecycler {
     this.options.slots.endRun(run, completed, log);
   }
 
-  /** Sends `/clear` and waits for its result; the next user turn starts a new session. */
+  /**
+   * Sends `/clear` and waits for its result, then a compact boundary: the next user turn starts a new session
+   * and reaches the upstream exactly as a new process's first turn would.
+   */
   private async clear(run: ClaudeRun, log: Logger): Promise<boolean> {
     const startedAt = performance.now();
     run.useLogger(log);
@@ -142,6 +167,7 @@ export class ClaudeRecycler {
           log.warn("the claude CLI refused /clear", { pid: run.process.pid, result: message.result?.slice(0, 300) });
           return false;
         }
+        run.send(compactBoundaryAfterClear(message.session_id));
         this.options.observer?.recycle.cleared((performance.now() - startedAt) / 1000);
         log.debug("CLI process cleared for another conversation", { pid: run.process.pid, clear_ms: Math.round(performance.now() - startedAt) });
         return true;
@@ -151,4 +177,21 @@ export class ClaudeRecycler {
     }
     return false;
   }
+}
+
+/**
+ * Claude Code 2.1.197 records `/clear` in the new session as three local-command messages (a caveat, the
+ * `<command-name>` block, an empty `<local-command-stdout>`) and merges them into the next user turn. A
+ * `compact_boundary` system message written to stdin is appended to the conversation as is (no reply, no
+ * upstream call), and the CLI sends the upstream only what follows the last boundary, so the clear's notes stay
+ * behind it. Measured in bench/probe-recycle.ts; see docs/claude-cli-findings.md ("Recycling a process").
+ */
+export function compactBoundaryAfterClear(sessionId: string | undefined): Record<string, unknown> {
+  return {
+    type: "system",
+    subtype: "compact_boundary",
+    compact_metadata: { trigger: "manual", pre_tokens: 0 },
+    uuid: randomUUID(),
+    session_id: sessionId ?? "",
+  };
 }

@@ -17,6 +17,7 @@ import type { RelayRequest } from "../../core/relay-request.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { ClaudeInvocation, ClaudeInvocationSettings } from "./build-claude-invocation.ts";
 import type { ClaudeProcessRegistry } from "./claude-process.ts";
+import type { ProcessHandoffs } from "./process-handoffs.ts";
 import type { ClaudeRecycler } from "./claude-recycler.ts";
 import type { ClaudeRun } from "./claude-run.ts";
 import type { ClaudeRunSlots } from "./claude-run-slots.ts";
@@ -75,6 +76,8 @@ export interface ClaudeBackendParts {
   live: LiveConversations;
   recycled: RecycledProcesses;
   recycler: ClaudeRecycler;
+  /** Lets a new conversation wait briefly for a process about to be freed instead of starting one. */
+  handoffs: ProcessHandoffs;
   steal: StealPolicy;
   memory: MemoryGovernor;
   /** The CLI's version, written into session files. */

@@ -47,9 +47,11 @@ export function settleClaudeTurn(parts: ClaudeBackendParts, settled: SettledTurn
     return;
   }
   if (waiting) {
+    recycler.noteHeld(run);
     options.observer?.conversations.held();
     log.info("holding the CLI for the client's tool results", { pid: run.process.pid, tool_call_ids: callIds, hold_timeout_ms: options.toolHoldTimeoutMs });
   } else {
+    recycler.noteIdle(run);
     log.debug("keeping the CLI for the conversation's next turn", { pid: run.process.pid, idle_timeout_ms: options.conversationIdleTimeoutMs });
   }
 }

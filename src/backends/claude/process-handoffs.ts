@@ -1,0 +1,159 @@
+/**
+ * Under a burst of new conversations, a request that finds no ready process may wait briefly for one that is
+ * about to be freed (answering a conversation that ends with this answer) instead of starting one: every start
+ * costs about 1.3 s of CPU and 300 MB at its peak, and starts running side by side on a small machine slow each
+ * other down, so without this a burst starts a process per concurrency slot before any can be recycled.
+ *
+ * A request waits only when a process of the same client and settings is expected to be free before a start
+ * of its own would be ready: a process that began its start-up before this request arrived will be ready
+ * before one started now would be (whatever a start-up takes on this machine at this moment), and a ready
+ * process frees up after about one turn. Each such process is counted for one waiter per turn it can serve
+ * before then. The wait is bounded by the start-up time measured lately (never longer than a start would
+ * take); a request whose wait runs out starts a process as before.
+ */
+import type { ClaudeRun } from "./claude-run.ts";
+import type { ProcessIdentity } from "./recycled-processes.ts";
+
+/** A run that is answering a new conversation and will be free for another when the answer is done. */
+interface Busy {
+  key: string;
+  /** When its start-up (cold) or its turn (a ready process) began, ms since the epoch. */
+  since: number;
+  /** A process started for this request (its start-up is still in the time it needs). */
+  cold: boolean;
+}
+
+interface Waiter {
+  key: string;
+  wake(): void;
+}
+
+export interface ProcessHandoffsOptions {
+  /** Waiting for a freed process at all (off: every request without a ready process starts one). */
+  enabled: boolean;
+}
+
+/** Until something is measured: a start-up to the end of its first answer, and one turn of a ready process. */
+const defaultColdMs = 2000;
+const defaultTurnMs = 300;
+/** Weight of the newest measurement in the running averages. */
+const smoothing = 0.3;
+
+export class ProcessHandoffs {
+  private readonly busy = new Map<object, Busy>();
+  private readonly waiters: Waiter[] = [];
+  private coldMs: number | undefined;
+  private turnMs: number | undefined;
+
+  constructor(private readonly options: ProcessHandoffsOptions) {}
+
+  /** Requests waiting for a freed process now. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /**
+   * Records that `ticket` (a run, or a placeholder until its process exists) answers a new conversation with
+   * this identity. Call synchronously after `shouldWait` said no, so the next request counts it.
+   */
+  begin(ticket: object, identity: ProcessIdentity, cold: boolean): void {
+    this.busy.set(ticket, { key: keyOf(identity), since: Date.now(), cold });
+  }
+
+  /** Moves a placeholder's record to the run that now exists. */
+  rebind(ticket: object, run: ClaudeRun): void {
+    const entry = this.busy.get(ticket);
+    if (!entry) return;
+    this.busy.delete(ticket);
+    this.busy.set(run, entry);
+    void run.process.exited.then(() => this.busy.delete(run));
+  }
+
+  /** The ticket's process is free for another conversation: it no longer counts, and its time updates the averages. */
+  answered(ticket: object): void {
+    const entry = this.busy.get(ticket);
+    if (!entry) return;
+    this.busy.delete(ticket);
+    const took = Date.now() - entry.since;
+    if (entry.cold) this.coldMs = average(this.coldMs, took);
+    else this.turnMs = average(this.turnMs, took);
+  }
+
+  /** The ticket will not answer (its start failed): it no longer counts. */
+  forget(ticket: object): void {
+    this.busy.delete(ticket);
+  }
+
+  /** A process with this identity was put back (ready, or idle and open to a take-over): wakes one waiter. */
+  freed(identity: ProcessIdentity): void {
+    const key = keyOf(identity);
+    const index = this.waiters.findIndex((waiter) => waiter.key === key);
+    if (index < 0) return;
+    const [waiter] = this.waiters.splice(index, 1);
+    waiter.wake();
+  }
+
+  /**
+   * How long a request may wait at most, counted from when it began waiting: a start-up as measured lately, or,
+   * while start-ups are under way, as long as the oldest has taken so far plus a turn (one begun at the same
+   * time would not be ready sooner).
+   */
+  waitLimitMs(now = Date.now()): number {
+    let limit = this.coldMs ?? defaultColdMs;
+    for (const entry of this.busy.values()) if (entry.cold) limit = Math.max(limit, now - entry.since + (this.turnMs ?? defaultTurnMs));
+    return limit;
+  }
+
+  /** Whether a request with this identity, arriving now, should wait for a freed process rather than start one. */
+  shouldWait(identity: ProcessIdentity, now = Date.now()): boolean {
+    if (!this.options.enabled) return false;
+    const key = keyOf(identity);
+    const turnMs = this.turnMs ?? defaultTurnMs;
+    const coldMs = this.coldMs ?? defaultColdMs;
+    // When each busy process would be free for the next waiter, relative to a start-up begun now (0: as soon as it).
+    const freeAt: number[] = [];
+    for (const entry of this.busy.values()) {
+      if (entry.key !== key) continue;
+      freeAt.push(entry.cold ? entry.since - now : entry.since + turnMs - now - coldMs);
+    }
+    const ahead = this.waiters.filter((waiter) => waiter.key === key).length;
+    // The waiters ahead take the earliest turns; each served one frees its process again a turn later.
+    for (let served = 0; served <= ahead; served++) {
+      if (freeAt.length === 0) return false;
+      freeAt.sort((a, b) => a - b);
+      if (served === ahead) return freeAt[0] <= 0;
+      freeAt[0] += turnMs;
+    }
+    return false;
+  }
+
+  /** Waits until a process with this identity is freed, `limitMs` passes, or the signal aborts; true when woken by a freed process. */
+  wait(identity: ProcessIdentity, limitMs: number, signal: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        key: keyOf(identity),
+        wake: () => finish(true),
+      };
+      const finish = (woken: boolean) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        resolve(woken);
+      };
+      const onAbort = () => finish(false);
+      const timer = setTimeout(() => finish(false), Math.max(0, limitMs));
+      if (signal.aborted) return finish(false);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+}
+
+function keyOf(identity: ProcessIdentity): string {
+  return `${identity.clientKey}\u0000${identity.spawnKey}\u0000${identity.lateKey}`;
+}
+
+function average(previous: number | undefined, next: number): number {
+  return previous === undefined ? next : previous + smoothing * (next - previous);
+}
