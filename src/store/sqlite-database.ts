@@ -4,7 +4,6 @@
  * inside an open transaction while it awaits.
  */
 import { Database } from "bun:sqlite";
-import { statSync } from "node:fs";
 import { migrations } from "./migrations.ts";
 import type { RelayDatabase, SqlValue } from "./relay-database.ts";
 
@@ -71,14 +70,16 @@ export class SqliteDatabase implements RelayDatabase {
     }
   }
 
+  /**
+   * The pages in use: what the data takes, free pages left by deletions not counted (the file does not shrink
+   * without a VACUUM, so its size would never fall below a budget). Read from the connection, so it also works
+   * inside a transaction, where a WAL checkpoint cannot run.
+   */
   async sizeBytes(): Promise<number> {
-    if (this.path === ":memory:") {
-      const row = this.database.query<{ size: number }, []>("SELECT page_count * page_size AS size FROM pragma_page_count(), pragma_page_size()").get();
-      return row?.size ?? 0;
-    }
-    // Checkpoint first so the figure is the file a copy would take, not a WAL that is about to be folded in.
-    this.database.run("PRAGMA wal_checkpoint(TRUNCATE)");
-    return fileSize(this.path) + fileSize(`${this.path}-wal`);
+    const row = this.database
+      .query<{ size: number }, []>("SELECT (page_count - freelist_count) * page_size AS size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()")
+      .get();
+    return row?.size ?? 0;
   }
 
   async close(): Promise<void> {
@@ -103,14 +104,6 @@ export class SqliteDatabase implements RelayDatabase {
       this.statements.set(sql, statement);
     }
     return statement;
-  }
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
   }
 }
 

@@ -187,6 +187,23 @@ for (const engine of storeEngines) {
       await store.database.close();
     });
 
+    test("above the size budget the oldest bodies go first, then the oldest rows; starred ones stay", async () => {
+      const store = new InspectorStore(await engine.open());
+      await store.write([entry("req_1", {}, anthropicBody(4)), entry("req_2", {}, anthropicBody(5)), entry("req_3", {}, anthropicBody(6))]);
+      await store.setStarred("req_3", true);
+      // Nothing is old: only the budget (1 byte, always exceeded) makes room.
+      const options = { now: Date.now(), retentionMs: 1e12, bodyRetentionMs: 1e12, maxBytes: 1, batchSize: 1 };
+      expect(await store.prune(options)).toMatchObject({ bodies: 1, rows: 0 });
+      expect((await store.get("req_1"))?.bodies).toBeNull();
+      expect((await store.get("req_2"))?.bodies?.request).toEqual(anthropicBody(5));
+      await store.prune(options);
+      await store.prune(options);
+      expect(await store.get("req_1")).toBeUndefined();
+      expect((await store.get("req_2"))?.bodies).toBeNull();
+      expect((await store.get("req_3"))?.bodies?.request).toEqual(anthropicBody(6));
+      await store.database.close();
+    });
+
     test("deleting a session removes its requests and their blobs; the overview sums what is left", async () => {
       const store = new InspectorStore(await engine.open());
       await store.write([
