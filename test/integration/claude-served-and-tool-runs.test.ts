@@ -14,6 +14,7 @@ import OpenAI from "openai";
 import { startFakeUpstream, type FakeUpstream } from "../support/fake-anthropic-upstream.ts";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
 import { waitFor } from "../support/wait-for.ts";
+import { attributesOf, spansOf, startOtlpCollector as startCollector } from "../support/fake-otlp-collector.ts";
 
 let upstream: FakeUpstream;
 let relay: TestRelay | undefined;
@@ -117,23 +118,6 @@ describe("how the claude backend served a request", () => {
     expect(after.details.served.details.pid).toBe(before.details.served.details.pid);
   }, 120_000);
 });
-
-function startCollector() {
-  const received: Array<{ path: string; body: any }> = [];
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    async fetch(request) {
-      received.push({ path: new URL(request.url).pathname, body: await request.json() });
-      return Response.json({});
-    },
-  });
-  return { url: `http://127.0.0.1:${server.port}`, received, stop: () => server.stop(true) };
-}
-
-const spansOf = (received: Array<{ path: string; body: any }>) =>
-  received.filter((item) => item.path === "/v1/traces").flatMap((item) => item.body.resourceSpans.flatMap((resource: any) => resource.scopeSpans.flatMap((scope: any) => scope.spans)));
-const attributesOf = (span: any) => Object.fromEntries(span.attributes.map((item: any) => [item.key, Object.values(item.value)[0]]));
 
 describe("the tools the CLI ran itself (agent mode)", () => {
   const secret = "sk-ant-api03-PLANTEDSECRETinsideAfileTheCliRead0123456789";

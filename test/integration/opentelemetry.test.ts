@@ -6,34 +6,8 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, expect, test } from "bun:test";
-import { decodeMetricsRequest, decodeTraceRequest } from "../support/decode-otlp-protobuf.ts";
+import { attributesOf, spansOf, startOtlpCollector as startCollector } from "../support/fake-otlp-collector.ts";
 import { startTestRelay, type TestRelay } from "../support/test-relay.ts";
-
-interface Received {
-  path: string;
-  contentType: string | null;
-  body: any;
-}
-
-async function decodeBody(request: Request, path: string): Promise<any> {
-  if (request.headers.get("content-type") !== "application/x-protobuf") return request.json();
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  return path === "/v1/metrics" ? decodeMetricsRequest(bytes) : decodeTraceRequest(bytes);
-}
-
-function startCollector() {
-  const received: Received[] = [];
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    async fetch(request) {
-      const path = new URL(request.url).pathname;
-      received.push({ path, contentType: request.headers.get("content-type"), body: await decodeBody(request, path) });
-      return Response.json({});
-    },
-  });
-  return { url: `http://127.0.0.1:${server.port}`, received, stop: () => server.stop(true) };
-}
 
 const relays: TestRelay[] = [];
 const collectors: Array<ReturnType<typeof startCollector>> = [];
@@ -42,8 +16,6 @@ afterAll(async () => {
   for (const collector of collectors) collector.stop();
 });
 
-const attributesOf = (span: any) => Object.fromEntries(span.attributes.map((item: any) => [item.key, Object.values(item.value)[0]]));
-const spansOf = (received: Received[]) => received.filter((item) => item.path === "/v1/traces").flatMap((item) => item.body.resourceSpans.flatMap((resource: any) => resource.scopeSpans.flatMap((scope: any) => scope.spans)));
 
 async function waitFor<T>(read: () => T | undefined, what: string): Promise<T> {
   for (let attempt = 0; attempt < 200; attempt++) {
