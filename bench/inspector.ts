@@ -139,7 +139,7 @@ async function capturePaths() {
   if (!skip.has("capture-cli")) await captureOnOff({
     name: "cli",
     description: "Fake CLI path (a process spawned per request)",
-    args: ["--claude-bin", join(projectRoot, "test", "support", "fake-claude.sh"), "--warm-processes", "0", "--conversation-idle-timeout", "0", "--max-concurrent", "16", "--max-processes", "32"],
+    args: ["--claude-bin", join(projectRoot, "test", "support", "fake-claude.sh"), "--warm-processes", "0", "--conversation-idle-timeout", "0", "--max-concurrent", "16", "--max-processes", "32", "--no-recycle"],
     model: "sonnet",
   });
   save();

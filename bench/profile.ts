@@ -48,7 +48,7 @@ const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin",
 const body = { model: "sonnet", messages: [{ role: "user", content: "Say hello." }] };
 const config = (() => {
   const command = parseCommand(
-    ["--port", "0", "--claude-bin", fakeClaudeBin, "--data-dir", dataDir, "--workdir", workdir, "--max-concurrent", "64", "--max-processes", "128", "--max-queue", "1024", "--warm-processes", "0", "--conversation-idle-timeout", "0"],
+    ["--port", "0", "--claude-bin", fakeClaudeBin, "--data-dir", dataDir, "--workdir", workdir, "--max-concurrent", "64", "--max-processes", "128", "--max-queue", "1024", "--warm-processes", "0", "--conversation-idle-timeout", "0", "--no-recycle"],
     {},
   );
   if (command.kind !== "serve") throw new Error("unexpected command");

@@ -504,7 +504,9 @@ async function main(): Promise<void> {
   const dataDir = join(home, "relay-data");
   const workdir = join(dataDir, "workspace");
   // The relay and the bare spawner give the CLI the same base environment.
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8" };
+  // The fake CLI cannot clear a conversation, and this benchmark measures spawn per request: no recycling
+  // (an environment variable, so that commits from before recycling, which know no such flag, still start).
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8", AGENT_RELAY_RECYCLE: "false" };
   const maxConcurrent = options.relayMaxConcurrent ?? Math.max(...options.concurrency) * 2;
   const relayArgs = [
     "--host", "127.0.0.1",
