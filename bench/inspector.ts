@@ -22,6 +22,7 @@ import { processCpu } from "./lib/cpu.ts";
 import { InspectorStore } from "../src/store/inspector-store.ts";
 import { SqliteDatabase } from "../src/store/sqlite-database.ts";
 import type { InspectorEntry } from "../src/inspector/inspector-record.ts";
+import { startFakeServerProcess } from "./lib/fake-server-process.ts";
 
 const projectRoot = resolve(import.meta.dir, "..");
 const { values } = parseArgs({
@@ -49,18 +50,7 @@ const say = (line = "") => {
 
 // ------------------------------------------------------------------------------------------ 1. capture on/off
 /** The fake OpenAI-compatible upstream in its own process (its work does not share the relays' event loop). */
-async function startFakeOpenAI(): Promise<{ url: string; stop(): void }> {
-  const child = Bun.spawn([process.execPath, join(import.meta.dir, "lib", "fake-openai-server.ts")], { stdout: "pipe", stderr: "inherit" });
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the fake upstream exited before printing its URL");
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return { url: text.trim(), stop: () => child.kill("SIGTERM") };
-}
+const startFakeOpenAI = () => startFakeServerProcess("fake-openai-server.ts");
 
 interface CapturePath {
   name: string;

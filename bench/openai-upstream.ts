@@ -22,6 +22,7 @@ import os from "node:os";
 import { join, resolve } from "node:path";
 import { timedRequest, type ClientProtocol, type TimedSample } from "./lib/bench-clients.ts";
 import { closedLoop } from "./lib/closed-loop.ts";
+import { startFakeServerProcess } from "./lib/fake-server-process.ts";
 import { freePort, startRelayProcess } from "./lib/relay-process.ts";
 import { processCpu } from "./lib/cpu.ts";
 import { processMemory } from "./lib/rss.ts";
@@ -62,18 +63,7 @@ interface Target {
   pid?: number;
 }
 
-async function startFakeUpstream(env: Record<string, string> = {}): Promise<{ url: string; pid: number; stop(): void }> {
-  const child = Bun.spawn([bun, join(projectRoot, "bench", "lib", "fake-openai-server.ts")], { stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } });
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the fake upstream exited before printing its URL");
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return { url: text.trim(), pid: child.pid, stop: () => child.kill("SIGTERM") };
-}
+const startFakeUpstream = (env: Record<string, string> = {}) => startFakeServerProcess("fake-openai-server.ts", env);
 
 /** claude-code-router installed with npm into a temporary folder and configured against the fake. */
 async function startClaudeCodeRouter(work: string, upstreamUrl: string, modelLikeUrl: string): Promise<{ url: string; pid: number; stop(): void }> {

@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { closedLoop } from "./lib/closed-loop.ts";
+import { startFakeServerProcess } from "./lib/fake-server-process.ts";
 import { startRelayProcess } from "./lib/relay-process.ts";
 import { processMemory } from "./lib/rss.ts";
 import { percentile } from "./lib/stats.ts";
@@ -36,13 +37,7 @@ const resultsPath = argument("results", join(projectRoot, "bench", "UPSTREAMS-RE
 const modelLatencyMs = Number(argument("model-latency-ms", "100"));
 const modelTokensPerSecond = Number(argument("model-tokens-per-second", "5000"));
 
-async function startFake(env: Record<string, string> = {}): Promise<{ url: string; stop(): void }> {
-  const child = Bun.spawn([process.execPath, join(projectRoot, "bench", "lib", "fake-anthropic-server.ts")], { stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } });
-  const reader = child.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) text += new TextDecoder().decode((await reader.read()).value);
-  return { url: text.trim(), stop: () => child.kill() };
-}
+const startFake = (env: Record<string, string> = {}) => startFakeServerProcess("fake-anthropic-server.ts", env);
 
 interface Sample {
   ttfbMs: number;
