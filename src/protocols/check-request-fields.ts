@@ -120,3 +120,19 @@ export function describeJsonType(value: unknown): string {
   if (typeof value === "object") return "an object";
   return typeof value === "string" ? "a string" : typeof value === "number" ? "a number" : typeof value === "boolean" ? "a boolean" : typeof value;
 }
+
+/**
+ * The part of an OpenAI tool_choice both OpenAI protocols share: absent, "auto", "none" or "required" (undefined),
+ * or an object with a string type; returns the object when it picks a function (whose shape differs per protocol).
+ */
+export function functionToolChoice(choice: unknown): JsonObject | undefined {
+  if (choice === undefined || choice === null) return undefined;
+  if (typeof choice === "string") {
+    if (choice === "auto" || choice === "none" || choice === "required") return undefined;
+    throw invalidParameter("tool_choice", `must be "auto", "none", "required" or a tool choice object, got "${choice.slice(0, 64)}".`);
+  }
+  checkField(choice, "tool_choice", "object", { required: true });
+  const object = choice as JsonObject;
+  checkField(object.type, "tool_choice.type", "string", { required: true });
+  return object.type === "function" ? object : undefined;
+}

@@ -12,6 +12,7 @@ import {
   checkToolSchema,
   checkTypedObjects,
   checkUniqueName,
+  functionToolChoice,
   invalidParameter,
   type JsonObject,
 } from "../check-request-fields.ts";
@@ -163,15 +164,8 @@ function checkFunctionDefinition(definition: JsonObject, param: string): string 
 }
 
 function checkToolChoice(choice: unknown, names: Set<string>): void {
-  if (choice === undefined || choice === null) return;
-  if (typeof choice === "string") {
-    if (choice === "auto" || choice === "none" || choice === "required") return;
-    throw invalidParameter("tool_choice", `must be "auto", "none", "required" or a tool choice object, got "${choice.slice(0, 64)}".`);
-  }
-  checkField(choice, "tool_choice", "object", required);
-  const object = choice as JsonObject;
-  checkField(object.type, "tool_choice.type", "string", required);
-  if (object.type !== "function") return;
+  const object = functionToolChoice(choice);
+  if (!object) return;
   checkField(object.function, "tool_choice.function", "object", required);
   const name = (object.function as JsonObject).name;
   checkField(name, "tool_choice.function.name", "string", required);

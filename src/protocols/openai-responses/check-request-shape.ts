@@ -12,6 +12,7 @@ import {
   checkToolSchema,
   checkTypedObjects,
   checkUniqueName,
+  functionToolChoice,
   describeJsonType,
   invalidParameter,
   isJsonObject,
@@ -121,15 +122,8 @@ function checkTools(tools: unknown): Set<string> {
 }
 
 function checkToolChoice(choice: unknown, names: Set<string>): void {
-  if (choice === undefined || choice === null) return;
-  if (typeof choice === "string") {
-    if (choice === "auto" || choice === "none" || choice === "required") return;
-    throw invalidParameter("tool_choice", `must be "auto", "none", "required" or a tool choice object, got "${choice.slice(0, 64)}".`);
-  }
-  checkField(choice, "tool_choice", "object", required);
-  const object = choice as JsonObject;
-  checkField(object.type, "tool_choice.type", "string", required);
-  if (object.type !== "function") return;
+  const object = functionToolChoice(choice);
+  if (!object) return;
   checkField(object.name, "tool_choice.name", "string", required);
   if (!names.has(object.name as string)) throw invalidParameter("tool_choice.name", `names no function in tools: "${(object.name as string).slice(0, 64)}".`);
 }
