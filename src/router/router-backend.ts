@@ -78,19 +78,11 @@ export class RouterBackend implements RelayBackend {
           if (outputEvents.has(next.value.type)) break;
         }
       } catch (thrown) {
-        const error = toRelayError(thrown);
         await iterator.return?.(undefined)?.catch(() => {});
-        if (context.signal.aborted || !isFallbackWorthy(error)) throw error.withRoute(route);
-        // A backend's own full queue frees up as soon as one of its requests ends: no cooldown for everyone.
-        if (error.code !== "queue_full") this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
-        // The failed target is the answer's route if nothing after it answers; otherwise a fallback.
-        lastError = error.withRoute(route);
-        fallbacks.push({ target: label, reason: describeTargetFailure(error) });
-        context.log.warn("route target failed", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
+        lastError = this.targetFailed(thrown, route, label, fallbacks, context);
         continue;
       }
-      this.cooldowns.clear(label);
-      if (fallbacks.length > 0) context.log.info("route fell back", { target: label, fallbacks: fallbacks.map((fallback) => `${fallback.target}: ${fallback.reason}`) });
+      this.targetAnswered(label, fallbacks, context.log);
       yield* buffered;
       try {
         while (true) {
@@ -126,20 +118,34 @@ export class RouterBackend implements RelayBackend {
       const onEvent = (event: RelayEvent) => context.onEvent(event.type === "stream-start" ? { ...event, route } : event);
       try {
         const response = await backend.passthrough!(request, { ...context, model: target.model, onEvent });
-        this.cooldowns.clear(label);
-        if (fallbacks.length > 0) context.log.info("route fell back", { target: label, fallbacks: fallbacks.map((fallback) => `${fallback.target}: ${fallback.reason}`) });
+        this.targetAnswered(label, fallbacks, context.log);
         return { ...response, route };
       } catch (thrown) {
-        const error = toRelayError(thrown);
-        if (context.signal.aborted || !isFallbackWorthy(error)) throw error.withRoute(route);
-        if (error.code !== "queue_full") this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
-        // The failed target is the answer's route if nothing after it answers; otherwise a fallback.
-        lastError = error.withRoute(route);
-        fallbacks.push({ target: label, reason: describeTargetFailure(error) });
-        context.log.warn("route target failed", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
+        lastError = this.targetFailed(thrown, route, label, fallbacks, context);
       }
     }
     throw this.exhausted(context.model, fallbacks, lastError, plan.retryAfterSeconds);
+  }
+
+  /**
+   * A target failed before its answer started: rethrown when the client is gone or the error is the request's
+   * own; otherwise the target cools down, is noted as a fallback, and the error is returned as the one to
+   * answer with if nothing after it answers.
+   */
+  private targetFailed(thrown: unknown, route: RelayRoute, label: string, fallbacks: RelayFallback[], context: { signal: AbortSignal; log: Logger }): RelayError {
+    const error = toRelayError(thrown);
+    if (context.signal.aborted || !isFallbackWorthy(error)) throw error.withRoute(route);
+    // A backend's own full queue frees up as soon as one of its requests ends: no cooldown for everyone.
+    if (error.code !== "queue_full") this.cooldowns.start(label, { status: error.status, retryAfterSeconds: error.retryAfterSeconds, defaultMs: this.cooldownMs });
+    fallbacks.push({ target: label, reason: describeTargetFailure(error) });
+    context.log.warn("route target failed", { target: label, reason: describeTargetFailure(error), error: error.detail ?? error.message });
+    return error.withRoute(route);
+  }
+
+  /** A target answered: its cooldown ends, and the log says which targets were tried before it. */
+  private targetAnswered(label: string, fallbacks: RelayFallback[], log: Logger): void {
+    this.cooldowns.clear(label);
+    if (fallbacks.length > 0) log.info("route fell back", { target: label, fallbacks: fallbacks.map((fallback) => `${fallback.target}: ${fallback.reason}`) });
   }
 
   /**
