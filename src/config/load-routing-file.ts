@@ -3,11 +3,10 @@
  * key; all problems are reported at once, so `agent-relay config check` lists everything to fix.
  */
 import { readFileSync } from "node:fs";
-import { ConfigError, parseDuration } from "../config.ts";
+import { ConfigError } from "../config.ts";
 import { invalidPatternReason, parseRouteTarget, type ModelRoute, type RouteTarget } from "../router/route-table.ts";
 import {
   claudeProviderName,
-  defaultProviderTimeoutMs,
   providerTypes,
   type OpenAIProviderConfig,
   type OpenAIProviderModelConfig,
@@ -15,7 +14,7 @@ import {
   type RoutingConfig,
 } from "./routing-config.ts";
 import { lineOfKey, lineOfSyntaxError, lineOfText } from "./yaml-lines.ts";
-import { parseAnthropicProvider, parseBedrockProvider } from "./parse-upstream-providers.ts";
+import { parseAnthropicProvider, parseBedrockProvider, parseProviderTimeout } from "./parse-upstream-providers.ts";
 
 type Mapping = Record<string, unknown>;
 
@@ -183,7 +182,7 @@ function parseOpenAIProvider(name: string, fields: Mapping, problems: Problems):
     models: parseProviderModels(fields.models, keys, problems),
     pdf: pdf === "text" ? "text" : "file",
     systemPrompt: parseSystemPrompt(fields.system_prompt, keys, problems),
-    timeoutMs: parseTimeout(fields.timeout, keys, problems),
+    timeoutMs: parseProviderTimeout(fields.timeout, keys, problems),
     topK: optionalBoolean(fields.top_k, [...keys, "top_k"], problems),
     reasoningContent: optionalBoolean(fields.reasoning_content, [...keys, "reasoning_content"], problems),
     passthrough: optionalBoolean(fields.passthrough, [...keys, "passthrough"], problems),
@@ -236,16 +235,6 @@ function parseSystemPrompt(value: unknown, keys: string[], problems: Problems): 
   for (const key of Object.keys(value)) if (key !== "max_tokens" && key !== "compact") problems.at([...at, key], "unknown key (expected max_tokens or compact)");
   if (value.compact !== undefined && typeof value.compact !== "boolean") problems.at([...at, "compact"], "must be true or false");
   return { maxTokens: positiveInteger(value.max_tokens, [...at, "max_tokens"], problems), compact: value.compact === true };
-}
-
-function parseTimeout(value: unknown, keys: string[], problems: Problems): number {
-  if (value === undefined || value === null) return defaultProviderTimeoutMs;
-  const milliseconds = typeof value === "number" ? value * 1000 : typeof value === "string" ? parseDuration(value) : undefined;
-  if (milliseconds === undefined || milliseconds <= 0) {
-    problems.at([...keys, "timeout"], "must be a duration such as 60s, 1500ms or 5m");
-    return defaultProviderTimeoutMs;
-  }
-  return milliseconds;
 }
 
 function parseModels(value: unknown, providers: string[], problems: Problems): ModelRoute[] {

@@ -52,6 +52,17 @@ export function parseBedrockProvider(name: string, fields: Mapping, problems: Pr
   };
 }
 
+/** A provider's `timeout`: seconds as a number, or a duration such as 60s; the default when absent. */
+export function parseProviderTimeout(value: unknown, keys: string[], problems: ProblemSink): number {
+  if (value === undefined || value === null) return defaultProviderTimeoutMs;
+  const milliseconds = typeof value === "number" ? value * 1000 : typeof value === "string" ? parseDuration(value) : undefined;
+  if (milliseconds === undefined || milliseconds <= 0) {
+    problems.at([...keys, "timeout"], "must be a duration such as 60s, 1500ms or 5m");
+    return defaultProviderTimeoutMs;
+  }
+  return milliseconds;
+}
+
 function fieldReader(name: string, fields: Mapping, allowed: string[], problems: ProblemSink) {
   const keys = ["providers", name];
   for (const key of Object.keys(fields)) if (!allowed.includes(key)) problems.at([...keys, key], `unknown key (expected one of ${allowed.join(", ")})`);
@@ -101,14 +112,7 @@ function fieldReader(name: string, fields: Mapping, allowed: string[], problems:
       return Object.fromEntries(Object.entries(value as Mapping).map(([header, text]) => [header, String(text)]));
     },
     timeout(): number {
-      const value = fields.timeout;
-      if (value === undefined || value === null) return defaultProviderTimeoutMs;
-      const milliseconds = typeof value === "number" ? value * 1000 : typeof value === "string" ? parseDuration(value) : undefined;
-      if (milliseconds === undefined || milliseconds <= 0) {
-        problems.at([...keys, "timeout"], "must be a duration such as 60s, 1500ms or 5m");
-        return defaultProviderTimeoutMs;
-      }
-      return milliseconds;
+      return parseProviderTimeout(fields.timeout, keys, problems);
     },
   };
 }
