@@ -6,6 +6,7 @@
  */
 import { RelayError } from "../../core/relay-error.ts";
 import type { RelayCacheControl, RelayContentPart, RelayMediaSource, RelayMessage, RelayRequest, RelayWarning } from "../../core/relay-request.ts";
+import { mergeConsecutiveTurns } from "../anthropic-wire/map-relay-content-to-anthropic.ts";
 
 type ConverseJson = Record<string, unknown>;
 
@@ -161,14 +162,4 @@ function mediaBytes(source: RelayMediaSource, formats: Record<string, string>, p
 
 function withCachePoint(block: ConverseJson, cacheControl: RelayCacheControl | undefined): ConverseJson[] {
   return cacheControl ? [block, { cachePoint: { type: "default" } }] : [block];
-}
-
-function mergeConsecutiveTurns(messages: RelayMessage[]): RelayMessage[] {
-  const merged: RelayMessage[] = [];
-  for (const message of messages) {
-    const last = merged.at(-1);
-    if (last && last.role === message.role) last.content = [...last.content, ...message.content];
-    else merged.push({ role: message.role, content: [...message.content] });
-  }
-  return merged;
 }
