@@ -12,7 +12,6 @@
  * instrumentation the relay does not need for one span per request.
  */
 import type { Logger } from "../util/logger.ts";
-import { encodeMetricsRequest, encodeTraceRequest } from "./otlp-protobuf.ts";
 
 /** An attribute value as OTLP encodes it. */
 export type OtlpValue = { stringValue: string } | { intValue: string } | { doubleValue: number } | { boolValue: boolean } | { arrayValue: { values: OtlpValue[] } };
@@ -32,6 +31,13 @@ export interface OtlpSpan {
 }
 
 export type OtlpProtocol = "http/protobuf" | "http/json";
+
+/**
+ * The protobuf encoder, loaded with the first protobuf export: OpenTelemetry's serialisers take about 80 ms
+ * and 20 MB to load, which a relay without OTEL_EXPORTER_OTLP_ENDPOINT (the default) should not pay at start.
+ */
+let protobufEncoder: Promise<typeof import("./otlp-protobuf.ts")> | undefined;
+const loadProtobufEncoder = () => (protobufEncoder ??= import("./otlp-protobuf.ts"));
 
 export interface OtlpConfig {
   tracesUrl: string;
@@ -140,12 +146,12 @@ export class OtlpExporter {
     if (this.spans.length === 0) return this.sending;
     const batch = this.spans;
     this.spans = [];
-    this.sending = this.sending.then(() => {
+    this.sending = this.sending.then(async () => {
       const { resource, tracesProtocol } = this.config;
       const body =
         tracesProtocol === "http/json"
           ? JSON.stringify({ resourceSpans: [{ resource: { attributes: resource }, scopeSpans: [{ scope, spans: batch }] }] })
-          : encodeTraceRequest(resource, batch);
+          : (await loadProtobufEncoder()).encodeTraceRequest(resource, batch);
       return this.post(this.config.tracesUrl, tracesProtocol, body, batch.length);
     });
     return this.sending;
@@ -158,7 +164,7 @@ export class OtlpExporter {
     const body =
       metricsProtocol === "http/json"
         ? JSON.stringify({ resourceMetrics: [{ resource: { attributes: resource }, scopeMetrics: [{ scope, metrics }] }] })
-        : encodeMetricsRequest(resource, metrics);
+        : (await loadProtobufEncoder()).encodeMetricsRequest(resource, metrics);
     await this.post(this.config.metricsUrl, metricsProtocol, body, metrics.length);
   }
 
