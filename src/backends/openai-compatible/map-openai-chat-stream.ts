@@ -11,6 +11,7 @@ import { mapOpenAIStreamError } from "./map-openai-upstream-error.ts";
 import { mapOpenAIUsage } from "./map-openai-usage.ts";
 import { SseDecoder, type SseEvent } from "../../wire/sse-decoder.ts";
 import type { OpenAIChatChunk, OpenAIChatToolCallDelta, OpenAIChatUsage } from "./openai-chat-wire.ts";
+import { mergeAdjacentDeltas } from "../../core/merge-adjacent-deltas.ts";
 
 export interface OpenAIChatStreamContext {
   /** The provider's name, for errors. */
@@ -75,25 +76,6 @@ function parseChunk(data: string, providerName: string): OpenAIChatChunk {
   } catch {
     throw new RelayError("api_error", `Provider "${providerName}" sent a stream chunk that is not JSON.`, { status: 502, detail: data.slice(0, 500) });
   }
-}
-
-type MergeableDelta = Extract<RelayEvent, { type: "text-delta" | "reasoning-delta" | "tool-input-delta" }>;
-
-function isMergeableDelta(event: RelayEvent): event is MergeableDelta {
-  return event.type === "text-delta" || event.type === "tool-input-delta" || (event.type === "reasoning-delta" && !event.providerMetadata);
-}
-
-/** Adjacent text, reasoning or tool-argument deltas of the same block, as one delta. */
-export function mergeAdjacentDeltas(events: RelayEvent[]): RelayEvent[] {
-  if (events.length < 2) return events;
-  const merged: RelayEvent[] = [];
-  for (const event of events) {
-    const previous = merged.at(-1);
-    if (isMergeableDelta(event) && previous?.type === event.type && previous.id === event.id) {
-      merged[merged.length - 1] = { ...previous, delta: previous.delta + event.delta };
-    } else merged.push(event);
-  }
-  return merged;
 }
 
 /** The state of one streamed answer; `accept` each chunk, then `finish`. Also used for whole answers. */

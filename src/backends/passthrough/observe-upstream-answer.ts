@@ -8,7 +8,7 @@ import { incompleteResponseError, RelayError, toRelayError } from "../../core/re
 import type { RelayEvent } from "../../core/relay-event.ts";
 import { SseDecoder } from "../../wire/sse-decoder.ts";
 // The merge rule of the translated Chat Completions path, shared so both paths report the same events.
-import { mergeAdjacentDeltas } from "../openai-compatible/map-openai-chat-stream.ts";
+import { mergeAdjacentDeltas } from "../../core/merge-adjacent-deltas.ts";
 
 /** What one protocol knows about its answers: each method returns the answer's events, or throws the error that ends it. */
 export interface UpstreamAnswerParser {
