@@ -240,6 +240,9 @@ export class InspectorStore {
 
 async function writeEntry(database: RelayDatabase, entry: InspectorEntry): Promise<void> {
   const summary = { ...entry.summary, sessionId: entry.summary.sessionId ?? (await continuedSession(database, entry)) ?? entry.summary.id };
+  // The bodies go in before the row, so the row is inserted once with its body size: a second statement
+  // updating it would rewrite the row and its has_body index entry for every request.
+  const body = entry.bodies ? await storeBodyParts(database, entry.bodies) : undefined;
   const usage = summary.usage;
   const values: SqlValue[] = [
     summary.id, summary.startedAt, summary.durationMs, summary.ttftMs, summary.protocol, summary.method, summary.path, summary.stream ? 1 : 0,
@@ -247,20 +250,29 @@ async function writeEntry(database: RelayDatabase, entry: InspectorEntry): Promi
     summary.servedPath, summary.clientKeyHash, summary.userAgent, summary.remoteAddress, summary.sessionId, summary.agentId, summary.parentAgentId,
     summary.conversationId, summary.responseId, summary.previousResponseId, usage?.inputTokens ?? null, usage?.outputTokens ?? null,
     usage?.cacheCreationInputTokens ?? null, usage?.cacheReadInputTokens ?? null, usage?.reasoningTokens ?? null, summary.stopReason,
-    summary.toolNames, summary.preview, JSON.stringify(entry.details),
+    summary.toolNames, summary.preview, JSON.stringify(entry.details), body ? 1 : 0, body?.ownBytes ?? 0,
   ];
   const [inserted] = await database.all<{ seq: number }>(
     `INSERT INTO inspector_requests (id, started_at, duration_ms, ttft_ms, protocol, method, path, stream, status, error_kind, error_message,
        requested_model, response_model, provider, provider_model, served_path, client_key_hash, user_agent, remote_address, session_id, agent_id,
        parent_agent_id, conversation_id, response_id, previous_response_id, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens,
-       reasoning_tokens, stop_reason, tool_names, preview, details_json)
+       reasoning_tokens, stop_reason, tool_names, preview, details_json, has_body, body_bytes)
      VALUES (${values.map(() => "?").join(", ")})
      ON CONFLICT (id) DO NOTHING RETURNING seq`,
     values,
   );
-  if (!inserted || !entry.bodies) return;
-  const compacted = compactRequestBody(entry.bodies.request);
-  let references = compacted.blobs.map((blob) => blob.hash);
+  // A request id stored before keeps its row; blobs added for it above hold no reference and retention frees them.
+  if (!inserted || !body) return;
+  for (const hash of body.references) await database.run("UPDATE inspector_blobs SET refs = refs + 1 WHERE hash = ?", [hash]);
+  await database.run("INSERT INTO inspector_bodies (seq, request_json, response_json, events_json, blob_refs, bytes) VALUES (?, ?, ?, ?, ?, ?)", [
+    inserted.seq, body.requestJson, body.responseJson, body.eventsJson, body.references.join(" "), body.ownBytes,
+  ]);
+}
+
+/** Stores the blobs of a request's bodies and returns the texts of its own body row, not yet written. */
+async function storeBodyParts(database: RelayDatabase, bodies: InspectorBodies) {
+  const compacted = compactRequestBody(bodies.request);
+  const references = compacted.blobs.map((blob) => blob.hash);
   const blobs: BlobRecord[] = [...compacted.blobs];
   if (compacted.prefix) {
     const known = await knownPrefixLength(database, compacted.prefix.pending.hashes);
@@ -270,17 +282,12 @@ async function writeEntry(database: RelayDatabase, entry: InspectorEntry): Promi
   }
   let newBlobBytes = 0;
   for (const blob of uniqueBlobs(blobs)) if (await ensureBlob(database, blob)) newBlobBytes += blob.content.length;
-  references = [...new Set(references)];
-  for (const hash of references) await database.run("UPDATE inspector_blobs SET refs = refs + 1 WHERE hash = ?", [hash]);
   const requestJson = JSON.stringify(compacted.document);
-  const responseJson = JSON.stringify(entry.bodies.response);
-  const eventsJson = JSON.stringify(entry.bodies.events);
+  const responseJson = JSON.stringify(bodies.response);
+  const eventsJson = JSON.stringify(bodies.events);
   // What this request added: its own rows and the blobs no earlier request had stored.
   const ownBytes = requestJson.length + responseJson.length + eventsJson.length + newBlobBytes;
-  await database.run("INSERT INTO inspector_bodies (seq, request_json, response_json, events_json, blob_refs, bytes) VALUES (?, ?, ?, ?, ?, ?)", [
-    inserted.seq, requestJson, responseJson, eventsJson, references.join(" "), ownBytes,
-  ]);
-  await database.run("UPDATE inspector_requests SET has_body = 1, body_bytes = ? WHERE seq = ?", [ownBytes, inserted.seq]);
+  return { requestJson, responseJson, eventsJson, references: [...new Set(references)], ownBytes };
 }
 
 /** The session of the request this one continues: by previous_response_id, else by conversation fingerprint. */
