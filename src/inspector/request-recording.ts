@@ -10,7 +10,7 @@ import type { RelayError } from "../core/relay-error.ts";
 import type { RelayBackendEvent, RelayEvent, RelayResponse } from "../core/relay-event.ts";
 import type { RelayContentPart, RelayMessage, RelayRequest } from "../core/relay-request.ts";
 import type { InspectorAgentToolRun, InspectorDetails, InspectorEntry, InspectorEvent, InspectorSummary } from "./inspector-record.ts";
-import { maskSecrets, maskSecretsInJson } from "./scrub-secrets.ts";
+import { maskSecrets, maskSecretsInJson, mayHoldSecret } from "./scrub-secrets.ts";
 
 /** What the hub knows when a request starts. */
 export interface RecordingStart {
@@ -117,10 +117,11 @@ export class RequestRecording {
       continuesConversation: before.length ? conversationFingerprint(settings, before) : undefined,
     };
     if (withBodies) {
+      const maxBytes = this.context.bodyMaxBytes;
       entry.bodies = {
-        request: capJson(maskSecretsInJson(this.context.body ?? null), this.context.bodyMaxBytes),
-        response: capJson(maskSecretsInJson(response ?? null), this.context.bodyMaxBytes),
-        events: capEvents(maskSecretsInJson(this.events.map((item) => capToolRunContents(item, this.context.bodyMaxBytes))), this.context.bodyMaxBytes),
+        request: maskedJson(this.context.body ?? null, maxBytes, capJson),
+        response: maskedJson(response ?? null, maxBytes, capJson),
+        events: maskedJson(this.events.map((item) => capToolRunContents(item, maxBytes)), maxBytes, capEvents),
       };
     }
     return entry;
@@ -260,6 +261,16 @@ function messagesBeforeLastUserTurn(messages: RelayMessage[]): RelayMessage[] {
   let end = messages.length;
   while (end > 0 && messages[end - 1].role === "user") end--;
   return messages.slice(0, end);
+}
+
+/**
+ * A body for the log: secrets masked, then capped. One serialisation answers both questions for most bodies,
+ * which hold no key-shaped text and fit the cap: they are kept as they are, without a masked copy.
+ */
+function maskedJson<T>(value: T, maxBytes: number, cap: (value: T, maxBytes: number) => T): T {
+  const text = JSON.stringify(value) ?? "null";
+  if (mayHoldSecret(text)) return cap(maskSecretsInJson(value), maxBytes);
+  return text.length <= maxBytes ? value : cap(value, maxBytes);
 }
 
 /** A body over the cap: long strings are cut, largest first, each with a marker saying how much went. */

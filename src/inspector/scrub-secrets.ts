@@ -58,6 +58,16 @@ export function maskSecrets(text: string): string {
 /** The fewest characters any pattern matches (a Slack token: "xoxb-" and ten more). */
 const shortestSecret = 15;
 
+const secretLiterals = secretPatterns.flatMap(([, , literals]) => literals);
+
+/**
+ * Whether masking could change anything in this text. On a value's JSON text it answers for every string and
+ * key of the value at once: the literals hold no character JSON escapes, so they appear verbatim when present.
+ */
+export function mayHoldSecret(text: string): boolean {
+  return text.length >= shortestSecret && secretLiterals.some((literal) => text.includes(literal));
+}
+
 /**
  * A JSON value with every string masked, except base64 media (data URLs and Anthropic base64 sources), whose
  * bytes could match a key pattern by chance and are not text anyone typed.

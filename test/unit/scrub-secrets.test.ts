@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { capJson } from "../../src/inspector/request-recording.ts";
-import { maskSecrets, maskSecretsInJson, scrubHeaders } from "../../src/inspector/scrub-secrets.ts";
+import { maskSecrets, maskSecretsInJson, mayHoldSecret, scrubHeaders } from "../../src/inspector/scrub-secrets.ts";
 
 describe("maskSecrets", () => {
   const cases: Array<[kind: string, secret: string]> = [
@@ -21,6 +21,15 @@ describe("maskSecrets", () => {
       expect(masked).toBe(`before [redacted:${kind}] after`);
     });
   }
+
+  // The recorder skips masking a body whose JSON text mayHoldSecret rejects: no key may slip through that check.
+  test("every key is seen in the JSON text of a value that holds it deep inside, in a string or as a key", () => {
+    for (const [, secret] of [...cases, ["bearer-token", "Bearer abcdefghijklmnopqrstuvwxyz012345"]]) {
+      expect(mayHoldSecret(JSON.stringify({ messages: [{ content: [{ text: `see "${secret}"\n` }] }] }))).toBe(true);
+      expect(mayHoldSecret(JSON.stringify({ [secret]: 1 }))).toBe(true);
+    }
+    expect(mayHoldSecret(JSON.stringify({ messages: [{ role: "user", content: "Say hello. ".repeat(50) }] }))).toBe(false);
+  });
 
   test("a bearer token in text is masked, the word Bearer kept", () => {
     expect(maskSecrets("curl -H 'Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345'")).toBe("curl -H 'Authorization: Bearer [redacted:bearer-token]'");
