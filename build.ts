@@ -86,7 +86,8 @@ export async function compileRelay(options: CompileOptions): Promise<CompiledBin
   mkdirSync(dirname(outfile), { recursive: true });
   const started = performance.now();
   await Bun.build({
-    entrypoints: [join(root, "src", "cli.ts")],
+    // Workers are not followed from `new Worker(url)`: each must be an entrypoint of its own (Bun 1.4.5).
+    entrypoints: [join(root, "src", "cli.ts"), join(root, "src", "inspector", "inspector-writer-worker.ts")],
     compile: {
       // Bun 1.4.5 rejects an explicit `target: undefined` ("Expected compile target to start with 'bun-'"): omit it for the host.
       ...(options.target ? { target: options.target } : {}),

@@ -14,6 +14,7 @@ import type { RelayBackend } from "./core/relay-backend.ts";
 import { RouterBackend } from "./router/router-backend.ts";
 import { RelayMetrics } from "./server/metrics.ts";
 import { InspectorRecorder } from "./inspector/inspector-recorder.ts";
+import { WorkerInspectorWriter, writeInThisThread, type InspectorEntryWriter } from "./inspector/inspector-writer.ts";
 import { InspectorStore } from "./store/inspector-store.ts";
 import { openRelayDatabase, sqliteFileName } from "./store/open-relay-database.ts";
 import type { RelayDatabase } from "./store/relay-database.ts";
@@ -78,6 +79,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   let server: ReturnType<typeof Bun.serve> | undefined;
   const recorder = new InspectorRecorder({
     store: inspectorStore,
+    writer: config.inspectorCapture === "none" || !isDatabaseShared(responseStore) ? undefined : await startInspectorWriter(config, inspectorStore, log),
     capture: config.inspectorCapture,
     bodyMaxBytes: config.inspectorBodyMaxBytes,
     redactHeaders: config.inspectorRedactHeaders,
@@ -156,6 +158,26 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
       });
     },
   };
+}
+
+/** Whether the database is the configured one (a file or PostgreSQL), which a second connection can open. */
+function isDatabaseShared(responseStore: ResponseStore | RelayError): boolean {
+  return responseStore instanceof ResponseStore;
+}
+
+/**
+ * The inspector's writer thread (its own connection to the database), so storing captured requests does not
+ * take the request thread's time; when the thread cannot start, the recorder writes on this thread.
+ */
+async function startInspectorWriter(config: RelayConfig, store: InspectorStore, log: Logger): Promise<InspectorEntryWriter | undefined> {
+  try {
+    // The compiled binary embeds the worker as a second entrypoint (build.ts); this URL resolves to it there.
+    const workerUrl = new URL("./inspector/inspector-writer-worker.ts", import.meta.url);
+    return await WorkerInspectorWriter.start({ workerUrl, target: { databaseUrl: config.databaseUrl, dataDir: config.dataDir }, fallback: writeInThisThread(store) });
+  } catch (error) {
+    log.warn("the inspector writer thread did not start: captured requests are written on the request thread", { error: String(error) });
+    return undefined;
+  }
 }
 
 /**

@@ -16,6 +16,7 @@ import type { InspectorStore } from "../store/inspector-store.ts";
 import type { Logger } from "../util/logger.ts";
 import { InspectorLiveFeed } from "./inspector-live-feed.ts";
 import type { InspectorEntry } from "./inspector-record.ts";
+import { writeInThisThread, type InspectorEntryWriter } from "./inspector-writer.ts";
 import { RequestRecording, type RecordingStart } from "./request-recording.ts";
 import { scrubHeaders } from "./scrub-secrets.ts";
 
@@ -23,6 +24,8 @@ export type CaptureMode = "all" | "errors" | "none";
 
 export interface InspectorRecorderOptions {
   store: InspectorStore;
+  /** Stores built entries (the writer thread, or by default the store on this thread); closed with the recorder. */
+  writer?: InspectorEntryWriter;
   capture: CaptureMode;
   bodyMaxBytes: number;
   redactHeaders: string[];
@@ -66,8 +69,10 @@ export class InspectorRecorder {
   private readonly pruneTimer: ReturnType<typeof setInterval> | undefined;
   private readonly running = new Map<string, RequestRecording>();
   private closed = false;
+  private readonly writer: InspectorEntryWriter;
 
   constructor(private readonly options: InspectorRecorderOptions) {
+    this.writer = options.writer ?? writeInThisThread(options.store);
     if (options.capture !== "none") {
       this.pruneTimer = setInterval(() => void this.pruneStep(), options.pruneIntervalMs ?? 60_000);
       this.pruneTimer.unref?.();
@@ -145,6 +150,7 @@ export class InspectorRecorder {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     await this.flush();
+    await this.writer.close();
   }
 
   /** One retention step; returns whether it removed anything. */
@@ -213,7 +219,7 @@ export class InspectorRecorder {
           if (entry) slice.push(entry);
         }
         try {
-          await this.options.store.write(slice);
+          await this.writer.write(slice);
           await this.publishStored(slice.map((entry) => entry.summary.id));
         } catch (error) {
           this.options.log.warn("inspector could not write requests", { error: String(error), count: slice.length });

@@ -136,4 +136,17 @@ describe("compiled agent-relay binary", () => {
     expect(completion.choices[0].finish_reason).toBe("stop");
     expect(upstream.messageRequests().length).toBeGreaterThan(0);
   });
+
+  // The writer thread is a second entrypoint of the build: without it the binary would fall back to writing on
+  // the request thread, with a warning.
+  test("the request log holds that completion, written by the inspector's writer thread", async () => {
+    let items: Array<{ path: string; status: number }> = [];
+    const deadline = Date.now() + 20_000;
+    while (items.length === 0 && Date.now() < deadline) {
+      items = ((await (await fetch(`${relayUrl}/inspector/api/requests?limit=5`)).json()) as { items: typeof items }).items;
+      if (items.length === 0) await Bun.sleep(50);
+    }
+    expect(items[0]).toMatchObject({ path: "/v1/chat/completions", status: 200 });
+    expect(stderrLines.filter((line) => line.includes("writer thread"))).toEqual([]);
+  });
 });
