@@ -18,7 +18,7 @@ import { closedLoop } from "./lib/closed-loop.ts";
 import { relayRequest } from "./lib/relay-client.ts";
 import { startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
 import { percentile } from "./lib/stats.ts";
-import { processCpu } from "./lib/cpu.ts";
+import { mainThreadCpu, processCpu } from "./lib/cpu.ts";
 import { InspectorStore } from "../src/store/inspector-store.ts";
 import { SqliteDatabase } from "../src/store/sqlite-database.ts";
 import type { InspectorEntry } from "../src/inspector/inspector-record.ts";
@@ -76,7 +76,7 @@ async function captureOnOff(path: CapturePath) {
   const samples: Record<string, Record<number, number[]>> = { none: { 1: [], 8: [] }, all: { 1: [], 8: [] } };
   const throughput: Record<string, Record<number, number[]>> = { none: { 1: [], 8: [] }, all: { 1: [], 8: [] } };
   /** The relay process's own CPU (not its children's), ms per request: robust to other load on the machine. */
-  const cpu: Record<string, { ms: number; requests: number }> = { none: { ms: 0, requests: 0 }, all: { ms: 0, requests: 0 } };
+  const cpu: Record<string, { ms: number; mainMs: number; requests: number }> = { none: { ms: 0, mainMs: 0, requests: 0 }, all: { ms: 0, mainMs: 0, requests: 0 } };
   let failures = 0;
   let firstFailure = "";
   try {
@@ -87,10 +87,12 @@ async function captureOnOff(path: CapturePath) {
         for (const mode of order) {
           const total = concurrency === 1 ? requests : requests * 2;
           const cpuBefore = processCpu(relays[mode].pid).self;
+          const mainBefore = mainThreadCpu(relays[mode].pid);
           const { samples: results, wallMs } = await closedLoop(total, concurrency, () => relayRequest(relays[mode].url, body, true));
           // The writer runs after the answers; let it finish so its CPU counts for this round.
           await Bun.sleep(300);
           cpu[mode].ms += processCpu(relays[mode].pid).self - cpuBefore;
+          cpu[mode].mainMs += mainThreadCpu(relays[mode].pid) - mainBefore;
           cpu[mode].requests += total;
           const failed = results.filter((result) => !result.ok);
           failures += failed.length;
@@ -107,6 +109,7 @@ async function captureOnOff(path: CapturePath) {
   const p50 = (mode: string, concurrency: number) => median(samples[mode][concurrency]);
   const rate = (mode: string, concurrency: number) => median(throughput[mode][concurrency]);
   const cpuPerRequest = (mode: string) => cpu[mode].ms / cpu[mode].requests;
+  const mainCpuPerRequest = (mode: string) => cpu[mode].mainMs / cpu[mode].requests;
   say(`### ${path.description}`);
   say();
   say(`${rounds} interleaved rounds of ${requests} (c=1) and ${requests * 2} (c=8) streaming chat completions per mode, 3 KB system prompt. Failures: ${failures}${firstFailure ? ` (first: ${firstFailure})` : ""}. Load average before the run: ${loadBefore}.`);
@@ -117,7 +120,7 @@ async function captureOnOff(path: CapturePath) {
     say(`| ${concurrency} | ${p50("none", concurrency).toFixed(2)} ms | ${p50("all", concurrency).toFixed(2)} ms | ${(p50("all", concurrency) - p50("none", concurrency)).toFixed(2)} ms | ${rate("none", concurrency).toFixed(1)}/s | ${rate("all", concurrency).toFixed(1)}/s | ${((rate("all", concurrency) / rate("none", concurrency)) * 100).toFixed(1)}% |`);
   }
   say();
-  say(`Relay process CPU per request (all rounds, writer included): capture off ${cpuPerRequest("none").toFixed(2)} ms, capture all ${cpuPerRequest("all").toFixed(2)} ms (+${(cpuPerRequest("all") - cpuPerRequest("none")).toFixed(2)} ms).`);
+  say(`Relay process CPU per request (all rounds, writer included): capture off ${cpuPerRequest("none").toFixed(2)} ms, capture all ${cpuPerRequest("all").toFixed(2)} ms (+${(cpuPerRequest("all") - cpuPerRequest("none")).toFixed(2)} ms); of it on the relay's main (request) thread: capture off ${mainCpuPerRequest("none").toFixed(2)} ms, capture all ${mainCpuPerRequest("all").toFixed(2)} ms (+${(mainCpuPerRequest("all") - mainCpuPerRequest("none")).toFixed(2)} ms), the rest on the writer thread and Bun's own threads (GC, I/O).`);
   say();
 }
 

@@ -22,6 +22,13 @@ export function processCpu(pid: number | "self"): ProcessCpu {
   return { self: (at(14) + at(15)) * tickMs, children: (at(16) + at(17)) * tickMs };
 }
 
+/** utime + stime of a process's main thread only (its JS thread in Bun), ms: what its other threads took is left out. */
+export function mainThreadCpu(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) * tickMs;
+}
+
 export interface SystemCpu {
   /** Non-idle CPU time of all cores, ms. */
   busy: number;
