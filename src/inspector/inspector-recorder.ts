@@ -2,7 +2,8 @@
  * The inspector's recorder: an observer of the hub. serveRelayRequest hands it every request (whatever the
  * protocol or backend); it keeps a recording while the request runs and, when it ends, queues a reference to
  * it. A writer drains the queue in small slices, off the request path: it builds each entry (folding,
- * fingerprints, masking, caps) and stores it. When the writer falls behind, bodies are dropped first
+ * fingerprints, masking, caps) and hands it to the entry writer (the writer thread in the relay, see
+ * inspector-writer.ts), one slice at a time. When the writer falls behind, bodies are dropped first
  * (counted in /metrics), then whole rows, so a request never waits for the log. Retention runs in small
  * steps on a timer.
  */
