@@ -121,10 +121,7 @@ export class ClaudeBackend implements RelayBackend {
       size: options.warmProcesses,
       idleTimeoutMs: options.warmIdleTimeoutMs,
       spawn: (spec) => ClaudeProcess.spawn(spec, this.processes),
-      // While recycled processes are ready or requests wait for one about to be freed, a warm process would
-      // only add memory: under a burst every refill would otherwise start another process.
-      hasRoom: () =>
-        this.processes.size < options.maxProcesses && !(options.recycle && (this.parts.recycled.size > 0 || this.parts.handoffs.waiting > 0)),
+      hasRoom: () => this.processes.size < options.maxProcesses && !this.burstServedByRecycling(),
       onSettingsUsed: () => this.saveWarmSettingsSoon(),
       observer: options.observer?.pool,
       log: options.log,
@@ -327,6 +324,19 @@ export class ClaudeBackend implements RelayBackend {
       writeWarmSettings(file, specs).catch((error) => this.options.log.debug("could not save the warm pool's settings", { error: String(error) }));
     }, 1000);
     this.saveTimer.unref?.();
+  }
+
+  /**
+   * Whether the warm pool holds off while recycled processes serve a burst: while processes are ready, requests
+   * wait for one about to be freed (or queue for a slot), a claimed process is being cleared, or more than one
+   * new conversation is being answered (each will free its process shortly). A warm process would then only
+   * add memory: under a burst every refill started another process, and right after it the pool refilled
+   * while the burst's processes stood idle.
+   */
+  private burstServedByRecycling(): boolean {
+    if (!this.options.recycle) return false;
+    const { recycled, handoffs, slots } = this.parts;
+    return recycled.size > 0 || handoffs.waiting > 0 || handoffs.pledged > 0 || slots.queued > 0 || handoffs.answering > 1;
   }
 
   /**
