@@ -22,6 +22,7 @@ import os from "node:os";
 import { join, resolve } from "node:path";
 import { closedLoop } from "./lib/closed-loop.ts";
 import { startFakeServerProcess } from "./lib/fake-server-process.ts";
+import { processCpu } from "./lib/cpu.ts";
 import { startRelayProcess } from "./lib/relay-process.ts";
 import { processMemory } from "./lib/rss.ts";
 import { percentile } from "./lib/stats.ts";
@@ -92,7 +93,7 @@ async function main() {
     // BENCH_RELAY_BUN_ARGS="--cpu-prof --cpu-prof-dir /tmp/prof" profiles the relay during the run.
     bunArgs: process.env.BENCH_RELAY_BUN_ARGS?.split(" ").filter(Boolean),
     cliPath: join(projectRoot, "src", "cli.ts"),
-    args: ["--port", "0", "--config", routingFile, "--warm-processes", "0", "--log-level", "info", "--data-dir", join(directory, "data"), ...relayArgs],
+    args: [...(relayArgs.includes("--port") ? [] : ["--port", "0"]), "--config", routingFile, "--warm-processes", "0", "--log-level", "info", "--data-dir", join(directory, "data"), ...relayArgs],
     env: { ...process.env, HOME: directory },
     cwd: projectRoot,
   });
@@ -112,12 +113,18 @@ async function main() {
     for (const mode of latencyModes) await closedLoop(100, 8, () => call(mode.url, "claude-bench", true));
 
     const latency: Record<string, { json: number[]; ttfb: number[] }> = { direct: { json: [], ttfb: [] }, relay: { json: [], ttfb: [] }, bare: { json: [], ttfb: [] } };
+    // CPU of the proxy process (utime + stime) while its own rounds ran: less sensitive to a busy machine than latency.
+    const proxyPid: Record<string, number> = { relay: relay.pid, bare: bare.pid };
+    const proxyCpuMs: Record<string, number> = { relay: 0, bare: 0 };
     for (let round = 0; round < 6; round++) {
       for (const mode of round % 2 === 0 ? latencyModes : [...latencyModes].reverse()) {
+        const pid = proxyPid[mode.name];
+        const cpuBefore = pid ? processCpu(pid).self : 0;
         for (let index = 0; index < requests / 6; index++) {
           latency[mode.name]!.json.push((await call(mode.url, "claude-bench", false)).totalMs);
           latency[mode.name]!.ttfb.push((await call(mode.url, "claude-bench", true)).ttfbMs);
         }
+        if (pid) proxyCpuMs[mode.name]! += processCpu(pid).self - cpuBefore;
       }
     }
     const row = (label: string, direct: number[], relayed: number[], bared: number[]) =>
@@ -127,6 +134,8 @@ async function main() {
     log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     log(row("non-streaming, whole answer", latency.direct!.json, latency.relay!.json, latency.bare!.json));
     log(row("streaming, time to first byte", latency.direct!.ttfb, latency.relay!.ttfb, latency.bare!.ttfb));
+    const perRequest = (name: string) => proxyCpuMs[name]! / (latency[name]!.json.length + latency[name]!.ttfb.length);
+    log(`\nProxy process CPU per request (user + system, one non-streaming and one streaming request averaged): relay ${fixed(perRequest("relay"))} ms, bare Bun proxy ${fixed(perRequest("bare"))} ms.`);
     if (latencyOnly) return;
 
     log(`\nThroughput, streaming, ${seconds} s per cell (requests/s)\n`);
