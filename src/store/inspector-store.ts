@@ -64,10 +64,7 @@ export interface InspectorStoreOptions {
    * trigram index alone (what the benchmark compares against).
    */
   textSearch?: "words-first" | "trigrams";
-  /**
-   * How many of the newest rows PostgreSQL checks for free text before its trigram index answers (tests lower
-   * it; 0 leaves all of it to the index, what the benchmark compares against).
-   */
+  /** How many of the newest rows PostgreSQL checks for free text before its trigram index answers (tests lower it). */
   postgresRecentRows?: number;
 }
 
@@ -159,7 +156,7 @@ export class InspectorStore {
     const window = this.options.postgresRecentRows ?? 5_000;
     const rows: SummaryRow[] = [];
     let below = options.before ?? Number.MAX_SAFE_INTEGER;
-    for (const size of window > 0 ? [window, window * 4] : []) {
+    for (const size of [window, window * 4]) {
       const wanted = options.limit + 1 - rows.length;
       const found = await this.database.all<SummaryRow>(
         `SELECT * FROM (SELECT ${summaryColumns} FROM inspector_requests WHERE seq < ? ORDER BY seq DESC LIMIT ?) recent
