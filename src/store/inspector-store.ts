@@ -64,8 +64,6 @@ export interface InspectorStoreOptions {
    * trigram index alone (what the benchmark compares against).
    */
   textSearch?: "words-first" | "trigrams";
-  /** How many of the newest rows PostgreSQL checks for free text before its trigram index answers (tests lower it). */
-  postgresRecentRows?: number;
 }
 
 export class InspectorStore {
@@ -89,7 +87,6 @@ export class InspectorStore {
       if (exact) return { items: [exact], nextCursor: null };
     }
     if (filter.text && this.database.engine === "sqlite" && [...filter.text].length >= 3) return this.listTextMatches(filter, options);
-    if (filter.text && this.database.engine === "postgres") return this.listTextMatchesPostgres(filter, options);
     const { sql, params } = listStatement(filter, options);
     const rows = await this.database.all<SummaryRow>(sql, params);
     const items = rows.slice(0, options.limit).map(summaryFromRow);
@@ -141,41 +138,6 @@ export class InspectorStore {
     }
     const items = rows.slice(0, options.limit).map(summaryFromRow);
     return { items, nextCursor: rows.length > options.limit ? items.at(-1)!.seq : null };
-  }
-
-  /**
-   * Free text on PostgreSQL. Its planner estimates 100 rows for any `LIKE '%...%'`, so it always answers from
-   * the pg_trgm bitmap, which collects and rechecks every match before keeping the newest (0.1-0.3 s for
-   * frequent text at 1,000,000 rows). So the newest rows are checked first, walking the primary key through a
-   * LIMITed subquery the planner cannot flatten: frequent text fills its page there. A window that found
-   * matches densely enough to fill the page within four times its size is followed by that larger one; the
-   * rest, below the rows checked, is the trigram index's.
-   */
-  private async listTextMatchesPostgres(filter: InspectorFilter, options: { before?: number; limit: number }): Promise<InspectorPage> {
-    const { where, params } = filterClause(filter);
-    const window = this.options.postgresRecentRows ?? 5_000;
-    const rows: SummaryRow[] = [];
-    let below = options.before ?? Number.MAX_SAFE_INTEGER;
-    for (const size of [window, window * 4]) {
-      const wanted = options.limit + 1 - rows.length;
-      const found = await this.database.all<SummaryRow>(
-        `SELECT * FROM (SELECT ${summaryColumns} FROM inspector_requests WHERE seq < ? ORDER BY seq DESC LIMIT ?) recent
-         WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`,
-        [below, size, ...params, wanted],
-      );
-      rows.push(...found);
-      if (rows.length > options.limit) return pageOf(rows, options.limit);
-      const [edge] = await this.database.all<{ seq: number | null }>(
-        "SELECT min(seq) AS seq FROM (SELECT seq FROM inspector_requests WHERE seq < ? ORDER BY seq DESC LIMIT ?) recent",
-        [below, size],
-      );
-      if (edge?.seq === null || edge?.seq === undefined) return pageOf(rows, options.limit);
-      below = Number(edge.seq);
-      if (found.length * 4 < wanted - found.length) break;
-    }
-    const { sql, params: restParams } = listStatement(filter, { before: below, limit: options.limit - rows.length });
-    rows.push(...(await this.database.all<SummaryRow>(sql, restParams)));
-    return pageOf(rows, options.limit);
   }
 
   /** The metadata rows of these requests (any order). */
@@ -419,12 +381,6 @@ async function sweepBlobs(database: RelayDatabase, limit: number): Promise<numbe
     }
   }
   return freed;
-}
-
-/** A page of at most `limit` rows from up to one more (which says whether another page follows). */
-function pageOf(rows: SummaryRow[], limit: number): InspectorPage {
-  const items = rows.slice(0, limit).map(summaryFromRow);
-  return { items, nextCursor: rows.length > limit ? items.at(-1)!.seq : null };
 }
 
 function likePattern(text: string): string {

@@ -107,31 +107,25 @@ for (const engine of storeEngines) {
       for (let start = 0; start < entries.length; start += 100) await store.write(entries.slice(start, start + 100));
       const expected = (needle: string, model?: string) =>
         previews.flatMap((preview, index) => (preview.toLowerCase().includes(needle.toLowerCase()) && (!model || (index % 2 ? "opus" : "sonnet") === model) ? [`req_${String(index).padStart(4, "0")}`] : [])).reverse();
-      // PostgreSQL checks the newest rows before its trigram index: a small window makes pages straddle the two.
-      for (const searched of [store, new InspectorStore(store.database, { postgresRecentRows: 7 })]) {
-        const allPages = async (text: string, model?: string, limit = 40) => {
-          const ids: string[] = [];
-          let before: number | undefined;
-          for (let page = 0; page < 500; page++) {
-            const result = await searched.list({ text, model }, { limit, before });
-            ids.push(...result.items.map((item) => item.id));
-            if (result.nextCursor === null) return ids;
-            before = result.nextCursor;
-          }
-          throw new Error("the pages never ended");
-        };
-        expect(await allPages("parser TESTS")).toEqual(expected("parser tests"));
-        expect((await allPages("parser tests")).length).toBe(129);
-        expect(await allPages("parser tests", "opus")).toEqual(expected("parser tests", "opus"));
-        expect(await allPages('"quoted" 50%')).toEqual(expected('"quoted" 50%'));
-        expect(await allPages("s 8")).toEqual(expected("s 8"));
-        expect(await allPages("prüfe die")).toEqual(expected("prüfe die"));
-        expect((await allPages("prüfe die")).length).toBeGreaterThan(40);
-        expect(await allPages("no such text anywhere")).toEqual([]);
-        expect(await allPages("un")).toEqual(expected("un"));
-        // Small pages of dense text: the first window finds some, the larger second one fills the page.
-        expect(await allPages("unrelated", undefined, 5)).toEqual(expected("unrelated"));
-      }
+      const allPages = async (text: string, model?: string) => {
+        const ids: string[] = [];
+        let before: number | undefined;
+        for (let page = 0; page < 50; page++) {
+          const result = await store.list({ text, model }, { limit: 40, before });
+          ids.push(...result.items.map((item) => item.id));
+          if (result.nextCursor === null) return ids;
+          before = result.nextCursor;
+        }
+        throw new Error("the pages never ended");
+      };
+      expect(await allPages("parser TESTS")).toEqual(expected("parser tests"));
+      expect((await allPages("parser tests")).length).toBe(129);
+      expect(await allPages("parser tests", "opus")).toEqual(expected("parser tests", "opus"));
+      expect(await allPages('"quoted" 50%')).toEqual(expected('"quoted" 50%'));
+      expect(await allPages("s 8")).toEqual(expected("s 8"));
+      expect(await allPages("prüfe die")).toEqual(expected("prüfe die"));
+      expect((await allPages("prüfe die")).length).toBeGreaterThan(40);
+      expect(await allPages("no such text anywhere")).toEqual([]);
       await store.database.close();
     }, 120_000);
 
