@@ -166,7 +166,7 @@ function claudeCodeBody(turns: number) {
 
 async function storageSize() {
   const entry = (id: string, body: unknown): InspectorEntry => ({
-    summary: { id, startedAt: Date.now(), durationMs: 1000, ttftMs: 300, protocol: "anthropic-messages", method: "POST", path: "/v1/messages", stream: true, status: 200, errorKind: null, errorMessage: null, requestedModel: "opus", responseModel: "claude-opus-4-8", provider: "claude", providerModel: null, servedPath: "live", clientKeyHash: null, userAgent: "claude-cli/2.1.197", remoteAddress: "127.0.0.1", sessionId: "bench-session", agentId: null, parentAgentId: null, conversationId: null, responseId: null, previousResponseId: null, usage: null, stopReason: "tool_use", toolNames: "Tool1", preview: "Refactor the parser module." },
+    summary: { id, startedAt: Date.now(), durationMs: 1000, ttftMs: 300, protocol: "anthropic-messages", method: "POST", path: "/v1/messages", stream: true, status: 200, errorKind: null, errorMessage: null, requestedModel: "opus", responseModel: "claude-opus-4-8", provider: "claude", providerModel: null, servedPath: "live", clientKeyHash: null, userAgent: "claude-cli/2.1.197", remoteAddress: "127.0.0.1", sessionId: "bench-session", agentId: null, parentAgentId: null, conversationId: null, responseId: null, previousResponseId: null, usage: null, stopReason: "tool_use", toolNames: "Tool1", agentToolNames: null, preview: "Refactor the parser module." },
     details: { warnings: [], headers: {} },
     bodies: { request: body, response: { content: [{ type: "text", text: "ok" }] }, events: [] },
   });

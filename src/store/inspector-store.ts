@@ -49,7 +49,7 @@ export interface PruneOptions {
 const summaryColumns = `seq, id, started_at, duration_ms, ttft_ms, protocol, method, path, stream, status, error_kind, error_message,
   requested_model, response_model, provider, provider_model, served_path, client_key_hash, user_agent, remote_address,
   session_id, agent_id, parent_agent_id, conversation_id, response_id, previous_response_id, input_tokens, output_tokens,
-  cache_write_tokens, cache_read_tokens, reasoning_tokens, stop_reason, tool_names, preview, starred, body_bytes, has_body`;
+  cache_write_tokens, cache_read_tokens, reasoning_tokens, stop_reason, tool_names, agent_tool_names, preview, starred, body_bytes, has_body`;
 
 /**
  * Word-index candidates checked before the trigram index takes over: the first two chunks of the walk, about
@@ -279,13 +279,13 @@ async function writeEntry(database: RelayDatabase, entry: InspectorEntry): Promi
     summary.servedPath, summary.clientKeyHash, summary.userAgent, summary.remoteAddress, summary.sessionId, summary.agentId, summary.parentAgentId,
     summary.conversationId, summary.responseId, summary.previousResponseId, usage?.inputTokens ?? null, usage?.outputTokens ?? null,
     usage?.cacheCreationInputTokens ?? null, usage?.cacheReadInputTokens ?? null, usage?.reasoningTokens ?? null, summary.stopReason,
-    summary.toolNames, summary.preview, JSON.stringify(entry.details),
+    summary.toolNames, summary.agentToolNames, summary.preview, JSON.stringify(entry.details),
   ];
   const [inserted] = await database.all<{ seq: number }>(
     `INSERT INTO inspector_requests (id, started_at, duration_ms, ttft_ms, protocol, method, path, stream, status, error_kind, error_message,
        requested_model, response_model, provider, provider_model, served_path, client_key_hash, user_agent, remote_address, session_id, agent_id,
        parent_agent_id, conversation_id, response_id, previous_response_id, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens,
-       reasoning_tokens, stop_reason, tool_names, preview, details_json)
+       reasoning_tokens, stop_reason, tool_names, agent_tool_names, preview, details_json)
      VALUES (${values.map(() => "?").join(", ")})
      ON CONFLICT (id) DO NOTHING RETURNING seq`,
     values,

@@ -86,6 +86,12 @@ export const migrations: Migration[] = [
   },
   // PostgreSQL answers every free text from its pg_trgm index and needs no second one.
   { sqlite: sqliteWordSearch, postgres: "SELECT 1" },
+  // The tools the claude CLI ran itself in agent mode, for the overview's top tools (rows written before this
+  // column existed have none: their runs are only in details_json).
+  {
+    sqlite: `ALTER TABLE inspector_requests ADD COLUMN agent_tool_names TEXT;`,
+    postgres: `ALTER TABLE inspector_requests ADD COLUMN agent_tool_names TEXT;`,
+  },
 ];
 
 /**

@@ -20,7 +20,7 @@ function entry(index: number, preview: string, overrides: Partial<InspectorEntry
       path: "/v1/messages", stream: true, status: 200, errorKind: null, errorMessage: null, requestedModel: index % 2 ? "opus" : "sonnet",
       responseModel: null, provider: "claude", providerModel: null, servedPath: "cold", clientKeyHash: null, userAgent: "test", remoteAddress: "127.0.0.1",
       sessionId: index % 3 ? "session-a" : "session-b", agentId: null, parentAgentId: null, conversationId: null, responseId: null, previousResponseId: null,
-      usage: null, stopReason: "end_turn", toolNames: null, preview, ...overrides,
+      usage: null, stopReason: "end_turn", toolNames: null, agentToolNames: null, preview, ...overrides,
     },
     details: { warnings: [], headers: {} },
   };
