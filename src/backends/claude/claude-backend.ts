@@ -339,14 +339,15 @@ export class ClaudeBackend implements RelayBackend {
   /**
    * Whether the warm pool holds off while recycled processes serve a burst: while processes are ready, requests
    * wait for one about to be freed (or queue for a slot), a claimed process is being cleared, or more than one
-   * new conversation is being answered (each will free its process shortly). A warm process would then only
-   * add memory: under a burst every refill started another process, and right after it the pool refilled
-   * while the burst's processes stood idle.
+   * request was answered at once within the spare-idle timeout (the processes that served them will be free
+   * shortly, or are already idle). A warm process would then only add memory: under a burst every refill
+   * started another process, and right after it the pool refilled while the burst's processes stood idle
+   * (measured: 2 more processes, +300 MB PSS at the peak, bench/recycle-burst-breakdown.ts).
    */
   private burstServedByRecycling(): boolean {
     if (!this.options.recycle) return false;
     const { recycled, handoffs, slots } = this.parts;
-    return recycled.size > 0 || handoffs.waiting > 0 || handoffs.pledged > 0 || slots.queued > 0 || handoffs.answering > 1;
+    return recycled.size > 0 || handoffs.waiting > 0 || handoffs.pledged > 0 || slots.queued > 0 || this.demand.recentPeak() > 1;
   }
 
   /**

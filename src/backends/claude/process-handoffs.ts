@@ -80,11 +80,6 @@ export class ProcessHandoffs {
     return count;
   }
 
-  /** New conversations being answered (or started, or cleared for) now. */
-  get answering(): number {
-    return this.busy.size;
-  }
-
   /** Moves a placeholder's record to the run that now exists. */
   rebind(ticket: object, run: ClaudeRun): void {
     const entry = this.busy.get(ticket);
