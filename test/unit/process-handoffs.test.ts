@@ -106,13 +106,27 @@ describe("ProcessHandoffs: waiting for a freed process instead of starting one",
     const run = {};
     handoffs.pledge(run, a);
     expect(handoffs.pledged).toBe(1);
-    expect(handoffs.answering).toBe(1);
     expect(handoffs.shouldWait(a)).toBe(true);
     handoffs.begin(run, a, false);
     expect(handoffs.pledged).toBe(0);
-    expect(handoffs.answering).toBe(1);
+    expect(handoffs.shouldWait(a)).toBe(true);
     handoffs.answered(run);
-    expect(handoffs.answering).toBe(0);
+    expect(handoffs.shouldWait(a)).toBe(false);
+  });
+
+  test("when requests keep waiting, their waits add up to a start-up: the next request starts a process", () => {
+    let mayGrow = true;
+    const handoffs = new ProcessHandoffs({ enabled: true, mayGrow: () => mayGrow });
+    handoffs.begin({}, a, false);
+    expect(handoffs.shouldWait(a)).toBe(true);
+    // Until measured a start-up counts as 2 s: four waits of 600 ms pay for one.
+    for (let index = 0; index < 4; index++) handoffs.noteWaited(a, 600);
+    mayGrow = false;
+    expect(handoffs.shouldWait(a)).toBe(true);
+    mayGrow = true;
+    expect(handoffs.shouldWait(a)).toBe(false);
+    // That start-up is paid for: the next request waits again.
+    expect(handoffs.shouldWait(a)).toBe(true);
   });
 
   test("with recycling off nobody waits", () => {

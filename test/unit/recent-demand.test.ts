@@ -49,6 +49,21 @@ describe("RecentDemand: the recent peak of concurrent requests", () => {
     expect(demand.recentPeak()).toBe(1);
   });
 
+  test("a burst is draining once fewer than half its peak are in flight; a steady load is not", () => {
+    const { demand, clock } = tracker(30_000);
+    for (let index = 0; index < 4; index++) demand.rise();
+    demand.fall();
+    clock.now += 100;
+    expect(demand.draining()).toBe(false);
+    demand.rise();
+    for (let index = 0; index < 60; index++) demand.rise();
+    for (let index = 0; index < 63; index++) demand.fall();
+    expect(demand.current).toBe(1);
+    expect(demand.draining()).toBe(true);
+    clock.now += 30_001;
+    expect(demand.draining()).toBe(false);
+  });
+
   test("never falls below zero; keeps few records under steady traffic", () => {
     const { demand, clock } = tracker(30_000);
     demand.fall();

@@ -125,11 +125,13 @@ async function waitForFreedProcess(parts: ClaudeBackendParts, identity: ProcessI
     if (!claimed && context.signal.aborted) throw context.signal.reason ?? new Error("aborted");
     const run = claimed && (await readyForReuse(parts, claimed, context));
     if (run) {
+      handoffs.noteWaited(identity, Date.now() - startedAt);
       context.log.debug("a new conversation waited for a freed process", { pid: run.process.pid, waited_ms: Date.now() - startedAt });
       return run;
     }
     if (!handoffs.shouldWait(identity)) break;
   }
+  handoffs.noteWaited(identity, Date.now() - startedAt);
   context.log.debug("no process was freed in time: starting one", { waited_ms: Date.now() - startedAt });
   return undefined;
 }

@@ -15,6 +15,13 @@
  * `claim` runs inside `freed`, so no request arriving meanwhile (nor the warm pool) can take it first. A
  * process claimed but still being cleared for its waiter counts as busy (`pledge`), so requests arriving
  * meanwhile may wait for it too rather than start one.
+ *
+ * Waiting is the cheaper choice for one request, but under a steady load above the processes there are, it
+ * never ends: every request waits a turn, and the relay never grows to the load (measured at c=4: 2 processes,
+ * half the throughput). So the time requests of one identity spent waiting is added up (over the last
+ * `waitDebtWindowMs`), and once it exceeds a start-up's time, the next request starts a process (ski rental:
+ * stop renting once the rent paid equals the price). `mayGrow` turns this off while a burst is served (requests
+ * queue for a slot, or the burst drains): its processes are enough for what is left of it.
  */
 import type { ClaudeRun } from "./claude-run.ts";
 import type { ProcessIdentity } from "./recycled-processes.ts";
@@ -39,7 +46,12 @@ interface Waiter {
 export interface ProcessHandoffsOptions {
   /** Waiting for a freed process at all (off: every request without a ready process starts one). */
   enabled: boolean;
+  /** Whether waiting time may add up to a new process now (default: always). */
+  mayGrow?(): boolean;
 }
+
+/** How far back the time spent waiting counts towards a new process. */
+const waitDebtWindowMs = 30_000;
 
 /** Until something is measured: a start-up to the end of its first answer, and one turn of a ready process. */
 const defaultColdMs = 2000;
@@ -52,6 +64,8 @@ export class ProcessHandoffs {
   private readonly waiters: Waiter[] = [];
   private coldMs: number | undefined;
   private turnMs: number | undefined;
+  /** Time spent waiting (positive) and start-ups it paid for (negative), by identity key, oldest first. */
+  private readonly waited = new Map<string, Array<{ at: number; ms: number }>>();
 
   constructor(private readonly options: ProcessHandoffsOptions) {}
 
@@ -78,11 +92,6 @@ export class ProcessHandoffs {
     let count = 0;
     for (const entry of this.busy.values()) if (entry.pledged) count++;
     return count;
-  }
-
-  /** New conversations being answered (or started, or cleared for) now. */
-  get answering(): number {
-    return this.busy.size;
   }
 
   /** Moves a placeholder's record to the run that now exists. */
@@ -139,6 +148,11 @@ export class ProcessHandoffs {
     const key = keyOf(identity);
     const turnMs = this.turnMs ?? defaultTurnMs;
     const coldMs = this.coldMs ?? defaultColdMs;
+    const debt = this.waitDebt(key, now);
+    if (debt > 0 && debt >= coldMs && (this.options.mayGrow?.() ?? true)) {
+      this.waited.get(key)?.push({ at: now, ms: -coldMs });
+      return false;
+    }
     // When each busy process would be free for the next waiter, relative to a start-up begun now (0: as soon as it).
     const freeAt: number[] = [];
     for (const entry of this.busy.values()) {
@@ -154,6 +168,26 @@ export class ProcessHandoffs {
       freeAt[0] += turnMs;
     }
     return false;
+  }
+
+  /** Records how long a request of this identity waited for a freed process (whether it got one or not). */
+  noteWaited(identity: ProcessIdentity, ms: number, now = Date.now()): void {
+    const key = keyOf(identity);
+    const entries = this.waited.get(key) ?? [];
+    entries.push({ at: now, ms });
+    this.waited.set(key, entries);
+  }
+
+  /** Waiting time of this key over the window, less the start-ups it already paid for. */
+  private waitDebt(key: string, now: number): number {
+    const entries = this.waited.get(key);
+    if (!entries) return 0;
+    while (entries.length > 0 && now - entries[0].at > waitDebtWindowMs) entries.shift();
+    if (entries.length === 0) {
+      this.waited.delete(key);
+      return 0;
+    }
+    return entries.reduce((sum, entry) => sum + entry.ms, 0);
   }
 
   /**

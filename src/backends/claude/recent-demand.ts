@@ -35,6 +35,14 @@ export class RecentDemand {
     this.change(Math.max(0, this.level - 1));
   }
 
+  /**
+   * Whether a burst is draining: fewer than half as many requests are answered now as at the recent peak (a
+   * steady load fluctuates by a request or so around its peak and does not count).
+   */
+  draining(): boolean {
+    return this.level * 2 < this.recentPeak();
+  }
+
   /** The highest level over the last `windowMs`, the current one included. */
   recentPeak(): number {
     this.forgetOld(this.now());
