@@ -23,6 +23,8 @@ import { InspectorStore } from "../src/store/inspector-store.ts";
 import { SqliteDatabase } from "../src/store/sqlite-database.ts";
 import type { InspectorEntry } from "../src/inspector/inspector-record.ts";
 import { startFakeServerProcess } from "./lib/fake-server-process.ts";
+import { inspectorListCases } from "./lib/inspector-list-cases.ts";
+import { openInspectorRows } from "./lib/inspector-million-rows.ts";
 
 const projectRoot = resolve(import.meta.dir, "..");
 const { values } = parseArgs({
@@ -167,7 +169,7 @@ function claudeCodeBody(turns: number) {
 
 async function storageSize() {
   const entry = (id: string, body: unknown): InspectorEntry => ({
-    summary: { id, startedAt: Date.now(), durationMs: 1000, ttftMs: 300, protocol: "anthropic-messages", method: "POST", path: "/v1/messages", stream: true, status: 200, errorKind: null, errorMessage: null, requestedModel: "opus", responseModel: "claude-opus-4-8", provider: "claude", providerModel: null, servedPath: "live", clientKeyHash: null, userAgent: "claude-cli/2.1.197", remoteAddress: "127.0.0.1", sessionId: "bench-session", agentId: null, parentAgentId: null, conversationId: null, responseId: null, previousResponseId: null, usage: null, stopReason: "tool_use", toolNames: "Tool1", preview: "Refactor the parser module." },
+    summary: { id, startedAt: Date.now(), durationMs: 1000, ttftMs: 300, protocol: "anthropic-messages", method: "POST", path: "/v1/messages", stream: true, status: 200, errorKind: null, errorMessage: null, requestedModel: "opus", responseModel: "claude-opus-4-8", provider: "claude", providerModel: null, servedPath: "live", clientKeyHash: null, userAgent: "claude-cli/2.1.197", remoteAddress: "127.0.0.1", sessionId: "bench-session", agentId: null, parentAgentId: null, conversationId: null, responseId: null, previousResponseId: null, usage: null, stopReason: "tool_use", toolNames: "Tool1", agentToolNames: null, preview: "Refactor the parser module." },
     details: { warnings: [], headers: {} },
     bodies: { request: body, response: { content: [{ type: "text", text: "ok" }] }, events: [] },
   });
@@ -215,96 +217,26 @@ async function storageSize() {
 
 // ------------------------------------------------------------------------------------------ 3. 1M rows
 async function listLatency() {
-  const path = values.database ?? join(home, "million.sqlite");
-  const database = SqliteDatabase.open(path);
-  const raw = new Database(path);
-  const buildStarted = performance.now();
-  const existing = raw.query<{ count: number }, []>("SELECT count(*) AS count FROM inspector_requests").get()?.count ?? 0;
-  if (existing === 0) buildTable(raw);
-  else raw.close();
-  const buildMs = performance.now() - buildStarted;
-
-  const store = new InspectorStore(database);
-  const deepCursor = (await store.list({}, { limit: 1, before: Math.floor(rowCount / 2) })).items[0]?.seq ?? 1;
-  const cases: Array<[string, () => Promise<unknown>]> = [
-    ["newest 100, no filter", () => store.list({}, { limit: 100 })],
-    ["page at the middle (cursor)", () => store.list({}, { limit: 100, before: deepCursor })],
-    ["model = claude-haiku-4-5", () => store.list({ model: "claude-haiku-4-5" }, { limit: 100 })],
-    ["status = 500", () => store.list({ status: "500" }, { limit: 100 })],
-    ["status = error (>= 400)", () => store.list({ status: "error" }, { limit: 100 })],
-    ["client key prefix", () => store.list({ client: "2a" }, { limit: 100 })],
-    ["one session", () => store.list({ session: `session-${Math.floor(rowCount / 80)}` }, { limit: 100 })],
-    ["free text, frequent", () => store.list({ text: "module 42" }, { limit: 100 })],
-    ["free text, rare (about 1 row in 10,000)", () => store.list({ text: "module 9999" }, { limit: 100 })],
-    ["free text, no match, every trigram common", () => store.list({ text: "module 10000" }, { limit: 100 })],
-    ["free text, one word", () => store.list({ text: "logging" }, { limit: 100 })],
-    ["free text, next page (cursor)", async () => {
-      const first = await store.list({ text: "module 42" }, { limit: 100 });
-      return store.list({ text: "module 42" }, { limit: 100, before: first.nextCursor ?? undefined });
-    }],
-    ["free text, an id", () => store.list({ text: `req_${(rowCount - 5).toString(36).padStart(8, "0")}` }, { limit: 100 })],
-    ["session view (40 turns)", () => store.session(`session-${Math.floor(rowCount / 80)}`)],
-  ];
+  const file = openInspectorRows(values.database ?? join(home, "million.sqlite"), rowCount);
+  const store = new InspectorStore(file.database);
   say(`## 3. List and filter latency at ${rowCount.toLocaleString("en-US")} rows`);
   say();
-  say(`SQLite file of ${(statSync(path).size / 1048576).toFixed(0)} MB ${existing ? "(built before)" : `built in ${(buildMs / 1000).toFixed(0)} s through the store's schema`}; each query run 20 times after one warm-up, through the relay's InspectorStore (what the API calls).`);
+  say(`SQLite file of ${(file.sizeBytes / 1048576).toFixed(0)} MB ${file.buildMs === null ? "(built before)" : `built in ${(file.buildMs / 1000).toFixed(0)} s through the store's schema`}; each query run 20 times after one warm-up, through the relay's InspectorStore (what the API calls). Load average before: ${loadAverage()}. Free text on the trigram index alone against the word index first: \`bench/inspector-text-search.ts\`.`);
   say();
   say("| query | p50 | p95 |");
   say("|---|---:|---:|");
-  for (const [name, run] of cases) {
-    await run();
+  for (const listCase of await inspectorListCases(store, rowCount)) {
+    await listCase.run(store);
     const times: number[] = [];
     for (let attempt = 0; attempt < 20; attempt++) {
       const started = performance.now();
-      await run();
+      await listCase.run(store);
       times.push(performance.now() - started);
     }
-    say(`| ${name} | ${percentile(times, 50).toFixed(2)} ms | ${percentile(times, 95).toFixed(2)} ms |`);
+    say(`| ${listCase.name} | ${percentile(times, 50).toFixed(2)} ms | ${percentile(times, 95).toFixed(2)} ms |`);
   }
   say();
-  await database.close();
-}
-
-function buildTable(raw: Database) {
-  const models = ["claude-opus-4-8", "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-4o", "sonnet", "opus", "haiku"];
-  const providers = ["claude", "claude", "claude", "openai", "claude", "claude", "bedrock"];
-  const words = ["refactor", "parser", "module", "tests", "fix", "bug", "in", "the", "add", "logging", "to", "server", "rename", "variable", "update", "docs", "for", "api", "explain", "this", "error", "write", "a", "function", "that", "sorts", "list", "review", "pull", "request"];
-  // The store's own schema: its secondary indexes and the text-search triggers are set aside while the rows
-  // go in (one b-tree append per row instead of twelve) and built again from their own definitions after.
-  const deferred = raw.query<{ sql: string; name: string; type: string }, []>("SELECT sql, name, type FROM sqlite_master WHERE tbl_name = 'inspector_requests' AND type IN ('index', 'trigger') AND sql IS NOT NULL").all();
-  for (const item of deferred) raw.run(`DROP ${item.type.toUpperCase()} ${item.name}`);
-  const insert = raw.prepare(
-    `INSERT INTO inspector_requests (id, started_at, duration_ms, ttft_ms, protocol, method, path, stream, status, requested_model, response_model, provider, client_key_hash, session_id, agent_id, conversation_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, stop_reason, tool_names, preview, details_json, has_body, body_bytes)
-     VALUES (?, ?, ?, ?, 'anthropic-messages', 'POST', '/v1/messages', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{"warnings":[],"headers":{}}', ?, ?)`,
-  );
-  const now = Date.now();
-  const batch = 100_000;
-  let random = 42;
-  // A seeded generator, so every run builds the same table.
-  const next = () => (random = (Math.imul(random, 1103515245) + 12345) >>> 0) / 4294967296;
-  for (let start = 0; start < rowCount; start += batch) {
-    raw.transaction(() => {
-      for (let index = start; index < Math.min(rowCount, start + batch); index++) {
-        // Skewed like real traffic: most requests on two models, a few clients, 40-turn sessions, rare errors.
-        const pick = next();
-        const modelIndex = pick < 0.45 ? 1 : pick < 0.75 ? 0 : pick < 0.9 ? 2 : 3 + Math.floor(next() * 4);
-        const status = index % 97 === 0 ? 500 : index % 389 === 0 ? 429 : 200;
-        const session = Math.floor(index / 40);
-        const text = Array.from({ length: 6 + Math.floor(next() * 10) }, () => words[Math.floor(next() ** 2 * words.length)]).join(" ");
-        insert.run(
-          `req_${index.toString(36).padStart(8, "0")}`, now - (rowCount - index) * 2000, 200 + Math.floor(next() * 30_000), 50 + Math.floor(next() * 2000), status,
-          models[modelIndex], models[modelIndex], providers[modelIndex], `${Math.floor(next() ** 3 * 50).toString(16).padStart(2, "0")}${"ab".repeat(31)}`, `session-${session}`,
-          index % 5 === 0 ? `agent-${index % 3}` : null, `conv-${session}`, 1000 + Math.floor(next() * 90_000), 100 + Math.floor(next() * 4000), Math.floor(next() * 80_000), Math.floor(next() * 3000),
-          index % 3 ? "end_turn" : "tool_use", index % 3 ? "Read,Bash" : null, `turn ${index}: ${text} module ${index % 10_000}`, index > rowCount - 50_000 ? 1 : 0, index > rowCount - 50_000 ? 4000 : 0,
-        );
-      }
-    })();
-  }
-  for (const item of deferred) raw.run(item.sql);
-  raw.run("INSERT INTO inspector_search (inspector_search) VALUES ('rebuild')");
-  raw.run("ANALYZE");
-  raw.run("PRAGMA wal_checkpoint(TRUNCATE)");
-  raw.close();
+  await file.database.close();
 }
 
 // The results file is rewritten after each part, so a run cut short keeps what it measured.

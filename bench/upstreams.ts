@@ -22,6 +22,7 @@ import os from "node:os";
 import { join, resolve } from "node:path";
 import { closedLoop } from "./lib/closed-loop.ts";
 import { startFakeServerProcess } from "./lib/fake-server-process.ts";
+import { processCpu } from "./lib/cpu.ts";
 import { startRelayProcess } from "./lib/relay-process.ts";
 import { processMemory } from "./lib/rss.ts";
 import { percentile } from "./lib/stats.ts";
@@ -36,6 +37,10 @@ const seconds = Number(argument("seconds", "5"));
 const resultsPath = argument("results", join(projectRoot, "bench", "UPSTREAMS-RESULTS.md"));
 const modelLatencyMs = Number(argument("model-latency-ms", "100"));
 const modelTokensPerSecond = Number(argument("model-tokens-per-second", "5000"));
+/** Only the latency table (for quick checks of the hot path). */
+const latencyOnly = process.argv.includes("--latency-only");
+/** Extra relay options, e.g. --relay-args "--inspector-capture none" to see what one part costs. */
+const relayArgs = argument("relay-args", "").split(" ").filter(Boolean);
 
 const startFake = (env: Record<string, string> = {}) => startFakeServerProcess("fake-anthropic-server.ts", env);
 
@@ -85,39 +90,53 @@ async function main() {
   );
   const relay = await startRelayProcess({
     bun: process.execPath,
+    // BENCH_RELAY_BUN_ARGS="--cpu-prof --cpu-prof-dir /tmp/prof" profiles the relay during the run.
+    bunArgs: process.env.BENCH_RELAY_BUN_ARGS?.split(" ").filter(Boolean),
     cliPath: join(projectRoot, "src", "cli.ts"),
-    args: ["--port", "0", "--config", routingFile, "--warm-processes", "0", "--log-level", "info", "--data-dir", join(directory, "data")],
+    args: [...(relayArgs.includes("--port") ? [] : ["--port", "0"]), "--config", routingFile, "--warm-processes", "0", "--log-level", "info", "--data-dir", join(directory, "data"), ...relayArgs],
     env: { ...process.env, HOME: directory },
     cwd: projectRoot,
   });
+  // The floor: a bare Bun.serve + fetch forwarder in front of the same fake (bench/lib/bare-proxy-server.ts).
+  const bare = await startFakeServerProcess("bare-proxy-server.ts", { UPSTREAM_URL: fake.url });
   const modes = [
     { name: "direct", url: fake.url },
     { name: "relay", url: relay.url },
   ] as const;
+  const latencyModes = [...modes, { name: "bare", url: bare.url }] as const;
   const lines: string[] = [];
   const log = (line: string) => {
     lines.push(line);
     console.log(line);
   };
   try {
-    for (const mode of modes) await closedLoop(100, 8, () => call(mode.url, "claude-bench", true));
+    for (const mode of latencyModes) await closedLoop(100, 8, () => call(mode.url, "claude-bench", true));
 
-    const latency: Record<string, { json: number[]; ttfb: number[] }> = { direct: { json: [], ttfb: [] }, relay: { json: [], ttfb: [] } };
-    for (let round = 0; round < 4; round++) {
-      for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
-        for (let index = 0; index < requests / 4; index++) {
+    const latency: Record<string, { json: number[]; ttfb: number[] }> = { direct: { json: [], ttfb: [] }, relay: { json: [], ttfb: [] }, bare: { json: [], ttfb: [] } };
+    // CPU of the proxy process (utime + stime) while its own rounds ran: less sensitive to a busy machine than latency.
+    const proxyPid: Record<string, number> = { relay: relay.pid, bare: bare.pid };
+    const proxyCpuMs: Record<string, number> = { relay: 0, bare: 0 };
+    for (let round = 0; round < 6; round++) {
+      for (const mode of round % 2 === 0 ? latencyModes : [...latencyModes].reverse()) {
+        const pid = proxyPid[mode.name];
+        const cpuBefore = pid ? processCpu(pid).self : 0;
+        for (let index = 0; index < requests / 6; index++) {
           latency[mode.name]!.json.push((await call(mode.url, "claude-bench", false)).totalMs);
           latency[mode.name]!.ttfb.push((await call(mode.url, "claude-bench", true)).ttfbMs);
         }
+        if (pid) proxyCpuMs[mode.name]! += processCpu(pid).self - cpuBefore;
       }
     }
-    const row = (label: string, direct: number[], relayed: number[]) =>
-      `| ${label} | ${fixed(percentile(direct, 50))} | ${fixed(percentile(relayed, 50))} | ${fixed(percentile(relayed, 50) - percentile(direct, 50))} | ${fixed(percentile(direct, 90))} | ${fixed(percentile(relayed, 90))} |`;
-    log(`Latency at c=1, ${requests} requests per mode (ms)\n`);
-    log("| measure | direct p50 | relay p50 | added p50 | direct p90 | relay p90 |");
-    log("| --- | ---: | ---: | ---: | ---: | ---: |");
-    log(row("non-streaming, whole answer", latency.direct!.json, latency.relay!.json));
-    log(row("streaming, time to first byte", latency.direct!.ttfb, latency.relay!.ttfb));
+    const row = (label: string, direct: number[], relayed: number[], bared: number[]) =>
+      `| ${label} | ${fixed(percentile(direct, 50))} | ${fixed(percentile(bared, 50))} | ${fixed(percentile(relayed, 50))} | ${fixed(percentile(bared, 50) - percentile(direct, 50))} | **${fixed(percentile(relayed, 50) - percentile(direct, 50))}** | ${fixed(percentile(relayed, 50) - percentile(bared, 50))} | ${fixed(percentile(direct, 90))} | ${fixed(percentile(relayed, 90))} |`;
+    log(`Latency at c=1, ${requests} requests per mode, interleaved in 6 rounds (ms). "Bare Bun proxy": Bun.serve + fetch forwarding the same requests to the same fake and nothing else (bench/lib/bare-proxy-server.ts), the floor for any proxy on Bun.\n`);
+    log("| measure | direct p50 | bare Bun proxy p50 | relay p50 | bare added p50 | **relay added p50** | relay − bare | direct p90 | relay p90 |");
+    log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    log(row("non-streaming, whole answer", latency.direct!.json, latency.relay!.json, latency.bare!.json));
+    log(row("streaming, time to first byte", latency.direct!.ttfb, latency.relay!.ttfb, latency.bare!.ttfb));
+    const perRequest = (name: string) => proxyCpuMs[name]! / (latency[name]!.json.length + latency[name]!.ttfb.length);
+    log(`\nProxy process CPU per request (user + system, one non-streaming and one streaming request averaged): relay ${fixed(perRequest("relay"))} ms, bare Bun proxy ${fixed(perRequest("bare"))} ms.`);
+    if (latencyOnly) return;
 
     log(`\nThroughput, streaming, ${seconds} s per cell (requests/s)\n`);
     log("| concurrency | direct | relay | relay / direct |");
@@ -165,6 +184,7 @@ async function main() {
     writeFileSync(resultsPath, `# Passthrough benchmark (bench/upstreams.ts)\n\n${lines.join("\n")}\n`);
   } finally {
     await relay.stop();
+    bare.stop();
     fake.stop();
     modelLike.stop();
     rmSync(directory, { recursive: true, force: true });

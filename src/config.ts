@@ -52,6 +52,8 @@ export interface RelayConfig {
   recycleMaxAgeMs: number;
   /** A CLI process whose resident memory is above this is ended instead of recycled, in bytes (0: no limit). */
   recycleMaxRssBytes: number;
+  /** A ready (cleared) CLI beyond the recent peak of demand, unused this long, is ended (0: off). */
+  spareIdleTimeoutMs: number;
   /** Memory budget of all CLI processes together, in bytes; undefined: a quarter of the machine's memory. */
   maxMemoryBytes?: number;
   /** Stored Responses API responses kept at most (the oldest are removed first). */
@@ -146,6 +148,7 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: "recycleMaxConversations", flag: "recycle-max-conversations", kind: "integer", placeholder: "N", defaultText: "100", min: 0, help: "Conversations one CLI serves at most before it is ended (0: no limit)." },
   { key: "recycleMaxAgeMs", flag: "recycle-max-age", kind: "duration", placeholder: "DURATION", defaultText: "1h", min: 0, help: "A CLI older than this is ended instead of recycled (0: no limit)." },
   { key: "recycleMaxRssBytes", flag: "recycle-max-rss", kind: "size", placeholder: "SIZE", defaultText: "600M", min: 0, help: "A CLI whose resident memory is above this is ended instead of recycled (0: no limit)." },
+  { key: "spareIdleTimeoutMs", flag: "spare-idle-timeout", kind: "duration", placeholder: "DURATION", defaultText: "30s", min: 0, help: "A ready CLI beyond the recent peak of concurrent requests, unused this long, is ended (0: off), so a burst leaves no crowd of idle CLIs behind." },
   { key: "responsesMaxStored", flag: "responses-max-stored", kind: "integer", placeholder: "N", defaultText: "10000", min: 0, help: "Responses API responses kept for previous_response_id and GET (0: none)." },
   { key: "responsesMaxAgeMs", flag: "responses-max-age", kind: "duration", placeholder: "DURATION", defaultText: "720h (30 days)", min: 1, help: "Stored responses older than this are removed." },
   { key: "databaseUrl", flag: "database-url", kind: "string", placeholder: "URL", defaultText: "SQLite in DATA_DIR; env DATABASE_URL too", help: "postgres://... to keep stored responses and the request log in PostgreSQL (shared by several relays)." },
@@ -322,6 +325,7 @@ function resolveConfig(values: Partial<Record<keyof RelayConfig, unknown>>, env:
     recycleMaxConversations: 100,
     recycleMaxAgeMs: 3_600_000,
     recycleMaxRssBytes: 600 * 1024 ** 2,
+    spareIdleTimeoutMs: 30_000,
     responsesMaxStored: 10_000,
     responsesMaxAgeMs: 30 * 24 * 3_600_000,
     inspectorCapture: "all",

@@ -94,6 +94,8 @@ export interface InspectorSummary {
   stopReason: string | null;
   /** Client tools the answer called, comma-separated. */
   toolNames: string | null;
+  /** Tools the backend ran itself (the claude CLI's own tools in agent mode), comma-separated. */
+  agentToolNames: string | null;
   /** The last user text, shortened: what the list shows and free text searches. */
   preview: string | null;
   starred: boolean;

@@ -131,7 +131,7 @@ export class InspectorRecorder {
         ttftMs: null, protocol: "http", method: request.method, path: requestPath(request), stream: false, status: input.status, errorKind: null, errorMessage: null,
         requestedModel: null, responseModel: null, provider: null, providerModel: null, servedPath: null, clientKeyHash: credentialHash(request.headers),
         userAgent: request.headers.get("user-agent"), remoteAddress: this.options.remoteAddress?.(request) ?? null, sessionId: null, agentId: null,
-        parentAgentId: null, conversationId: null, responseId: null, previousResponseId: null, usage: null, stopReason: null, toolNames: null, preview: null,
+        parentAgentId: null, conversationId: null, responseId: null, previousResponseId: null, usage: null, stopReason: null, toolNames: null, agentToolNames: null, preview: null,
       },
       details: { warnings: [], headers: scrubHeaders(request.headers, this.options.redactHeaders) },
     };

@@ -107,6 +107,7 @@ export class RequestRecording {
       usage: finish ? { ...finish.usage, reasoningTokens: reasoningTokensOf(finish.usage) } : null,
       stopReason: finish ? (finish.finishReason.raw ?? finish.finishReason.unified) : null,
       toolNames: toolNames.length ? [...new Set(toolNames)].join(",") : null,
+      agentToolNames: this.agentToolRuns.length ? [...new Set(this.agentToolRuns.map((run) => run.name))].join(",") : null,
       conversationId: conversationFingerprint(settings, response ? [...messages, assistantMessageOf(response)] : messages),
     };
     // A request with a session header is grouped by it; only one without is grouped by the conversation it continues.
@@ -156,6 +157,7 @@ export class RequestRecording {
       usage: null,
       stopReason: null,
       toolNames: null,
+      agentToolNames: null,
       preview: previewOf(relayRequest.messages),
     };
   }

@@ -10,10 +10,14 @@ export interface InspectorOverview {
   latency: { p50: number | null; p95: number | null; p99: number | null };
   timeToFirstToken: { p50: number | null; p95: number | null; p99: number | null };
   models: Array<{ model: string; requests: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }>;
-  tools: Array<{ name: string; calls: number }>;
+  /** The most used tools: `client` tools the answers called, `agent` tools the claude CLI ran itself. */
+  tools: Array<{ name: string; by: "client" | "agent"; calls: number }>;
 }
 
-/** Tool names are counted over this many of the latest rows at most, to keep the page fast on big logs. */
+/**
+ * Tool names are counted over this many of the latest rows at most, to keep the page fast on big logs. A
+ * request counts once per tool name (calls = requests that called it).
+ */
 const toolRowsScanned = 20_000;
 
 export async function readInspectorOverview(database: RelayDatabase, options: { since: number; bucketMs: number }): Promise<InspectorOverview> {
@@ -33,12 +37,24 @@ export async function readInspectorOverview(database: RelayDatabase, options: { 
     [since],
   );
   const requests = Number(total?.requests ?? 0);
-  const toolRows = await database.all<{ tool_names: string }>(
-    "SELECT tool_names FROM inspector_requests WHERE started_at >= ? AND tool_names IS NOT NULL ORDER BY seq DESC LIMIT ?",
+  const toolRows = await database.all<{ tool_names: string | null; agent_tool_names: string | null }>(
+    `SELECT tool_names, agent_tool_names FROM inspector_requests
+     WHERE started_at >= ? AND (tool_names IS NOT NULL OR agent_tool_names IS NOT NULL) ORDER BY seq DESC LIMIT ?`,
     [since, toolRowsScanned],
   );
-  const toolCounts = new Map<string, number>();
-  for (const row of toolRows) for (const name of row.tool_names.split(",").filter(Boolean)) toolCounts.set(name, (toolCounts.get(name) ?? 0) + 1);
+  const toolCounts = new Map<string, { name: string; by: "client" | "agent"; calls: number }>();
+  const count = (names: string | null, by: "client" | "agent") => {
+    for (const name of names?.split(",").filter(Boolean) ?? []) {
+      const key = `${by}:${name}`;
+      const tool = toolCounts.get(key) ?? { name, by, calls: 0 };
+      tool.calls++;
+      toolCounts.set(key, tool);
+    }
+  };
+  for (const row of toolRows) {
+    count(row.tool_names, "client");
+    count(row.agent_tool_names, "agent");
+  }
   return {
     since,
     bucketMs,
@@ -61,7 +77,7 @@ export async function readInspectorOverview(database: RelayDatabase, options: { 
       cacheReadTokens: Number(row.cache_read_tokens),
       cacheWriteTokens: Number(row.cache_write_tokens),
     })),
-    tools: [...toolCounts].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([name, calls]) => ({ name, calls })),
+    tools: [...toolCounts.values()].sort((a, b) => b.calls - a.calls).slice(0, 20),
   };
 }
 

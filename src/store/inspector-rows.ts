@@ -35,6 +35,7 @@ export interface SummaryRow {
   reasoning_tokens: number | null;
   stop_reason: string | null;
   tool_names: string | null;
+  agent_tool_names: string | null;
   preview: string | null;
   starred: number;
   body_bytes: number;
@@ -83,6 +84,7 @@ export function summaryFromRow(row: SummaryRow): InspectorSummary {
       : null,
     stopReason: row.stop_reason,
     toolNames: row.tool_names,
+    agentToolNames: row.agent_tool_names,
     preview: row.preview,
     starred: Boolean(Number(row.starred)),
     bodyBytes: Number(row.body_bytes),

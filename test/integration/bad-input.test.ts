@@ -40,6 +40,9 @@ const cases: Array<{ name: string; body: unknown; param: string }> = [
   { name: "a tool schema of another type", body: { ...ask("hi"), tools: [tool("f", { type: "string" })] }, param: "tools.0.input_schema.type" },
   { name: "duplicate tool names", body: { ...ask("hi"), tools: [tool("f"), tool("f")] }, param: "tools.1.name" },
   { name: "tool_choice naming no tool", body: { ...ask("hi"), tools: [tool("f")], tool_choice: { type: "tool", name: "g" } }, param: "tool_choice.name" },
+  // The API takes numbers only; a numeric string is not quietly turned into one.
+  { name: "max_tokens as a string", body: { ...ask("hi"), max_tokens: "100" }, param: "max_tokens" },
+  { name: "a fractional max_tokens", body: { ...ask("hi"), max_tokens: 10.5 }, param: "max_tokens" },
   { name: "a negative thinking budget", body: { ...ask("hi"), thinking: { type: "enabled", budget_tokens: -5 } }, param: "thinking.budget_tokens" },
   { name: "document content as a number", body: ask([{ type: "document", source: { type: "content", content: 5 } }, { type: "text", text: "hi" }]), param: "messages.0.content.0.source.content" },
   { name: "a null tool_result block", body: toolRound({}, [null]), param: "messages.2.content.0.content.0" },

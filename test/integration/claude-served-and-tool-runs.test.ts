@@ -172,6 +172,8 @@ describe("the tools the CLI ran itself (agent mode)", () => {
       expect(JSON.stringify(view)).not.toContain(secret);
       // The answer as recorded is the client's: the CLI's own call is not one of its tool calls.
       expect(view.toolNames).toBeNull();
+      // ...but its name is on the row, for the overview's top tools.
+      expect(view.agentToolNames).toBe("Read");
 
       const spans = await waitFor(() => {
         const all = spansOf(collector.received);

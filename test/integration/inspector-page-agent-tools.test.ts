@@ -2,7 +2,7 @@
  * The inspector page in a real browser (the distribution's Chromium driven by playwright-core) for an
  * agent-mode request with the real claude CLI against the fake upstream: the request view says how it was
  * served and lists the tool the CLI ran itself (its Read of a file) with input and result, apart from the
- * conversation the client saw. A screenshot goes to a temporary folder (printed) for a person to look at.
+ * conversation the client saw; the overview counts it among the top tools. A screenshot goes to a temporary folder (printed) for a person to look at.
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, expect, test } from "bun:test";
@@ -61,5 +61,10 @@ test("the request view shows the served path and the CLI's own Read run with its
   expect(await page.locator("#conversation").textContent()).not.toContain("toolu_page_read");
   expect(await page.locator("#timeline").textContent()).toContain("backend-tool-run");
   await page.screenshot({ path: join(screenshots, "agent-tool-runs.png"), fullPage: true });
+  // The overview's top tools count the CLI's own Read, marked as run by the CLI (the client called no tool).
+  await page.goto(`${relay.url}/inspector#/overview`);
+  await page.waitForSelector("#overview-tools tbody tr");
+  expect(await page.locator("#overview-tools tbody tr").allTextContents()).toEqual(["Readclaude CLI1"]);
+  await page.screenshot({ path: join(screenshots, "overview-agent-tools.png"), fullPage: true });
   await page.close();
 }, 180_000);

@@ -108,6 +108,27 @@ describe("recycling", () => {
     expect(requests.map((request) => userWords(request.body)).sort()).toEqual(words.map((word) => [`Tell me about ${word}`]).sort());
   }, slow);
 
+  test("after a burst, ready processes beyond the recent demand are given up after --spare-idle-timeout, down to --warm-processes", async () => {
+    relay = await startTestRelay({ args: ["--warm-processes", "1", "--conversation-idle-timeout", "0", "--max-concurrent", "4", "--spare-idle-timeout", "2s"] });
+    // Slow answers: requests that wait for a freed process run out of time and start their own.
+    relay.upstream.enqueue(...Array.from({ length: 4 }, () => ({ kind: "text" as const, chunks: ["Slow answer."], delayMs: 4000 })));
+    await Promise.all(["one", "two", "three", "four"].map((word) => chat(relay!, `Tell me about ${word}`)));
+    await waitFor(async () => {
+      const now = await health(relay!);
+      return now.ready_processes >= 2 && now.ready_processes === now.cli_processes;
+    });
+    const burst = relay.aliveCliPids();
+    expect(burst.length).toBeGreaterThanOrEqual(2);
+    // Once the burst's peak is older than the timeout, only --warm-processes (1) ready processes are kept.
+    await waitFor(async () => (await health(relay!)).ready_processes === 1 && relay!.aliveCliPids().length === 1, 60_000);
+    const [kept] = relay.aliveCliPids();
+    expect(burst).toContain(kept);
+    expect(await metrics(relay)).toMatch(/reason="spare"/);
+    // The kept one serves the next conversation.
+    await chat(relay, "after the burst");
+    expect(relay.cliPids().filter((pid) => !burst.includes(pid))).toEqual([]);
+  }, slow);
+
   test("a recycled process never serves another client or another system prompt", async () => {
     // --recycle is still accepted (recycling is the default).
     relay = await startTestRelay({ args: ["--warm-processes", "0", "--conversation-idle-timeout", "0", "--recycle"] });

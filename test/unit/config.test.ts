@@ -207,6 +207,9 @@ describe("recycling and memory options", () => {
     expect(serve(["--no-recycle"]).recycle).toBe(false);
     expect(serve([], { AGENT_RELAY_RECYCLE: "false" }).recycle).toBe(false);
     expect(serve(["--max-memory", "2G", "--recycle-max-rss", "512M"])).toMatchObject({ maxMemoryBytes: 2 * 1024 ** 3, recycleMaxRssBytes: 512 * 1024 ** 2 });
+    expect(serve([]).spareIdleTimeoutMs).toBe(30_000);
+    expect(serve(["--spare-idle-timeout", "0"]).spareIdleTimeoutMs).toBe(0);
+    expect(serve([], { AGENT_RELAY_SPARE_IDLE_TIMEOUT: "2m" }).spareIdleTimeoutMs).toBe(120_000);
   });
 
   test("one size parser: memory sizes need a unit, byte limits take bare bytes; a bad one names the option", () => {

@@ -29,7 +29,7 @@ function entry(id: string, overrides: Partial<InspectorEntry["summary"]> = {}, b
       providerModel: null, servedPath: "cold", clientKeyHash: "ab".repeat(32), userAgent: "test", remoteAddress: "127.0.0.1", sessionId: null,
       agentId: null, parentAgentId: null, conversationId: `conversation-${id}`, responseId: null, previousResponseId: null,
       usage: { inputTokens: 10, outputTokens: 5, cacheCreationInputTokens: 100, cacheReadInputTokens: 900, reasoningTokens: null },
-      stopReason: "end_turn", toolNames: null, preview: `preview of ${id}`, ...overrides,
+      stopReason: "end_turn", toolNames: null, agentToolNames: null, preview: `preview of ${id}`, ...overrides,
     },
     details: { warnings: [], headers: { "user-agent": "test" } },
     bodies: { request: body, response: { content: [{ type: "text", text: `answer to ${id}` }] }, events: [{ atMs: 40, event: { type: "text-delta", id: "t", delta: "hi" } }] },
@@ -210,17 +210,25 @@ for (const engine of storeEngines) {
         entry("req_1", { sessionId: "gone" }),
         entry("req_2", { sessionId: "gone", toolNames: "Read,Bash" }),
         entry("req_3", { sessionId: "kept", toolNames: "Read", status: 502, durationMs: 1000 }),
+        entry("req_4", { sessionId: "kept", agentToolNames: "Bash,Read" }),
+        entry("req_5", { sessionId: "kept", agentToolNames: "Bash" }),
       ]);
       expect(await store.deleteSession("gone")).toBe(2);
-      expect((await store.list({}, { limit: 10 })).items.map((item) => item.id)).toEqual(["req_3"]);
+      expect((await store.list({}, { limit: 10 })).items.map((item) => item.id)).toEqual(["req_5", "req_4", "req_3"]);
+      expect((await store.get("req_4"))?.agentToolNames).toBe("Bash,Read");
       const overview = await readInspectorOverview(store.database, { since: Date.now() - 3_600_000, bucketMs: 60_000 });
-      expect(overview.totals).toEqual({ requests: 1, errors: 1, inputTokens: 10, outputTokens: 5, cacheReadTokens: 900, cacheWriteTokens: 100 });
-      expect(overview.latency.p50).toBe(1000);
-      expect(overview.tools).toEqual([{ name: "Read", calls: 1 }]);
-      expect(overview.models[0]).toMatchObject({ model: "claude-sonnet-4-5", requests: 1 });
+      expect(overview.totals).toEqual({ requests: 3, errors: 1, inputTokens: 30, outputTokens: 15, cacheReadTokens: 2700, cacheWriteTokens: 300 });
+      expect(overview.latency.p95).toBe(1000);
+      // The client's Read and the tools the CLI ran itself count apart, even under the same name.
+      expect(overview.tools).toEqual([
+        { name: "Bash", by: "agent", calls: 2 },
+        { name: "Read", by: "agent", calls: 1 },
+        { name: "Read", by: "client", calls: 1 },
+      ]);
+      expect(overview.models[0]).toMatchObject({ model: "claude-sonnet-4-5", requests: 3 });
       const lines: string[] = [];
       for await (const line of store.exportLines({ sessionId: "kept" })) lines.push(line);
-      expect(lines.map((line) => JSON.parse(line).id)).toEqual(["req_3"]);
+      expect(lines.map((line) => JSON.parse(line).id)).toEqual(["req_3", "req_4", "req_5"]);
       await store.database.close();
     });
   });

@@ -65,12 +65,24 @@ export async function chooseClaudeRun(parts: ClaudeBackendParts, wanted: TurnReq
   return startRun(parts, wanted, context);
 }
 
+/** A free process claimed for a new conversation: a ready one, or an idle conversation's that still needs a clear. */
+interface ClaimedProcess {
+  run: ClaudeRun;
+  needsClear: boolean;
+}
+
 /**
- * For a new conversation: the process of one of the same client's idle conversations with the same
- * settings, cleared, when the steal policy says taking it over is cheaper than a start-up.
+ * Claims, synchronously, a ready (recycled) process of the same client and settings, or else the process of
+ * one of the same client's idle conversations with the same settings when the steal policy says taking it
+ * over is cheaper than a start-up. The claim counts as busy in `handoffs` until the request begins its turn.
  */
-async function takeOverIdleConversation(parts: ClaudeBackendParts, identity: ProcessIdentity, context: BackendContext): Promise<ClaudeRun | undefined> {
-  const { recycler, steal, live } = parts;
+function claimFreeProcess(parts: ClaudeBackendParts, identity: ProcessIdentity, context: BackendContext): ClaimedProcess | undefined {
+  const { recycler, steal, live, handoffs } = parts;
+  const ready = parts.recycled.take(identity);
+  if (ready) {
+    handoffs.pledge(ready.run, identity);
+    return { run: ready.run, needsClear: false };
+  }
   if (!recycler.enabled || !steal.mayTakeOver(identity.clientKey)) return undefined;
   const conversation = live.takeOldestIdle((candidate) => {
     const life = recycler.lifeOf(candidate.run);
@@ -81,13 +93,15 @@ async function takeOverIdleConversation(parts: ClaudeBackendParts, identity: Pro
   parts.options.observer?.conversations.ended("idle", "recycled", idleMs);
   steal.noteTakeOver(identity.clientKey, conversation.fingerprint);
   context.log.info("a new conversation takes over an idle conversation's process", { pid: conversation.run.process.pid, idle_ms: idleMs });
-  if (!(await recycler.clearForReuse(conversation.run, context.log))) return undefined;
-  return conversation.run;
+  handoffs.pledge(conversation.run, identity);
+  return { run: conversation.run, needsClear: true };
 }
 
-/** A ready (recycled) process of the same client and settings, or an idle conversation's process taken over. */
-async function takeFreeProcess(parts: ClaudeBackendParts, identity: ProcessIdentity, context: BackendContext): Promise<ClaudeRun | undefined> {
-  return parts.recycled.take(identity)?.run ?? (await takeOverIdleConversation(parts, identity, context));
+/** The claimed process, cleared when it still held a conversation; undefined when it had to be ended instead. */
+async function readyForReuse(parts: ClaudeBackendParts, claimed: ClaimedProcess, context: BackendContext): Promise<ClaudeRun | undefined> {
+  if (!claimed.needsClear) return claimed.run;
+  // A failed clear retires the process, which also ends its pledge.
+  return (await parts.recycler.clearForReuse(claimed.run, context.log)) ? claimed.run : undefined;
 }
 
 /** How often a waiting request looks again at how long a start-up is taking. */
@@ -104,16 +118,20 @@ async function waitForFreedProcess(parts: ClaudeBackendParts, identity: ProcessI
   const startedAt = Date.now();
   // Re-read on every wake-up: while a start-up begun earlier is still under way, one begun now would not be faster.
   const deadline = () => startedAt + handoffs.waitLimitMs();
+  const claim = () => claimFreeProcess(parts, identity, context);
   while (Date.now() < deadline()) {
-    await handoffs.wait(identity, Math.min(deadline() - Date.now(), recheckMs), context.signal);
-    if (context.signal.aborted) throw context.signal.reason ?? new Error("aborted");
-    const run = await takeFreeProcess(parts, identity, context);
+    const claimed = (await handoffs.wait(identity, Math.min(deadline() - Date.now(), recheckMs), context.signal, claim)) ?? (context.signal.aborted ? undefined : claim());
+    // A process claimed just before the client went away is still taken: the turn ends it properly.
+    if (!claimed && context.signal.aborted) throw context.signal.reason ?? new Error("aborted");
+    const run = claimed && (await readyForReuse(parts, claimed, context));
     if (run) {
+      handoffs.noteWaited(identity, Date.now() - startedAt);
       context.log.debug("a new conversation waited for a freed process", { pid: run.process.pid, waited_ms: Date.now() - startedAt });
       return run;
     }
     if (!handoffs.shouldWait(identity)) break;
   }
+  handoffs.noteWaited(identity, Date.now() - startedAt);
   context.log.debug("no process was freed in time: starting one", { waited_ms: Date.now() - startedAt });
   return undefined;
 }
@@ -186,7 +204,8 @@ async function startRun(parts: ClaudeBackendParts, wanted: TurnRequest, context:
       await slots.makeRoom();
       child = ClaudeProcess.spawn({ ...spec, args }, parts.processes);
     } else {
-      let reused = await takeFreeProcess(parts, wanted.identity, context);
+      const claimed = claimFreeProcess(parts, wanted.identity, context);
+      let reused = claimed && (await readyForReuse(parts, claimed, context));
       if (!reused) {
         child = pool.take(spec);
         if (!child) reused = await waitForFreedProcess(parts, wanted.identity, context);

@@ -28,6 +28,7 @@ import { chooseClaudeRun } from "./choose-claude-run.ts";
 import { LiveConversations } from "./live-conversations.ts";
 import { MemoryGovernor } from "./memory-governor.ts";
 import { defaultMemoryBudget } from "./process-memory.ts";
+import { RecentDemand } from "./recent-demand.ts";
 import { RecycledProcesses, type ProcessIdentity } from "./recycled-processes.ts";
 import { StealPolicy } from "./steal-policy.ts";
 import { listClaudeModels, probeClaudeBinary, type ClaudeBinaryStatus } from "./probe-claude.ts";
@@ -99,6 +100,8 @@ export class ClaudeBackend implements RelayBackend {
   private models: { list: RelayModel[]; at: number } | undefined;
   /** Warnings already logged at warn level; repeats go to debug (clients such as Codex send the same ones every turn). */
   private readonly reportedWarnings = new Set<string>();
+  /** Requests answered at once, lately: how many ready processes are worth keeping. */
+  private readonly demand: RecentDemand;
 
   constructor(private readonly options: ClaudeBackendOptions) {
     this.processes = new ClaudeProcessRegistry({ maxLineLength: options.maxLineBytes });
@@ -108,8 +111,12 @@ export class ClaudeBackend implements RelayBackend {
       idleTimeoutMs: options.conversationIdleTimeoutMs,
       onEnd: (conversation, reason) => endLiveConversation(this.parts, conversation, reason),
     });
+    this.demand = new RecentDemand(options.spareIdleTimeoutMs);
     const recycled = new RecycledProcesses({
       idleTimeoutMs: options.warmIdleTimeoutMs,
+      spareIdleTimeoutMs: options.spareIdleTimeoutMs,
+      // Ready processes stand in for warm ones (the pool holds off while any are ready): keep at least as many.
+      wanted: () => Math.max(this.demand.recentPeak(), options.warmProcesses),
       onEnd: (entry, reason) => {
         if (reason !== "exited") options.observer?.recycle.evicted(reason);
         this.parts.slots.endRun(entry.run, true, options.log);
@@ -121,10 +128,7 @@ export class ClaudeBackend implements RelayBackend {
       size: options.warmProcesses,
       idleTimeoutMs: options.warmIdleTimeoutMs,
       spawn: (spec) => ClaudeProcess.spawn(spec, this.processes),
-      // While recycled processes are ready or requests wait for one about to be freed, a warm process would
-      // only add memory: under a burst every refill would otherwise start another process.
-      hasRoom: () =>
-        this.processes.size < options.maxProcesses && !(options.recycle && (this.parts.recycled.size > 0 || this.parts.handoffs.waiting > 0)),
+      hasRoom: () => this.processes.size < options.maxProcesses && !this.burstServedByRecycling(),
       onSettingsUsed: () => this.saveWarmSettingsSoon(),
       observer: options.observer?.pool,
       log: options.log,
@@ -147,7 +151,11 @@ export class ClaudeBackend implements RelayBackend {
       giveUpOne: () => this.giveUpLeastRecentlyUsed("memory")?.pid,
       log: options.log,
     });
-    const handoffs = new ProcessHandoffs({ enabled: options.recycle });
+    const handoffs = new ProcessHandoffs({
+      enabled: options.recycle,
+      // A burst (requests queued for a slot, or draining) is served by the processes it has.
+      mayGrow: () => this.parts.slots.queued === 0 && !this.demand.draining(),
+    });
     const recycler = new ClaudeRecycler({
       enabled: options.recycle,
       handoffs,
@@ -252,12 +260,15 @@ export class ClaudeBackend implements RelayBackend {
   }
 
   async *stream(request: RelayRequest, context: BackendContext): AsyncGenerator<RelayBackendEvent> {
+    this.demand.rise();
     try {
       yield* this.streamTurn(request, context);
     } catch (error) {
       // Whatever the CLI said as it was stopped, the reason is the relay's shutdown.
       if (this.shuttingDown && !context.signal.aborted) throw relayShuttingDownError(error);
       throw error;
+    } finally {
+      this.demand.fall();
     }
   }
 
@@ -327,6 +338,21 @@ export class ClaudeBackend implements RelayBackend {
       writeWarmSettings(file, specs).catch((error) => this.options.log.debug("could not save the warm pool's settings", { error: String(error) }));
     }, 1000);
     this.saveTimer.unref?.();
+  }
+
+  /**
+   * Whether the warm pool holds off while recycled processes serve a burst: while processes are ready, requests
+   * wait for one about to be freed (or queue for a slot), a claimed process is being cleared, or a burst is
+   * draining (under half the recent peak of requests in flight: the processes that served it are free or
+   * about to be). A warm process would then only add memory: under a burst every refill started another
+   * process, and at its end the pool refilled while the burst's processes stood idle (measured: 2 more
+   * processes, +300 MB PSS at the peak, bench/recycle-burst-breakdown.ts). A steady load is not held back: at
+   * c=4 the refills are how the relay grows to c processes (holding them halved throughput, measured).
+   */
+  private burstServedByRecycling(): boolean {
+    if (!this.options.recycle) return false;
+    const { recycled, handoffs, slots } = this.parts;
+    return recycled.size > 0 || handoffs.waiting > 0 || handoffs.pledged > 0 || slots.queued > 0 || this.demand.draining();
   }
 
   /**

@@ -55,6 +55,8 @@ export interface ClaudeBackendOptions extends ClaudeInvocationSettings {
   recycleMaxAgeMs: number;
   /** Resident memory above which a process is ended instead of recycled, in bytes (0: no limit). */
   recycleMaxResidentBytes: number;
+  /** A ready process beyond the recent demand unused this long is ended, in ms (0: off). */
+  spareIdleTimeoutMs: number;
   /** Where the spawn settings used most recently are kept, so the warm pool can start with them (undefined: not kept). */
   warmSettingsFile?: string;
   /** Memory budget of all CLI processes together, in bytes; undefined: a quarter of the machine's memory. */

@@ -24,6 +24,7 @@ export function createClaudeCliProvider(_provider: ClaudeCliProviderConfig, cont
     recycleMaxConversations: config.recycleMaxConversations,
     recycleMaxAgeMs: config.recycleMaxAgeMs,
     recycleMaxResidentBytes: config.recycleMaxRssBytes,
+    spareIdleTimeoutMs: config.spareIdleTimeoutMs,
     maxMemoryBytes: config.maxMemoryBytes,
     warmSettingsFile: join(config.dataDir, "claude-warm-settings.json"),
     observer: context.metrics.processBackendObserver(),

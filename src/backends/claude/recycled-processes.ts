@@ -3,6 +3,10 @@
  * configuration it was started and initialized with, so it only serves a request with the same spawn settings,
  * the same late configuration (system prompt, client tools, output schema) and the same client. The pool owns
  * its processes until `take` hands one to a request or `evictOldest`/expiry/`close` ends it.
+ *
+ * Spare processes: after a burst, more processes are ready than the demand that follows needs (each about
+ * 117 MB PSS idle). Ready processes beyond `wanted()` (the recent peak of demand) that were unused for the
+ * spare-idle timeout are ended, least recently used first.
  */
 import type { ClaudeRun } from "./claude-run.ts";
 
@@ -34,17 +38,23 @@ export interface RecycledProcess {
   since: number;
 }
 
-export type RecycledEndReason = "idle" | "room" | "memory" | "exited" | "shutdown";
+/** idle: unused for the idle timeout; spare: unused for the spare-idle timeout and beyond the recent demand. */
+export type RecycledEndReason = "idle" | "spare" | "room" | "memory" | "exited" | "shutdown";
 
 export interface RecycledProcessesOptions {
   /** A ready process unused this long is ended. */
   idleTimeoutMs: number;
+  /** A ready process beyond `wanted()` unused this long is ended (0: never for that reason). */
+  spareIdleTimeoutMs?: number;
+  /** How many ready processes are worth keeping now (the recent demand). */
+  wanted?(): number;
   /** Ends a process the pool gives up. */
   onEnd(entry: RecycledProcess, reason: RecycledEndReason): void;
 }
 
 export class RecycledProcesses {
   private readonly ready = new Map<RecycledProcess, Timer>();
+  private spareCheck: Timer | undefined;
 
   constructor(private readonly options: RecycledProcessesOptions) {}
 
@@ -55,6 +65,7 @@ export class RecycledProcesses {
   put(entry: RecycledProcess): void {
     this.ready.set(entry, setTimeout(() => this.end(entry, "idle"), this.options.idleTimeoutMs));
     void entry.run.process.exited.then(() => this.end(entry, "exited"));
+    this.checkSparesLater();
   }
 
   /** The most recently put process with exactly this identity (its prompt cache is the warmest), or undefined. */
@@ -81,7 +92,35 @@ export class RecycledProcesses {
   }
 
   close(): void {
+    clearTimeout(this.spareCheck);
+    this.spareCheck = undefined;
     for (const entry of [...this.ready.keys()]) this.end(entry, "shutdown");
+  }
+
+  /** Ends the ready processes beyond `wanted()` that were unused for the spare-idle timeout, least recently used first. */
+  giveUpSpares(now = Date.now()): void {
+    const timeoutMs = this.options.spareIdleTimeoutMs ?? 0;
+    if (timeoutMs <= 0 || !this.options.wanted) return;
+    const keep = this.options.wanted();
+    // Insertion order is the order they were put back: least recently used first.
+    for (const entry of [...this.ready.keys()]) {
+      if (this.ready.size <= keep || now - entry.since < timeoutMs) break;
+      this.end(entry, "spare");
+    }
+    this.checkSparesLater(now);
+  }
+
+  /** Looks again when the oldest ready process reaches the spare-idle timeout (or the recent demand may have fallen). */
+  private checkSparesLater(now = Date.now()): void {
+    const timeoutMs = this.options.spareIdleTimeoutMs ?? 0;
+    const oldest = this.oldestSince();
+    if (timeoutMs <= 0 || this.spareCheck || oldest === undefined) return;
+    const delayMs = Math.max(oldest + timeoutMs - now, timeoutMs / 4, 10);
+    this.spareCheck = setTimeout(() => {
+      this.spareCheck = undefined;
+      this.giveUpSpares();
+    }, delayMs);
+    this.spareCheck.unref?.();
   }
 
   private end(entry: RecycledProcess, reason: RecycledEndReason): void {

@@ -3,6 +3,7 @@
  * through (additionalProperties), so new or unknown fields never cause a rejection.
  */
 import { t, type Static } from "elysia";
+import { jsonInteger } from "../json-integer.ts";
 
 const open = { additionalProperties: true } as const;
 
@@ -28,11 +29,11 @@ export const openAIChatRequestSchema = t.Object(
     messages: t.Array(openAIChatMessageSchema, { minItems: 1, error: "messages must be a non-empty array of messages" }),
     stream: t.Optional(t.Union([t.Boolean(), t.Null()])),
     stream_options: t.Optional(t.Union([t.Object({ include_usage: t.Optional(t.Union([t.Boolean(), t.Null()])) }, open), t.Null()])),
-    max_tokens: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()], { error: "max_tokens must be an integer >= 1" })),
-    max_completion_tokens: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()], { error: "max_completion_tokens must be an integer >= 1" })),
+    max_tokens: t.Optional(t.Union([jsonInteger({ minimum: 1 }), t.Null()], { error: "max_tokens must be an integer >= 1" })),
+    max_completion_tokens: t.Optional(t.Union([jsonInteger({ minimum: 1 }), t.Null()], { error: "max_completion_tokens must be an integer >= 1" })),
     temperature: t.Optional(t.Union([t.Number({ minimum: 0, maximum: 2 }), t.Null()], { error: "temperature must be a number between 0 and 2" })),
     top_p: t.Optional(t.Union([t.Number({ minimum: 0, maximum: 1 }), t.Null()], { error: "top_p must be a number between 0 and 1" })),
-    n: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()], { error: "n must be an integer >= 1" })),
+    n: t.Optional(t.Union([jsonInteger({ minimum: 1 }), t.Null()], { error: "n must be an integer >= 1" })),
     stop: t.Optional(t.Union([t.String(), t.Array(t.String()), t.Null()], { error: "stop must be a string or an array of strings" })),
     reasoning_effort: t.Optional(t.Union([t.String(), t.Null()])),
     tools: t.Optional(

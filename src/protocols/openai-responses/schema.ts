@@ -4,6 +4,7 @@
  * cause a rejection. Input items are checked item by item by the parser, which names the offending item.
  */
 import { t, type Static } from "elysia";
+import { jsonInteger } from "../json-integer.ts";
 
 const open = { additionalProperties: true } as const;
 
@@ -25,7 +26,7 @@ export const openAIResponsesRequestSchema = t.Object(
     stream: t.Optional(t.Union([t.Boolean(), t.Null()])),
     store: t.Optional(t.Union([t.Boolean(), t.Null()])),
     background: t.Optional(t.Union([t.Boolean(), t.Null()])),
-    max_output_tokens: t.Optional(t.Union([t.Integer({ minimum: 1 }), t.Null()], { error: "max_output_tokens must be an integer >= 1" })),
+    max_output_tokens: t.Optional(t.Union([jsonInteger({ minimum: 1 }), t.Null()], { error: "max_output_tokens must be an integer >= 1" })),
     temperature: t.Optional(t.Union([t.Number({ minimum: 0, maximum: 2 }), t.Null()], { error: "temperature must be a number between 0 and 2" })),
     top_p: t.Optional(t.Union([t.Number({ minimum: 0, maximum: 1 }), t.Null()], { error: "top_p must be a number between 0 and 1" })),
     tools: t.Optional(t.Union([t.Array(t.Object({ type: t.String() }, open)), t.Null()], { error: "tools must be an array of tools, each with a type" })),
