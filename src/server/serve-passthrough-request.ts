@@ -28,7 +28,11 @@ export async function servePassthroughRequest(
   if (!backend.passthrough || !backend.supportsPassthrough?.(request.protocol, model)) return undefined;
   const abort = new AbortController();
   const onClientGone = () => abort.abort(new RelayError("api_error", "client disconnected", { status: 499 }));
-  const outcome = new RequestOutcome(scope, { model }, dependencies.metrics, dependencies.observer?.observe({ ...scope, relayRequest: options.describe() }), dependencies.loginStatus);
+  // The neutral form is built when an observer first reads it (the inspector's writer, after the answer went
+  // out), not before the request goes upstream: on a long conversation it is a walk over every message.
+  let described: RelayRequest | undefined;
+  const start = { ...scope, get relayRequest() { return (described ??= options.describe()); } };
+  const outcome = new RequestOutcome(scope, { model }, dependencies.metrics, dependencies.observer?.observe(start), dependencies.loginStatus);
   const userId = (request.parsed.metadata as { user_id?: unknown } | undefined)?.user_id;
   const started = backend.passthrough(request, {
     signal: abort.signal,
