@@ -10,18 +10,14 @@
  *
  * The real claude CLI (npm devDependency) against the project's fake upstream, answering at once.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import os from "node:os";
-import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { startFakeUpstream } from "../test/support/fake-anthropic-upstream.ts";
 import { childrenOf, descendantsOf, memoryOf } from "./lib/proc-tree.ts";
-import { relayRequest } from "./lib/relay-client.ts";
-import { freePort, startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
+import { independentConversation, startBenchRelay, startOfflineCliSetup } from "./lib/offline-cli-setup.ts";
+import type { RelayProcess } from "./lib/relay-process.ts";
 import { fixed, percentile } from "./lib/stats.ts";
 
-const projectRoot = resolve(import.meta.dir, "..");
-const claudeBin = join(projectRoot, "node_modules", ".bin", "claude");
 const { values: options } = parseArgs({
   options: {
     burst: { type: "string", default: "64" },
@@ -35,34 +31,13 @@ const burstSize = Number(options.burst);
 const rounds = Number(options.rounds);
 const afterMs = Number(options.after) * 1000;
 
-const upstream = startFakeUpstream();
-upstream.setDefault({ kind: "text", chunks: ["Hello from ", "fake upstream!"] });
-const home = mkdtempSync(join(os.tmpdir(), "agent-relay-burst-"));
-mkdirSync(join(home, "project"), { recursive: true });
-const env: Record<string, string> = {
-  PATH: process.env.PATH ?? "/usr/bin:/bin",
-  HOME: home,
-  LANG: "C.UTF-8",
-  ANTHROPIC_BASE_URL: upstream.url,
-  ANTHROPIC_API_KEY: "sk-ant-dummy-key-for-the-benchmark",
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-};
+const setup = startOfflineCliSetup("agent-relay-burst-");
+const { home, env } = setup;
 const variants = { recycle: ["--recycle"], "no-recycle": ["--no-recycle"] } as const;
 type Variant = keyof typeof variants;
-let relayCounter = 0;
-const startRelay = (variant: Variant) =>
-  startRelayProcess({
-    bun: process.execPath,
-    cliPath: join(projectRoot, "src", "cli.ts"),
-    cwd: projectRoot,
-    env,
-    args: ["--host", "127.0.0.1", "--port", String(freePort()), "--claude-bin", claudeBin, "--data-dir", join(home, `relay-${relayCounter++}`), "--max-concurrent", "8", "--max-queue", "128", ...variants[variant], "--log-level", "warn"],
-    startTimeoutMs: 30_000,
-  });
+const startRelay = (variant: Variant) => startBenchRelay({ env, home, extraArgs: variants[variant] });
 
-let conversationCounter = 0;
-const conversation = (relay: RelayProcess) =>
-  relayRequest(relay.url, { model: "sonnet", messages: [{ role: "system", content: "Answer briefly." }, { role: "user", content: `Independent question ${++conversationCounter}` }] }, true);
+const conversation = (relay: RelayProcess) => independentConversation(relay.url);
 
 interface Sample {
   /** Seconds since the burst was sent. */
@@ -206,5 +181,4 @@ const lines = [
 const markdown = lines.join("\n");
 console.log(markdown);
 if (options.results) writeFileSync(options.results, `<!-- Written by bench/recycle-burst-breakdown.ts. -->\n${markdown}\n`);
-await upstream.stop();
-rmSync(home, { recursive: true, force: true });
+await setup.stop();

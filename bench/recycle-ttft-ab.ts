@@ -6,18 +6,15 @@
  *
  *   node_modules/.bin/bun bench/recycle-ttft-ab.ts --base /tmp/base-tree [--concurrency 4] [--seconds 8] [--rounds 2]
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { startFakeUpstream } from "../test/support/fake-anthropic-upstream.ts";
 import { descendantsOf } from "./lib/proc-tree.ts";
-import { relayRequest, type RelaySample } from "./lib/relay-client.ts";
-import { freePort, startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
+import { independentConversation, projectRoot, startBenchRelay, startOfflineCliSetup } from "./lib/offline-cli-setup.ts";
+import type { RelaySample } from "./lib/relay-client.ts";
+import type { RelayProcess } from "./lib/relay-process.ts";
 import { fixed, percentile } from "./lib/stats.ts";
 
-const projectRoot = resolve(import.meta.dir, "..");
-const claudeBin = join(projectRoot, "node_modules", ".bin", "claude");
 const { values: options } = parseArgs({
   options: {
     base: { type: "string" },
@@ -31,33 +28,12 @@ if (!options.base) throw new Error("--base DIR: the other source tree (with src/
 const concurrency = Number(options.concurrency);
 const measureMs = Number(options.seconds) * 1000;
 
-const upstream = startFakeUpstream();
-upstream.setDefault({ kind: "text", chunks: ["Hello from ", "fake upstream!"] });
-const home = mkdtempSync(join(os.tmpdir(), "agent-relay-ttft-ab-"));
-mkdirSync(join(home, "project"), { recursive: true });
-const env: Record<string, string> = {
-  PATH: process.env.PATH ?? "/usr/bin:/bin",
-  HOME: home,
-  LANG: "C.UTF-8",
-  ANTHROPIC_BASE_URL: upstream.url,
-  ANTHROPIC_API_KEY: "sk-ant-dummy-key-for-the-benchmark",
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-};
+const setup = startOfflineCliSetup("agent-relay-ttft-ab-");
+const { home, env } = setup;
 const trees = { this: projectRoot, base: resolve(options.base) };
 type Tree = keyof typeof trees;
-let relayCounter = 0;
-const startRelay = (tree: Tree) =>
-  startRelayProcess({
-    bun: process.execPath,
-    cliPath: join(trees[tree], "src", "cli.ts"),
-    cwd: trees[tree],
-    env,
-    args: ["--host", "127.0.0.1", "--port", String(freePort()), "--claude-bin", claudeBin, "--data-dir", join(home, `relay-${relayCounter++}`), "--max-concurrent", "8", "--max-queue", "128", "--log-level", "warn"],
-    startTimeoutMs: 30_000,
-  });
-let conversationCounter = 0;
-const conversation = (relay: RelayProcess) =>
-  relayRequest(relay.url, { model: "sonnet", messages: [{ role: "system", content: "Answer briefly." }, { role: "user", content: `Independent question ${++conversationCounter}` }] }, true);
+const startRelay = (tree: Tree) => startBenchRelay({ env, home, cliPath: join(trees[tree], "src", "cli.ts"), cwd: trees[tree] });
+const conversation = (relay: RelayProcess) => independentConversation(relay.url);
 
 const relays = { this: await startRelay("this"), base: await startRelay("base") };
 const results: Record<Tree, { samples: RelaySample[]; seconds: number; processes: number[] }> = {
@@ -90,5 +66,4 @@ for (const tree of Object.keys(results) as Tree[]) {
   const ttft = ok.map((sample) => sample.firstTokenMs);
   console.log(`| ${tree} (${trees[tree]}) | ${ok.length}${ok.length < results[tree].samples.length ? ` (+${results[tree].samples.length - ok.length} failed)` : ""} | ${fixed(ok.length / results[tree].seconds, 2)} | ${Math.round(percentile(ttft, 50))} ms | ${Math.round(percentile(ttft, 90))} ms | ${results[tree].processes.join(", ")} |`);
 }
-await upstream.stop();
-rmSync(home, { recursive: true, force: true });
+await setup.stop();

@@ -9,19 +9,17 @@
  *
  *   node_modules/.bin/bun bench/recycle.ts [--seconds 12] [--burst 64] [--results bench/RECYCLE-RESULTS.md]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import os from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startFakeUpstream } from "../test/support/fake-anthropic-upstream.ts";
 import { coldPrint } from "./lib/claude-cli-runs.ts";
 import { descendantsOf, memoryOf } from "./lib/proc-tree.ts";
-import { relayRequest, type RelaySample } from "./lib/relay-client.ts";
-import { freePort, startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
+import { claudeBin, independentConversation, startBenchRelay, startOfflineCliSetup } from "./lib/offline-cli-setup.ts";
+import type { RelaySample } from "./lib/relay-client.ts";
+import type { RelayProcess } from "./lib/relay-process.ts";
 import { fixed, percentile } from "./lib/stats.ts";
 
-const projectRoot = resolve(import.meta.dir, "..");
-const claudeBin = join(projectRoot, "node_modules", ".bin", "claude");
 const { values: options } = parseArgs({
   options: {
     seconds: { type: "string", default: "12" },
@@ -38,34 +36,13 @@ const burstSize = Number(options.burst);
 const burstOnly = options["burst-only"] === true;
 const warmupCount = Number(options.warmup);
 
-const upstream = startFakeUpstream();
-upstream.setDefault({ kind: "text", chunks: ["Hello from ", "fake upstream!"] });
-const home = mkdtempSync(join(os.tmpdir(), "agent-relay-recycle-"));
-mkdirSync(join(home, "project"), { recursive: true });
-const env: Record<string, string> = {
-  PATH: process.env.PATH ?? "/usr/bin:/bin",
-  HOME: home,
-  LANG: "C.UTF-8",
-  ANTHROPIC_BASE_URL: upstream.url,
-  ANTHROPIC_API_KEY: "sk-ant-dummy-key-for-the-benchmark",
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-};
+const setup = startOfflineCliSetup("agent-relay-recycle-");
+const { home, env } = setup;
 const variants = { recycle: ["--recycle"], "no-recycle": ["--no-recycle"] };
 type Variant = keyof typeof variants;
-let relayCounter = 0;
-const startRelay = (variant: Variant) =>
-  startRelayProcess({
-    bun: process.execPath,
-    cliPath: join(projectRoot, "src", "cli.ts"),
-    cwd: projectRoot,
-    env,
-    args: ["--host", "127.0.0.1", "--port", String(freePort()), "--claude-bin", claudeBin, "--data-dir", join(home, `relay-${relayCounter++}`), "--max-concurrent", "8", "--max-queue", "128", ...variants[variant], "--log-level", "warn"],
-    startTimeoutMs: 30_000,
-  });
+const startRelay = (variant: Variant) => startBenchRelay({ env, home, extraArgs: variants[variant] });
 
-let conversationCounter = 0;
-const conversation = (relay: RelayProcess) =>
-  relayRequest(relay.url, { model: "sonnet", messages: [{ role: "system", content: "Answer briefly." }, { role: "user", content: `Independent question ${++conversationCounter}` }] }, true);
+const conversation = (relay: RelayProcess) => independentConversation(relay.url);
 
 /** A closed loop for `durationMs`: c workers, each sending its next conversation when its last one ended. */
 async function closedLoopFor(relay: RelayProcess, concurrency: number, durationMs: number): Promise<{ samples: RelaySample[]; seconds: number }> {
@@ -194,5 +171,4 @@ const lines = [
 const markdown = lines.join("\n");
 console.log(markdown);
 if (options.results) writeFileSync(options.results, `<!-- Written by bench/recycle.ts; paste into the README. -->\n${markdown}\n`);
-await upstream.stop();
-rmSync(home, { recursive: true, force: true });
+await setup.stop();

@@ -32,6 +32,7 @@ import { startFakeUpstream, type ScriptedReply } from "../test/support/fake-anth
 import { bareInvocationFor } from "./lib/bare-spawn.ts";
 import { coldPrint, DirectCli, type CliTurnSample } from "./lib/claude-cli-runs.ts";
 import { systemCpu } from "./lib/cpu.ts";
+import { offlineCliEnv } from "./lib/offline-cli-setup.ts";
 import { childrenOf, descendantsOf, memoryOf, startTicks, treeCpuMs, uptimeMs, waitForQuiet, type ProcessMemory } from "./lib/proc-tree.ts";
 import { relayRequest } from "./lib/relay-client.ts";
 import { startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
@@ -302,14 +303,7 @@ async function main(): Promise<void> {
   mkdirSync(userProject, { recursive: true });
   mkdirSync(directWorkdir, { recursive: true });
   // One environment for every CLI: the cold `claude -p`, the relays (whose CLIs inherit it) and the direct CLIs.
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: home,
-    LANG: "C.UTF-8",
-    ANTHROPIC_BASE_URL: upstream.url,
-    ANTHROPIC_API_KEY: "sk-ant-dummy-key-for-the-benchmark",
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-  };
+  const env = offlineCliEnv(home, upstream.url);
   const relayArgs = (name: string, extra: string[]) => [
     "--host", "127.0.0.1",
     "--port", "0",
