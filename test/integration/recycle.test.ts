@@ -113,14 +113,17 @@ describe("recycling", () => {
     // Slow answers: requests that wait for a freed process run out of time and start their own.
     relay.upstream.enqueue(...Array.from({ length: 4 }, () => ({ kind: "text" as const, chunks: ["Slow answer."], delayMs: 4000 })));
     await Promise.all(["one", "two", "three", "four"].map((word) => chat(relay!, `Tell me about ${word}`)));
-    await waitFor(async () => {
-      const now = await health(relay!);
-      return now.ready_processes >= 2 && now.ready_processes === now.cli_processes;
-    });
-    const burst = relay.aliveCliPids();
+    // Every CLI the burst used (the warm one and those started for it). Not read from /health at one moment: on
+    // a busy machine the burst's answers end seconds apart, and a process freed early may already be given up.
+    const burst = relay.cliPids();
     expect(burst.length).toBeGreaterThanOrEqual(2);
     // Once the burst's peak is older than the timeout, only --warm-processes (1) ready processes are kept.
-    await waitFor(async () => (await health(relay!)).ready_processes === 1 && relay!.aliveCliPids().length === 1, 60_000);
+    await waitFor(async () => (await health(relay!)).ready_processes === 1 && relay!.aliveCliPids().length === 1, 60_000).catch(async (error) => {
+      // Say what was left, so a failure on a busy machine can be told apart from a policy that keeps too much.
+      const now = await health(relay!);
+      const retired = (await metrics(relay!)).split("\n").filter((line) => line.includes("retired"));
+      throw new Error(`${error.message}: burst ${burst}, alive ${relay!.aliveCliPids()}, health ${JSON.stringify(now)}, ${retired.join("; ")}`);
+    });
     const [kept] = relay.aliveCliPids();
     expect(burst).toContain(kept);
     expect(await metrics(relay)).toMatch(/reason="spare"/);
