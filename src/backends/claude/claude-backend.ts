@@ -115,8 +115,10 @@ export class ClaudeBackend implements RelayBackend {
     const recycled = new RecycledProcesses({
       idleTimeoutMs: options.warmIdleTimeoutMs,
       spareIdleTimeoutMs: options.spareIdleTimeoutMs,
-      // Ready processes stand in for warm ones (the pool holds off while any are ready): keep at least as many.
-      wanted: () => Math.max(this.demand.recentPeak(), options.warmProcesses),
+      // Ready and warm processes both take new conversations: together they are kept to the recent demand, and
+      // to at least --warm-processes (the pool holds off while any are ready, but one it started during a burst
+      // is still there after it, and counts).
+      wanted: () => Math.max(0, Math.max(this.demand.recentPeak(), options.warmProcesses) - this.parts.pool.size),
       onEnd: (entry, reason) => {
         if (reason !== "exited") options.observer?.recycle.evicted(reason);
         this.parts.slots.endRun(entry.run, true, options.log);
