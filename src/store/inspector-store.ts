@@ -105,9 +105,10 @@ export class InspectorStore {
    * index, whose phrase of trigrams is itself a case-insensitive substring match.
    */
   private async listTextMatches(filter: InspectorFilter, options: { before?: number; limit: number }): Promise<InspectorPage> {
-    const trigrams = { table: "inspector_search", phrase: `"${filter.text!.replaceAll('"', '""')}"`, filter: { ...filter, text: undefined } };
+    // The trigram phrase is itself the substring match; the word index's candidates are checked by it (the text filter).
+    const trigrams = { table: "inspector_search", phrase: `"${filter.text!.replaceAll('"', '""')}"`, ...filterClause({ ...filter, text: undefined }) };
     const wordPhrase = this.options.textSearch === "trigrams" ? undefined : wordSearchPhrase(filter.text!);
-    let search = wordPhrase ? { table: "inspector_words", phrase: wordPhrase, filter } : trigrams;
+    let search = wordPhrase ? { table: "inspector_words", phrase: wordPhrase, ...filterClause(filter) } : trigrams;
     let candidates = 0;
     const rows: SummaryRow[] = [];
     let below = options.before ?? Number.MAX_SAFE_INTEGER;
@@ -120,12 +121,11 @@ export class InspectorStore {
       );
       if (matches.length === 0) break;
       below = Number(matches.at(-1)!.seq);
-      const { where, params } = filterClause(search.filter);
-      const conditions = ["seq IN (SELECT value FROM json_each(?))", ...where];
+      const conditions = ["seq IN (SELECT value FROM json_each(?))", ...search.where];
       rows.push(
         ...(await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE ${conditions.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [
           JSON.stringify(matches.map((match) => Number(match.seq))),
-          ...params,
+          ...search.params,
           options.limit + 1 - rows.length,
         ])),
       );

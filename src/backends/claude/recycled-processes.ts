@@ -5,7 +5,7 @@
  * its processes until `take` hands one to a request or `evictOldest`/expiry/`close` ends it.
  *
  * Spare processes: after a burst, more processes are ready than the demand that follows needs (each about
- * 117 MB PSS idle). Ready processes beyond `wanted()` (the recent peak of demand) that were unused for the
+ * 117 MB PSS idle). Ready processes beyond `wanted()` (the recent peak of demand, less the warm pool) unused for the
  * spare-idle timeout are ended, least recently used first.
  */
 import type { ClaudeRun } from "./claude-run.ts";
