@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { InspectorStore } from "../src/store/inspector-store.ts";
 import { PostgresDatabase } from "../src/store/postgres-database.ts";
 import { startPostgresServer } from "../test/support/postgres-server.ts";
-import { inspectorListCases } from "./lib/inspector-list-cases.ts";
+import { inspectorListCases, timeListCase } from "./lib/inspector-list-cases.ts";
 import { inspectorBenchColumns, inspectorBenchRows } from "./lib/inspector-million-rows.ts";
 import { percentile } from "./lib/stats.ts";
 
@@ -69,13 +69,7 @@ try {
   say("| query | p50 | p95 |");
   say("|---|---:|---:|");
   for (const listCase of await inspectorListCases(store, rowCount)) {
-    await listCase.run(store);
-    const times: number[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const started = performance.now();
-      await listCase.run(store);
-      times.push(performance.now() - started);
-    }
+    const times = await timeListCase(store, listCase, rounds);
     say(`| ${listCase.name} | ${percentile(times, 50).toFixed(2)} ms | ${percentile(times, 95).toFixed(2)} ms |`);
   }
   say();

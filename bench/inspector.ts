@@ -23,7 +23,7 @@ import { InspectorStore } from "../src/store/inspector-store.ts";
 import { SqliteDatabase } from "../src/store/sqlite-database.ts";
 import type { InspectorEntry } from "../src/inspector/inspector-record.ts";
 import { startFakeServerProcess } from "./lib/fake-server-process.ts";
-import { inspectorListCases } from "./lib/inspector-list-cases.ts";
+import { inspectorListCases, timeListCase } from "./lib/inspector-list-cases.ts";
 import { openInspectorRows } from "./lib/inspector-million-rows.ts";
 
 const projectRoot = resolve(import.meta.dir, "..");
@@ -226,13 +226,7 @@ async function listLatency() {
   say("| query | p50 | p95 |");
   say("|---|---:|---:|");
   for (const listCase of await inspectorListCases(store, rowCount)) {
-    await listCase.run(store);
-    const times: number[] = [];
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const started = performance.now();
-      await listCase.run(store);
-      times.push(performance.now() - started);
-    }
+    const times = await timeListCase(store, listCase, 20);
     say(`| ${listCase.name} | ${percentile(times, 50).toFixed(2)} ms | ${percentile(times, 95).toFixed(2)} ms |`);
   }
   say();

@@ -13,7 +13,7 @@
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { childrenOf, descendantsOf, memoryOf } from "./lib/proc-tree.ts";
+import { childrenOf, descendantsOf, sumMemory } from "./lib/proc-tree.ts";
 import { independentConversation, startBenchRelay, startOfflineCliSetup } from "./lib/offline-cli-setup.ts";
 import type { RelayProcess } from "./lib/relay-process.ts";
 import { fixed, percentile } from "./lib/stats.ts";
@@ -50,18 +50,6 @@ interface Sample {
   /** Processes under the relay (CLIs and their children). */
   processes: number;
   answered: number;
-}
-
-async function sumMemory(pids: number[]): Promise<{ pss: number; rss: number }> {
-  const sizes = await Promise.all(pids.map(memoryOf));
-  let pss = 0;
-  let rss = 0;
-  // A process that exits between the listing and the read has no figures; it is left out.
-  for (const size of sizes) {
-    if (size && Number.isFinite(size.pss)) pss += size.pss;
-    if (size && Number.isFinite(size.rss)) rss += size.rss;
-  }
-  return { pss, rss };
 }
 
 async function sample(relayPid: number, at: number, answered: number): Promise<Sample> {

@@ -14,7 +14,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { coldPrint } from "./lib/claude-cli-runs.ts";
-import { descendantsOf, memoryOf } from "./lib/proc-tree.ts";
+import { descendantsOf, sumMemory } from "./lib/proc-tree.ts";
 import { claudeBin, independentConversation, startBenchRelay, startOfflineCliSetup } from "./lib/offline-cli-setup.ts";
 import type { RelaySample } from "./lib/relay-client.ts";
 import type { RelayProcess } from "./lib/relay-process.ts";
@@ -59,15 +59,7 @@ async function closedLoopFor(relay: RelayProcess, concurrency: number, durationM
 /** The summed PSS and RSS of a process and all its descendants. */
 async function treeMemory(root: number): Promise<{ pss: number; rss: number; processes: number }> {
   const pids = [root, ...descendantsOf(root)];
-  const sizes = await Promise.all(pids.map(memoryOf));
-  let pss = 0;
-  let rss = 0;
-  // A process that exits between the listing and the read has no figures; it is left out.
-  for (const size of sizes) {
-    if (size && Number.isFinite(size.pss)) pss += size.pss;
-    if (size && Number.isFinite(size.rss)) rss += size.rss;
-  }
-  return { pss, rss, processes: pids.length - 1 };
+  return { ...(await sumMemory(pids)), processes: pids.length - 1 };
 }
 
 const loadBefore = os.loadavg().map((value) => value.toFixed(2)).join(" ");

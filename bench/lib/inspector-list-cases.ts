@@ -39,3 +39,15 @@ export async function inspectorListCases(store: InspectorStore, rowCount: number
     filter("session view (40 turns)", (store) => store.session(session)),
   ];
 }
+
+/** Runs a case once to warm up, then `rounds` times; the times in ms. */
+export async function timeListCase(store: InspectorStore, listCase: InspectorListCase, rounds: number): Promise<number[]> {
+  await listCase.run(store);
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    await listCase.run(store);
+    times.push(performance.now() - started);
+  }
+  return times;
+}

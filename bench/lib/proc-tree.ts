@@ -125,6 +125,18 @@ export async function memoryOf(pid: number): Promise<ProcessMemory | undefined> 
 }
 
 /** Time since boot, ms, with the 10 ms resolution of /proc/uptime: the clock of process start times. */
+/** The summed PSS and RSS of these processes; one that exits between the listing and the read is left out. */
+export async function sumMemory(pids: number[]): Promise<{ pss: number; rss: number }> {
+  const sizes = await Promise.all(pids.map(memoryOf));
+  let pss = 0;
+  let rss = 0;
+  for (const size of sizes) {
+    if (size && Number.isFinite(size.pss)) pss += size.pss;
+    if (size && Number.isFinite(size.rss)) rss += size.rss;
+  }
+  return { pss, rss };
+}
+
 export function uptimeMs(): number {
   const text = read("/proc/uptime");
   return text ? Math.round(Number(text.split(" ")[0]) * 1000) : Number.NaN;
