@@ -132,9 +132,15 @@ describe("recycling", () => {
     const [kept] = relay.aliveCliPids();
     expect(burst).toContain(kept);
     expect(await metrics(relay)).toMatch(/reason="spare"/);
-    // The kept one serves the next conversation.
+    // The kept one serves the next conversation: no start-up for it (the warm pool may start its next warm
+    // process afterwards, once the one kept was taken).
+    const turnStarts = async (source: string) =>
+      Number((await metrics(relay!)).match(new RegExp(`agent_relay_cli_turn_start_seconds_count\\{source="${source}"\\} (\\d+)`))?.[1] ?? 0);
+    const before = { cold: await turnStarts("cold"), warm: await turnStarts("warm"), recycled: await turnStarts("recycled") };
     await chat(relay, "after the burst");
-    expect(relay.cliPids().filter((pid) => !burst.includes(pid))).toEqual([]);
+    expect(await turnStarts("cold")).toBe(before.cold);
+    expect((await turnStarts("warm")) + (await turnStarts("recycled"))).toBe(before.warm + before.recycled + 1);
+    expect(relay.aliveCliPids()).toContain(kept);
   }, slow);
 
   test("a recycled process never serves another client or another system prompt", async () => {
