@@ -64,6 +64,19 @@ describe("RecentDemand: the recent peak of concurrent requests", () => {
     expect(demand.draining()).toBe(false);
   });
 
+  test("one request that ended is no burst: nothing is draining after it", () => {
+    const { demand } = tracker(30_000);
+    demand.rise();
+    demand.fall();
+    expect(demand.recentPeak()).toBe(1);
+    expect(demand.draining()).toBe(false);
+    demand.rise();
+    demand.rise();
+    demand.fall();
+    demand.fall();
+    expect(demand.draining()).toBe(true);
+  });
+
   test("never falls below zero; keeps few records under steady traffic", () => {
     const { demand, clock } = tracker(30_000);
     demand.fall();

@@ -37,10 +37,12 @@ export class RecentDemand {
 
   /**
    * Whether a burst is draining: fewer than half as many requests are answered now as at the recent peak (a
-   * steady load fluctuates by a request or so around its peak and does not count).
+   * steady load fluctuates by a request or so around its peak and does not count). One request is no burst: once
+   * it ends, the warm pool must still refill (its refill, started at the first token, may only run after the end).
    */
   draining(): boolean {
-    return this.level * 2 < this.recentPeak();
+    const peak = this.recentPeak();
+    return peak >= 2 && this.level * 2 < peak;
   }
 
   /** The highest level over the last `windowMs`, the current one included. */

@@ -62,11 +62,16 @@ export function spawnKey(spec: SpawnSpec): string {
   return createHash("sha256").update(JSON.stringify([spec.binary, spec.args, spec.cwd, env])).digest("hex");
 }
 
+/** How soon a refill held back by the process cap or a burst is tried again. */
+const refillRetryMs = 1000;
+
 export class WarmPool {
   private readonly warm: WarmProcess[] = [];
   /** Spawn settings by key, most recently used last. */
   private readonly recent = new Map<string, { spec: SpawnSpec; usedAt: number }>();
   private refillScheduled = false;
+  /** A refill the process cap or a burst held back, tried again shortly (holds lift with time, not an event). */
+  private retryTimer: Timer | undefined;
   private closed = false;
 
   constructor(private readonly options: WarmPoolOptions) {}
@@ -151,6 +156,7 @@ export class WarmPool {
   /** Ends every warm process and starts no more. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     for (const entry of this.warm.splice(0)) this.end(entry, "shutdown");
   }
 
@@ -185,11 +191,28 @@ export class WarmPool {
         if (!surplus) break;
         this.end(surplus, "settings");
       }
-      while (have < count && this.warm.length < this.options.size && this.options.hasRoom()) {
+      while (have < count && this.warm.length < this.options.size) {
+        if (!this.options.hasRoom()) {
+          this.retrySoon();
+          return;
+        }
         this.spawn(key, this.recent.get(key)!.spec);
         have++;
       }
     }
+  }
+
+  /**
+   * Tries a held-back refill again in a second, for as long as the settings count as recent: what held it (the
+   * process cap, a burst being served by recycled processes) may end without any request to trigger a refill.
+   */
+  private retrySoon(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.refill();
+    }, refillRetryMs);
+    this.retryTimer.unref?.();
   }
 
   private spawn(key: string, spec: SpawnSpec): void {
