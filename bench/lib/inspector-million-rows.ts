@@ -66,7 +66,7 @@ export function* inspectorBenchRows(rowCount: number, batchSize: number): Genera
 }
 
 function buildRows(raw: Database, rowCount: number) {
-  // The store's own schema: its secondary indexes and the text-search triggers are set aside while the rows
+  // The store's own schema: its secondary indexes and triggers are set aside while the rows
   // go in (one b-tree append per row instead of twelve) and built again from their own definitions after.
   const deferred = raw.query<{ sql: string; name: string; type: string }, []>("SELECT sql, name, type FROM sqlite_master WHERE tbl_name = 'inspector_requests' AND type IN ('index', 'trigger') AND sql IS NOT NULL").all();
   for (const item of deferred) raw.run(`DROP ${item.type.toUpperCase()} ${item.name}`);
@@ -82,6 +82,7 @@ function buildRows(raw: Database, rowCount: number) {
   for (const item of deferred) raw.run(item.sql);
   raw.run("INSERT INTO inspector_search (inspector_search) VALUES ('rebuild')");
   raw.run("INSERT INTO inspector_words (inspector_words) VALUES ('rebuild')");
+  raw.run("UPDATE inspector_text_index_state SET indexed_seq = (SELECT max(seq) FROM inspector_requests)");
   raw.run("ANALYZE");
   raw.run("PRAGMA wal_checkpoint(TRUNCATE)");
 }

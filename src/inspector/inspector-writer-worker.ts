@@ -30,6 +30,8 @@ self.onmessage = async (event: MessageEvent<WriterRequest>) => {
         await store.write(JSON.parse(message.entries));
         break;
       case "close":
+        // What waits for the text indexes goes in now (it would also be found without them, by a scan).
+        await store?.indexText();
         await store?.database.close();
         store = undefined;
         break;

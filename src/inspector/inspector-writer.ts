@@ -32,7 +32,12 @@ export interface WriterReply {
 
 /** Writes on the calling thread: the store's own transaction. */
 export function writeInThisThread(store: InspectorStore): InspectorEntryWriter {
-  return { write: (entries) => store.write(entries), close: async () => {} };
+  return {
+    write: (entries) => store.write(entries),
+    close: async () => {
+      await store.indexText();
+    },
+  };
 }
 
 /** How long start() waits for the thread to load and open its connection. */

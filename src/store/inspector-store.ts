@@ -66,18 +66,74 @@ export interface InspectorStoreOptions {
   textSearch?: "words-first" | "trigrams";
 }
 
+/**
+ * SQLite's text indexes are filled in bulk (migrations.ts, sqliteDeferredTextIndex): once this many rows wait,
+ * or when writing has paused for `textIndexIdleMs`. Until then free text reads the waiting rows from the table.
+ */
+const textIndexBatchRows = 256;
+const textIndexIdleMs = 1000;
+/** Rows indexed per transaction, so a long backlog does not hold the write lock for long. */
+const textIndexStepRows = 5000;
+
 export class InspectorStore {
+  /** Rows this store wrote that its text indexes may not hold yet (SQLite). */
+  private unindexedRows = 0;
+  private textIndexTimer: ReturnType<typeof setTimeout> | undefined;
+
   constructor(
     readonly database: RelayDatabase,
     private readonly options: InspectorStoreOptions = {},
   ) {}
 
-  /** Writes a batch of finished requests in one transaction. */
+  /** Writes a batch of finished requests in one transaction; on SQLite, indexes their text in bulk later. */
   async write(entries: InspectorEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await this.database.transaction(async (database) => {
       for (const entry of entries) await writeEntry(database, entry);
     });
+    if (this.database.engine !== "sqlite") return;
+    this.unindexedRows += entries.length;
+    if (this.unindexedRows >= textIndexBatchRows) await this.indexText();
+    else this.indexTextWhenIdle();
+  }
+
+  /**
+   * Adds the rows written since the last call to SQLite's two text indexes (a no-op on PostgreSQL, whose
+   * trigram index follows every insert). The writer calls it; readers never need to (see listTextMatches).
+   */
+  async indexText(): Promise<number> {
+    clearTimeout(this.textIndexTimer);
+    this.textIndexTimer = undefined;
+    this.unindexedRows = 0;
+    if (this.database.engine !== "sqlite") return 0;
+    let indexed = 0;
+    for (;;) {
+      const step = await this.database.transaction(async (database) => {
+        const [state] = await database.all<{ indexed_seq: number; top: number | null }>(
+          "SELECT indexed_seq, (SELECT max(seq) FROM inspector_requests) AS top FROM inspector_text_index_state",
+        );
+        if (!state || state.top === null || state.top <= state.indexed_seq) return 0;
+        const until = Math.min(state.top, state.indexed_seq + textIndexStepRows);
+        for (const table of ["inspector_search", "inspector_words"]) {
+          await database.run(`INSERT INTO ${table} (rowid, preview) SELECT seq, preview FROM inspector_requests WHERE seq > ? AND seq <= ?`, [state.indexed_seq, until]);
+        }
+        await database.run("UPDATE inspector_text_index_state SET indexed_seq = ?", [until]);
+        return until - state.indexed_seq;
+      });
+      indexed += step;
+      if (step < textIndexStepRows) return indexed;
+    }
+  }
+
+  private indexTextWhenIdle(): void {
+    clearTimeout(this.textIndexTimer);
+    this.textIndexTimer = setTimeout(() => {
+      this.textIndexTimer = undefined;
+      this.indexText().catch(() => {
+        // Retried with the next write; until then free text reads the rows from the table.
+      });
+    }, textIndexIdleMs);
+    this.textIndexTimer.unref?.();
   }
 
   async list(filter: InspectorFilter, options: { before?: number; limit: number }): Promise<InspectorPage> {
@@ -110,11 +166,24 @@ export class InspectorStore {
     const wordPhrase = this.options.textSearch === "trigrams" ? undefined : wordSearchPhrase(filter.text!);
     let search = wordPhrase ? { table: "inspector_words", phrase: wordPhrase, ...filterClause(filter) } : trigrams;
     let candidates = 0;
-    const rows: SummaryRow[] = [];
+    // The newest rows, not in the indexes yet (at most a few hundred): read from the table, matched there.
+    const [state] = await this.database.all<{ indexed_seq: number }>("SELECT indexed_seq FROM inspector_text_index_state");
+    const indexedSeq = state?.indexed_seq ?? Number.MAX_SAFE_INTEGER;
     let below = options.before ?? Number.MAX_SAFE_INTEGER;
+    const rows: SummaryRow[] = [];
+    if (below > indexedSeq + 1) {
+      const recent = filterClause(filter);
+      rows.push(
+        ...(await this.database.all<SummaryRow>(
+          `SELECT ${summaryColumns} FROM inspector_requests WHERE seq > ? AND seq < ? AND ${recent.where.join(" AND ")} ORDER BY seq DESC LIMIT ?`,
+          [indexedSeq, below, ...recent.params, options.limit + 1],
+        )),
+      );
+      below = indexedSeq + 1;
+    }
     const firstChunk = Math.max(200, options.limit * 2);
     let chunk = firstChunk;
-    for (;;) {
+    while (rows.length <= options.limit) {
       const matches = await this.database.all<{ seq: number }>(
         `SELECT rowid AS seq FROM ${search.table} WHERE ${search.table} MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`,
         [search.phrase, below, chunk],

@@ -7,6 +7,7 @@ import type { InspectorEntry } from "../../src/inspector/inspector-record.ts";
 import { InspectorStore } from "../../src/store/inspector-store.ts";
 import { migrations } from "../../src/store/migrations.ts";
 import { SqliteDatabase } from "../../src/store/sqlite-database.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "agent-relay-word-search-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -104,12 +105,44 @@ describe("free text through the word index (SQLite)", () => {
       entry(3, "rename the variable zebrafish"),
     ]);
     expect(await allPages(store, "the variable zebra")).toEqual(["req_0003", "req_0002", "req_0001"]);
+    await store.indexText();
     await store.prune({ now: Date.now(), retentionMs: 24 * hour, bodyRetentionMs: hour, maxBytes: Number.MAX_SAFE_INTEGER, batchSize: 100 });
     await store.deleteSession("doomed");
     expect(await allPages(store, "the variable zebra")).toEqual(["req_0003"]);
     const indexed = await database.all<{ seq: number }>("SELECT rowid AS seq FROM inspector_words WHERE inspector_words MATCH 'zebrafish'");
     expect(indexed).toHaveLength(1);
     await database.run("INSERT INTO inspector_words (inspector_words, rank) VALUES ('integrity-check', 1)");
+    await database.close();
+  });
+
+  test("rows not yet in the text indexes are found, and deleting them before they are indexed keeps the indexes sound", async () => {
+    const database = openDatabase();
+    const store = new InspectorStore(database);
+    await store.write([entry(1, "rename the variable zebrafish"), entry(2, "rename the variable zebrafish", { sessionId: "doomed" })]);
+    await store.indexText();
+    await store.write([entry(3, "rename the variable zebrafish"), entry(4, "rename the variable zebrafish", { sessionId: "doomed" }), entry(5, "nothing to see")]);
+    // Two rows in the indexes, three above them: one query finds them all, newest first, page by page.
+    expect(await allPages(store, "the variable zebra")).toEqual(["req_0004", "req_0003", "req_0002", "req_0001"]);
+    expect(await allPages(store, "variable")).toEqual(["req_0004", "req_0003", "req_0002", "req_0001"]);
+    await store.deleteSession("doomed");
+    expect(await allPages(store, "the variable zebra")).toEqual(["req_0003", "req_0001"]);
+    expect(await store.indexText()).toBe(3);
+    expect(await allPages(store, "the variable zebra")).toEqual(["req_0003", "req_0001"]);
+    expect(await database.all("SELECT rowid FROM inspector_words WHERE inspector_words MATCH 'zebrafish'")).toHaveLength(2);
+    expect(await database.all(`SELECT rowid FROM inspector_search WHERE inspector_search MATCH '"zebrafish"'`)).toHaveLength(2);
+    for (const table of ["inspector_words", "inspector_search"]) await database.run(`INSERT INTO ${table} (${table}, rank) VALUES ('integrity-check', 1)`);
+    await database.close();
+  });
+
+  test("the writer indexes in bulk: after a few hundred rows, or once writing pauses", async () => {
+    const database = openDatabase();
+    const store = new InspectorStore(database);
+    const indexedRows = async () => (await database.all<{ n: number }>(`SELECT count(*) AS n FROM inspector_search WHERE inspector_search MATCH '"zebrafish"'`))[0].n;
+    await store.write(Array.from({ length: 300 }, (_, index) => entry(index + 1, `zebrafish ${index}`)));
+    expect(await indexedRows()).toBe(300);
+    await store.write([entry(301, "zebrafish again")]);
+    expect(await indexedRows()).toBe(300);
+    await waitFor(async () => (await indexedRows()) === 301, { what: "the idle writer to index the last row" });
     await database.close();
   });
 
