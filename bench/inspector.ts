@@ -1,13 +1,15 @@
 /**
  * The inspector's costs, in one run:
  *   1. capture on (--inspector-capture all) against capture off (none): two relays side by side on the fake
- *      CLI path and two on an HTTP backend (the fake OpenAI upstream), interleaved rounds, added p50 at c=1,
- *      throughput ratio at c=8 and the relay process's CPU per request;
+ *      CLI path, two on an HTTP backend with an instant fake OpenAI upstream (the relay's own cost: CPU-bound at
+ *      c=8) and two on the same path with a model-like upstream (answers start --model-latency-ms after the
+ *      request), interleaved rounds, added p50 at c=1, throughput ratio at c=8 and the relay's CPU per request;
  *   2. storage of a 200-turn Claude Code conversation with content addressing against a naive log (each
  *      request's body stored whole), next to the largest single request;
  *   3. list and filter latency on a request log of 1,000,000 rows (SQLite, built here).
  *
- *   node_modules/.bin/bun bench/inspector.ts [--requests N] [--rounds N] [--rows N] [--results bench/INSPECTOR-RESULTS.md]
+ *   node_modules/.bin/bun bench/inspector.ts [--requests N] [--rounds N] [--rows N] [--model-latency-ms N]
+ *     [--skip capture-cli,capture-http,capture-http-model,storage,list] [--results bench/INSPECTOR-RESULTS.md]
  */
 import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -34,12 +36,15 @@ const { values } = parseArgs({
     rows: { type: "string", default: "1000000" },
     results: { type: "string", default: join(import.meta.dir, "INSPECTOR-RESULTS.md") },
     skip: { type: "string", default: "" },
+    /** The model-like upstream's time to first token. */
+    "model-latency-ms": { type: "string", default: "100" },
     /** Build the table here and keep it; an existing file with rows is queried without rebuilding. */
     database: { type: "string" },
   },
 });
-const requests = Number(values.requests);
+const requestsPerRound = Number(values.requests);
 const rounds = Number(values.rounds);
+const modelLatencyMs = Number(values["model-latency-ms"]);
 const rowCount = Number(values.rows);
 const skip = new Set(values.skip!.split(",").filter(Boolean));
 const home = mkdtempSync(join(os.tmpdir(), "agent-relay-inspector-bench-"));
@@ -51,18 +56,18 @@ const say = (line = "") => {
 };
 
 // ------------------------------------------------------------------------------------------ 1. capture on/off
-/** The fake OpenAI-compatible upstream in its own process (its work does not share the relays' event loop). */
-const startFakeOpenAI = () => startFakeServerProcess("fake-openai-server.ts");
-
 interface CapturePath {
   name: string;
   description: string;
   /** Relay arguments besides the port, data directory and capture mode. */
   args: string[];
   model: string;
+  /** Requests per mode and round at c=1 (c=8 sends twice as many); the benchmark's --requests by default. */
+  requests?: number;
 }
 
 async function captureOnOff(path: CapturePath) {
+  const requests = path.requests ?? requestsPerRound;
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8" };
   const start = (capture: string) =>
     startRelayProcess({
@@ -138,12 +143,27 @@ async function capturePaths() {
     model: "sonnet",
   });
   save();
-  if (skip.has("capture-http")) return;
-  const upstream = await startFakeOpenAI();
+  if (!skip.has("capture-http")) await httpCaptureOnOff({ name: "http", description: "HTTP backend path (OpenAI-compatible fake upstream, bench/lib/fake-openai-server.ts)" });
+  save();
+  // The same path with an upstream that answers like a model: the relay is no longer the bottleneck, which is
+  // what a relay in front of a real model sees.
+  if (!skip.has("capture-http-model")) {
+    await httpCaptureOnOff({
+      name: "http-model",
+      description: `HTTP backend path, model-like upstream (each answer starts ${modelLatencyMs} ms after the request)`,
+      upstreamEnv: { BENCH_LATENCY_MS: String(modelLatencyMs) },
+      requests: Math.max(20, Math.round(requestsPerRound / 3)),
+    });
+  }
+}
+
+/** Capture on against off with an OpenAI-compatible provider: the fake upstream in its own process. */
+async function httpCaptureOnOff(path: { name: string; description: string; upstreamEnv?: Record<string, string>; requests?: number }) {
+  const upstream = await startFakeServerProcess("fake-openai-server.ts", path.upstreamEnv);
   try {
-    const configPath = join(home, "openai-config.yaml");
+    const configPath = join(home, `${path.name}-config.yaml`);
     writeFileSync(configPath, `providers:\n  fake:\n    type: openai\n    base_url: ${upstream.url}\n    api_key: sk-fake\nmodels:\n  "claude-*": fake/gpt-test\ndefault: fake/gpt-test\n`);
-    await captureOnOff({ name: "http", description: "HTTP backend path (OpenAI-compatible fake upstream, bench/lib/fake-openai-server.ts)", args: ["--config", configPath, "--warm-processes", "0"], model: "claude-sonnet-5" });
+    await captureOnOff({ ...path, args: ["--config", configPath, "--warm-processes", "0"], model: "claude-sonnet-5" });
   } finally {
     upstream.stop();
   }
