@@ -58,12 +58,28 @@ const summaryColumns = `seq, id, started_at, duration_ms, ttft_ms, protocol, met
  */
 const wordCandidateBudget = 1_000;
 
+/** Grams rarer than this (a share of the rows) are worth reading from the gram index (PostgreSQL). */
+const maxGramShare = 0.05;
+/** Below this estimated share of matching rows PostgreSQL reads the text's rare grams; above it, it walks. */
+const gramPathShare = 0.005;
+/** How many rows the newest-first walk of frequent text reads at most before the trigram index takes over. */
+const walkWindow = { min: 1_000, max: 20_000 };
+/** How long the gram frequencies read from pg_stats are used before they are read again. */
+const gramStatsMs = 60_000;
+
 export interface InspectorStoreOptions {
   /**
-   * How SQLite answers free text: the word index first where the text allows it (the default), or the
-   * trigram index alone (what the benchmark compares against).
+   * How free text is answered: SQLite's word index first where the text allows it, and PostgreSQL's gram
+   * index or newest-first walk (the default), or the trigram index alone (what the benchmarks compare against).
    */
   textSearch?: "words-first" | "trigrams";
+}
+
+/** How often grams occur in the preview (PostgreSQL's pg_stats for the gram index), as shares of the rows. */
+export interface GramStats {
+  shares: Map<string, number>;
+  /** The share assumed for a gram ANALYZE did not list: half the rarest listed one, as the planner does. */
+  unlisted: number;
 }
 
 export class InspectorStore {
@@ -87,10 +103,76 @@ export class InspectorStore {
       if (exact) return { items: [exact], nextCursor: null };
     }
     if (filter.text && this.database.engine === "sqlite" && [...filter.text].length >= 3) return this.listTextMatches(filter, options);
+    if (filter.text && this.database.engine === "postgres" && this.options.textSearch !== "trigrams" && [...filter.text].length >= 4) {
+      return this.listPostgresText(filter, options);
+    }
     const { sql, params } = listStatement(filter, options);
-    const rows = await this.database.all<SummaryRow>(sql, params);
-    const items = rows.slice(0, options.limit).map(summaryFromRow);
-    return { items, nextCursor: rows.length > options.limit ? items.at(-1)!.seq : null };
+    return pageOf(await this.database.all<SummaryRow>(sql, params), options.limit);
+  }
+
+  /**
+   * Free text on PostgreSQL, by how common the text's 4-character grams are (pg_stats of the gram index,
+   * independence assumed):
+   *
+   * - Rare text (an estimated share under `gramPathShare`): the gram index, asked only for the text's rare
+   *   grams, gives a short list of candidates that the substring match confirms, newest first.
+   * - Frequent text: the primary key walked newest first through a bounded window of rows below the cursor,
+   *   each checked by the substring match (`strpos`, which no index answers, so the planner cannot swap the walk
+   *   for an index's full list of matches); a page found there is the answer. When the window runs out first,
+   *   the rest of the page comes from the plain list query below the window (the pg_trgm index).
+   *
+   * Without statistics yet (a table never analyzed), or with texts shorter than a gram, the plain list query
+   * answers. Every path returns what `lower(preview) LIKE '%text%'` returns, in the same order.
+   */
+  private async listPostgresText(filter: InspectorFilter, options: { before?: number; limit: number }): Promise<InspectorPage> {
+    const stats = await this.gramStats();
+    const text = filter.text!.toLowerCase();
+    const others = filterClause({ ...filter, text: undefined });
+    const cursor = options.before !== undefined ? ["seq < ?"] : [];
+    const cursorParams: SqlValue[] = options.before !== undefined ? [options.before] : [];
+    const plan = stats ? choosePreviewGrams(text, stats) : undefined;
+    if (!plan) {
+      const { sql, params } = listStatement(filter, options);
+      return pageOf(await this.database.all<SummaryRow>(sql, params), options.limit);
+    }
+    // The substring match, after a cheaper check of the raw preview where the text allows one.
+    const uncased = uncasedRun(text);
+    const match = uncased ? { where: ["strpos(preview, ?) > 0", "strpos(lower(preview), ?) > 0"], params: [uncased, text] } : { where: ["strpos(lower(preview), ?) > 0"], params: [text] };
+    if (plan.share < gramPathShare) {
+      const where = ["inspector_preview_grams(lower(preview)) @> CAST(? AS text[])", ...match.where, ...others.where, ...cursor];
+      const rows = await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [
+        arrayLiteral(plan.grams), ...match.params, ...others.params, ...cursorParams, options.limit + 1,
+      ]);
+      return pageOf(rows, options.limit);
+    }
+    let below = options.before;
+    if (below === undefined) {
+      const [newest] = await this.database.all<{ seq: number | null }>("SELECT max(seq) AS seq FROM inspector_requests");
+      if (newest?.seq == null) return { items: [], nextCursor: null };
+      below = newest.seq + 1;
+    }
+    const window = Math.min(walkWindow.max, Math.max(walkWindow.min, Math.ceil((3 * (options.limit + 1)) / plan.share)));
+    const from = below - window;
+    const where = ["seq < ?", "seq >= ?", ...match.where, ...others.where];
+    const rows = await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [
+      below, from, ...match.params, ...others.params, options.limit + 1,
+    ]);
+    if (rows.length <= options.limit && from > 1) {
+      const rest = listStatement(filter, { before: from, limit: options.limit - rows.length });
+      rows.push(...(await this.database.all<SummaryRow>(rest.sql, rest.params)));
+    }
+    return pageOf(rows, options.limit);
+  }
+
+  private gramStatsCache?: { at: number; stats: Promise<GramStats | undefined> };
+
+  /** The gram frequencies ANALYZE recorded, read again every `gramStatsMs`; undefined before the first ANALYZE. */
+  private gramStats(): Promise<GramStats | undefined> {
+    const now = Date.now();
+    if (!this.gramStatsCache || now - this.gramStatsCache.at > gramStatsMs) {
+      this.gramStatsCache = { at: now, stats: readGramStats(this.database).catch(() => undefined) };
+    }
+    return this.gramStatsCache.stats;
   }
 
   /**
@@ -388,6 +470,68 @@ async function sweepBlobs(database: RelayDatabase, limit: number): Promise<numbe
     }
   }
   return freed;
+}
+
+function pageOf(rows: SummaryRow[], limit: number): InspectorPage {
+  const items = rows.slice(0, limit).map(summaryFromRow);
+  return { items, nextCursor: rows.length > limit ? items.at(-1)!.seq : null };
+}
+
+async function readGramStats(database: RelayDatabase): Promise<GramStats | undefined> {
+  const [row] = await database.all<{ grams_json: string | null; shares_json: string | null }>(
+    `SELECT to_json(most_common_elems::text::text[])::text AS grams_json, to_json(most_common_elem_freqs)::text AS shares_json
+     FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'inspector_requests_preview_grams'`,
+  );
+  if (!row?.grams_json || !row.shares_json) return undefined;
+  const grams = JSON.parse(row.grams_json) as string[];
+  // One share per gram, then the lowest and the highest of them and the share of nulls.
+  const shares = JSON.parse(row.shares_json) as number[];
+  if (grams.length === 0 || shares.length < grams.length + 1) return undefined;
+  return { shares: new Map(grams.map((gram, index) => [gram, shares[index]])), unlisted: shares[grams.length] / 2 };
+}
+
+/**
+ * The grams of `text` (lowercased, at least 4 characters) to ask the gram index for, rarest first, and the
+ * estimated share of rows holding all of them. A gram is added while reading its list (its share of the rows)
+ * costs less than the rechecks it saves (about 50 list entries per row checked); grams overlapping one already
+ * chosen are not independent of it and are added only when ANALYZE did not list them (cheap to read). Grams
+ * commoner than `maxGramShare` are never read. Exported for tests.
+ */
+export function choosePreviewGrams(text: string, stats: GramStats): { grams: string[]; share: number } {
+  const characters = [...text];
+  const positions = new Map<string, number[]>();
+  for (let index = 0; index + 4 <= characters.length; index++) {
+    const gram = characters.slice(index, index + 4).join("");
+    positions.set(gram, [...(positions.get(gram) ?? []), index]);
+  }
+  const ranked = [...positions].map(([gram, at]) => ({ gram, at, share: stats.shares.get(gram) ?? stats.unlisted })).sort((a, b) => a.share - b.share);
+  const chosen: typeof ranked = [];
+  let share = 1;
+  for (const candidate of ranked) {
+    if (candidate.share > maxGramShare || chosen.length === 6) break;
+    if (chosen.length > 0 && candidate.share / 50 >= share) break;
+    const overlaps = chosen.some((other) => other.at.some((a) => candidate.at.some((b) => Math.abs(a - b) < 4)));
+    if (overlaps && candidate.share > stats.unlisted) continue;
+    chosen.push(candidate);
+    share *= candidate.share;
+  }
+  return { grams: chosen.map((candidate) => candidate.gram), share };
+}
+
+/**
+ * The longest run (two characters or more) of ASCII characters that are not letters in the lowercased text:
+ * digits, spaces and punctuation, which lowercasing neither changes nor produces from any other character, so
+ * a row whose lowercased preview holds the text holds this run in its preview as it is. Checking it first
+ * spares `lower()` on most rows (" 42" for "module 42"); undefined when the text has no such run.
+ */
+export function uncasedRun(text: string): string | undefined {
+  const runs = text.match(/[\x20-\x40\x5b-\x60\x7b-\x7e]{2,}/g) ?? [];
+  return runs.sort((a, b) => b.length - a.length)[0];
+}
+
+/** A PostgreSQL array literal of texts. */
+function arrayLiteral(values: string[]): string {
+  return `{${values.map((value) => `"${value.replace(/["\\]/g, (character) => `\\${character}`)}"`).join(",")}}`;
 }
 
 function likePattern(text: string): string {

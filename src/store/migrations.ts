@@ -48,6 +48,25 @@ const postgresTextSearch = `
   END $$;
 `;
 
+/**
+ * PostgreSQL: every distinct 4-character substring of the lowercased preview, in a GIN index (array_ops, no
+ * extension needed). Unlike pg_trgm's trigrams, which are taken word by word, these span the spaces between
+ * words, so "add logging to" asks for "d lo" and "g to" (rare) instead of the trigrams of three common words;
+ * and ANALYZE records how often each common gram occurs (pg_stats.most_common_elems), so the store asks the
+ * index only for the text's rare grams (inspector-store.ts, choosePreviewGrams) and never reads the long lists of
+ * common ones. A row holding the text holds every gram of it, so the grams are a pre-filter; the substring
+ * match confirms. COST tells the planner the function is dear, so it never evaluates it row by row. ANALYZE
+ * records the grams' frequencies now (autovacuum analyzes again only after many writes); until a table has
+ * them, free text takes the plain query.
+ */
+const postgresPreviewGrams = `
+  CREATE FUNCTION inspector_preview_grams(value text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
+    SELECT coalesce(array_agg(DISTINCT substr(value, position, 4)), '{}') FROM generate_series(1, length(value) - 3) AS position
+  $$;
+  CREATE INDEX inspector_requests_preview_grams ON inspector_requests USING gin (inspector_preview_grams(lower(preview)));
+  ANALYZE inspector_requests;
+`;
+
 export const migrations: Migration[] = [
   {
     sqlite: `CREATE TABLE responses (
@@ -92,6 +111,8 @@ export const migrations: Migration[] = [
     sqlite: `ALTER TABLE inspector_requests ADD COLUMN agent_tool_names TEXT;`,
     postgres: `ALTER TABLE inspector_requests ADD COLUMN agent_tool_names TEXT;`,
   },
+  // PostgreSQL free text pre-filtered by the text's rare 4-character grams (see postgresPreviewGrams).
+  { sqlite: "SELECT 1", postgres: postgresPreviewGrams },
 ];
 
 /**

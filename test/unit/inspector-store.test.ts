@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { InspectorEntry } from "../../src/inspector/inspector-record.ts";
-import { InspectorStore, listStatement, type InspectorFilter } from "../../src/store/inspector-store.ts";
+import { choosePreviewGrams, InspectorStore, uncasedRun, listStatement, type InspectorFilter } from "../../src/store/inspector-store.ts";
 import { readInspectorOverview } from "../../src/store/inspector-overview.ts";
 import { useStoreEngines } from "../support/store-engines.ts";
 
@@ -129,6 +129,53 @@ for (const engine of storeEngines) {
       await store.database.close();
     }, 120_000);
 
+    test("free text once the table is analyzed: rare text through the gram index, frequent text walked newest first past its window, the same rows as a substring scan on every page", async () => {
+      const database = await engine.open();
+      const previews = Array.from({ length: 4000 }, (_, index) => {
+        // Dense among the newest rows, sparse below them: the walk's window runs out and the plain query finishes the page.
+        if (index >= 3000 ? index % 4 === 0 : index % 97 === 0) return `Please run Frequent Tests ${index}`;
+        if (index === 5 || index === 1700 || index === 3990) return `a rare needle: 50%_off \\ path ${index}`;
+        if (index % 13 === 0) return `Bitte prüfe die Änderung ${index}`;
+        if (index % 29 === 0) return `add more logging to the server ${index}`;
+        if (index % 31 === 0) return `add logging to the parser ${index}`;
+        return `unrelated turn ${index} of the filler text`;
+      });
+      const entries = previews.map((preview, index) => entry(`req_${String(index).padStart(4, "0")}`, { preview, requestedModel: index % 2 ? "opus" : "sonnet", clientKeyHash: null }, null, { bodies: undefined }));
+      const writer = new InspectorStore(database);
+      for (let start = 0; start < entries.length; start += 500) await writer.write(entries.slice(start, start + 500));
+      if (engine.name === "postgres") await database.run("ANALYZE inspector_requests");
+      const store = new InspectorStore(database);
+      const trigramsOnly = new InspectorStore(database, { textSearch: "trigrams" });
+      const expected = (needle: string, model?: string) =>
+        previews.flatMap((preview, index) => (preview.toLowerCase().includes(needle.toLowerCase()) && (!model || (index % 2 ? "opus" : "sonnet") === model) ? [`req_${String(index).padStart(4, "0")}`] : [])).reverse();
+      const allPages = async (on: InspectorStore, text: string, model?: string) => {
+        const ids: string[] = [];
+        let before: number | undefined;
+        for (let page = 0; page < 200; page++) {
+          const result = await on.list({ text, model }, { limit: 40, before });
+          ids.push(...result.items.map((item) => item.id));
+          if (result.nextCursor === null) return ids;
+          before = result.nextCursor;
+        }
+        throw new Error("the pages never ended");
+      };
+      const texts = ["frequent tests", "Run Frequent", "rare needle", "needle: 50%_off \\ pa", "50%_", "0%_o", "prüfe die", "ÄNDERUNG 1", "add logging to", "logging to the", "dd logging to the pa", "turn 12", "unrelated", "the filler text", "e 3", "no such text anywhere"];
+      for (const text of texts) {
+        for (const model of [undefined, "opus"]) {
+          const found = await allPages(store, text, model);
+          expect({ text, model, found }).toEqual({ text, model, found: expected(text, model) });
+          expect(await allPages(trigramsOnly, text, model)).toEqual(found);
+        }
+      }
+      expect((await allPages(store, "frequent tests")).length).toBe(250 + 31);
+      // A cursor in the middle of the rare matches, and one inside the frequent text's walk.
+      const [middle] = await store.summaries(["req_1700"]);
+      expect((await store.list({ text: "rare needle" }, { limit: 1, before: middle.seq })).items.map((item) => item.id)).toEqual(["req_0005"]);
+      const [inside] = await store.summaries(["req_3500"]);
+      expect((await store.list({ text: "frequent tests" }, { limit: 5, before: inside.seq })).items.map((item) => item.id)).toEqual(["req_3496", "req_3492", "req_3488", "req_3484", "req_3480"]);
+      await database.close();
+    }, 120_000);
+
     if (engine.name === "postgres") {
       test("on PostgreSQL every filter of the list and free text have an index to answer from (pg_trgm for text)", async () => {
         const database = await engine.open();
@@ -233,3 +280,29 @@ for (const engine of storeEngines) {
     });
   });
 }
+
+describe("the grams PostgreSQL reads for free text", () => {
+  // Shares from ANALYZE at 1,000,000 benchmark rows (bench/lib/inspector-million-rows.ts); the rarest listed is 0.0065.
+  const shares = new Map(Object.entries({
+    " log": 0.268, "add ": 0.282, "d lo": 0.0092, "dd l": 0.0153, "g to": 0.0178, ggin: 0.268, ging: 0.268, "ing ": 0.268, logg: 0.268, "ng t": 0.0426, oggi: 0.268,
+    dule: 1, modu: 1, odul: 1, "ule ": 1, "le 9": 0.11, "e 99": 0.0108, "le 1": 0.112, "e 10": 0.0109, "le 4": 0.108, "e 42": 0.0105,
+  }));
+  const stats = { shares, unlisted: 0.0065 / 2 };
+
+  test("only rare grams, not overlapping common ones, and the share of rows they leave", () => {
+    expect(choosePreviewGrams("add logging to", stats)).toEqual({ grams: ["d lo", "g to"], share: 0.0092 * 0.0178 });
+    expect(choosePreviewGrams("module 9999", stats).grams).toEqual([" 999", "9999"]);
+    expect(choosePreviewGrams("module 10000", stats).grams).toEqual([" 100", "1000"]);
+    // Frequent: one gram of 1 %, too many rows for the gram index (the store walks instead).
+    expect(choosePreviewGrams("module 42", stats)).toEqual({ grams: ["e 42"], share: 0.0105 });
+    // Every gram common: none read.
+    expect(choosePreviewGrams("logging", stats)).toEqual({ grams: [], share: 1 });
+  });
+
+  test("the run of the text that lowercasing leaves alone, checked on the raw preview first", () => {
+    expect(uncasedRun("module 42")).toBe(" 42");
+    expect(uncasedRun("needle: 50%_off \\ pa")).toBe(": 50%_");
+    expect(uncasedRun("add logging to")).toBeUndefined();
+    expect(uncasedRun("logging")).toBeUndefined();
+  });
+});
