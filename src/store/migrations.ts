@@ -49,8 +49,9 @@ const postgresTextSearch = `
 `;
 
 /**
- * PostgreSQL: every distinct 4-character substring of the lowercased preview, in a GIN index (array_ops, no
- * extension needed). Unlike pg_trgm's trigrams, which are taken word by word, these span the spaces between
+ * PostgreSQL: every 4-character substring of the lowercased preview, in a GIN index (array_ops, no extension
+ * needed; GIN and ANALYZE count a repeated gram once per row, so the function does not sort them out: 31 µs
+ * a row instead of 54). Unlike pg_trgm's trigrams, which are taken word by word, these span the spaces between
  * words, so "add logging to" asks for "d lo" and "g to" (rare) instead of the trigrams of three common words;
  * and ANALYZE records how often each common gram occurs (pg_stats.most_common_elems), so the store asks the
  * index only for the text's rare grams (inspector-store.ts, choosePreviewGrams) and never reads the long lists of
@@ -61,7 +62,7 @@ const postgresTextSearch = `
  */
 const postgresPreviewGrams = `
   CREATE FUNCTION inspector_preview_grams(value text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
-    SELECT coalesce(array_agg(DISTINCT substr(value, position, 4)), '{}') FROM generate_series(1, length(value) - 3) AS position
+    SELECT ARRAY(SELECT substr(value, position, 4) FROM generate_series(1, length(value) - 3) AS position)
   $$;
   CREATE INDEX inspector_requests_preview_grams ON inspector_requests USING gin (inspector_preview_grams(lower(preview)));
   ANALYZE inspector_requests;
