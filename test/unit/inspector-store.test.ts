@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { InspectorEntry } from "../../src/inspector/inspector-record.ts";
 import { choosePreviewGrams, InspectorStore, uncasedRun, listStatement, type InspectorFilter } from "../../src/store/inspector-store.ts";
 import { readInspectorOverview } from "../../src/store/inspector-overview.ts";
+import type { SqlValue } from "../../src/store/relay-database.ts";
 import { useStoreEngines } from "../support/store-engines.ts";
 
 const storeEngines = useStoreEngines();
@@ -168,6 +169,20 @@ for (const engine of storeEngines) {
         }
       }
       expect((await allPages(store, "frequent tests")).length).toBe(250 + 31);
+      if (engine.name === "postgres") {
+        // Which path answered: the gram index for rare text; the walk, then the plain query past its window, for frequent text.
+        const statements: string[] = [];
+        const all = database.all.bind(database);
+        database.all = (<Row>(sql: string, params?: SqlValue[]) => (statements.push(sql), all<Row>(sql, params))) as typeof database.all;
+        await allPages(store, "rare needle");
+        expect(statements.some((sql) => sql.includes("inspector_preview_grams"))).toBe(true);
+        statements.length = 0;
+        await allPages(store, "frequent tests");
+        expect(statements.some((sql) => sql.includes("seq >= ?"))).toBe(true);
+        expect(statements.some((sql) => sql.includes("LIKE"))).toBe(true);
+        expect(statements.some((sql) => sql.includes("inspector_preview_grams"))).toBe(false);
+        database.all = all;
+      }
       // A cursor in the middle of the rare matches, and one inside the frequent text's walk.
       const [middle] = await store.summaries(["req_1700"]);
       expect((await store.list({ text: "rare needle" }, { limit: 1, before: middle.seq })).items.map((item) => item.id)).toEqual(["req_0005"]);
