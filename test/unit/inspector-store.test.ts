@@ -130,7 +130,7 @@ for (const engine of storeEngines) {
       await store.database.close();
     }, 120_000);
 
-    test("free text once the table is analyzed: rare text through the gram index, frequent text walked newest first past its window, the same rows as a substring scan on every page", async () => {
+    test("free text once the table is analyzed: rare text through the gram index, frequent text walked newest first and past its window, the same rows as a substring scan on every page", async () => {
       const database = await engine.open();
       const previews = Array.from({ length: 4000 }, (_, index) => {
         // Dense among the newest rows, sparse below them: the walk's window runs out and the plain query finishes the page.
@@ -146,6 +146,8 @@ for (const engine of storeEngines) {
       for (let start = 0; start < entries.length; start += 500) await writer.write(entries.slice(start, start + 500));
       if (engine.name === "postgres") await database.run("ANALYZE inspector_requests");
       const store = new InspectorStore(database);
+      // A window smaller than the table, so that frequent text runs past it and the rest comes from below it.
+      const shortWalk = new InspectorStore(database, { walkWindow: 500, gramChunk: 700 });
       const trigramsOnly = new InspectorStore(database, { textSearch: "trigrams" });
       const expected = (needle: string, model?: string) =>
         previews.flatMap((preview, index) => (preview.toLowerCase().includes(needle.toLowerCase()) && (!model || (index % 2 ? "opus" : "sonnet") === model) ? [`req_${String(index).padStart(4, "0")}`] : [])).reverse();
@@ -160,11 +162,12 @@ for (const engine of storeEngines) {
         }
         throw new Error("the pages never ended");
       };
-      const texts = ["frequent tests", "Run Frequent", "rare needle", "needle: 50%_off \\ pa", "50%_", "0%_o", "prüfe die", "ÄNDERUNG 1", "add logging to", "logging to the", "dd logging to the pa", "turn 12", "unrelated", "the filler text", "e 3", "no such text anywhere"];
+      const texts = ["turn 1", "frequent tests", "Run Frequent", "rare needle", "needle: 50%_off \\ pa", "50%_", "0%_o", "prüfe die", "ÄNDERUNG 1", "add logging to", "logging to the", "dd logging to the pa", "turn 12", "unrelated", "the filler text", "e 3", "no such text anywhere"];
       for (const text of texts) {
         for (const model of [undefined, "opus"]) {
           const found = await allPages(store, text, model);
           expect({ text, model, found }).toEqual({ text, model, found: expected(text, model) });
+          expect(await allPages(shortWalk, text, model)).toEqual(found);
           expect(await allPages(trigramsOnly, text, model)).toEqual(found);
         }
       }
@@ -179,8 +182,18 @@ for (const engine of storeEngines) {
         statements.length = 0;
         await allPages(store, "frequent tests");
         expect(statements.some((sql) => sql.includes("seq >= ?"))).toBe(true);
+        expect(statements.some((sql) => sql.includes("inspector_preview_grams") || sql.includes("LIKE"))).toBe(false);
+        statements.length = 0;
+        await allPages(shortWalk, "frequent tests");
+        expect(statements.some((sql) => sql.includes("seq >= ?"))).toBe(true);
+        // Past the window, by the estimate: the gram index, first for a chunk of rows below the window, then below it...
+        expect(statements.some((sql) => sql.includes("@> (SELECT CAST(? AS text[]))"))).toBe(true);
+        expect(statements.some((sql) => sql.includes("@> CAST(? AS text[])"))).toBe(true);
+        // ...or, for text whose grams are common, pg_trgm (the plain query).
+        statements.length = 0;
+        await allPages(shortWalk, "turn 1");
+        expect(statements.some((sql) => sql.includes("seq >= ?"))).toBe(true);
         expect(statements.some((sql) => sql.includes("LIKE"))).toBe(true);
-        expect(statements.some((sql) => sql.includes("inspector_preview_grams"))).toBe(false);
         database.all = all;
       }
       // A cursor in the middle of the rare matches, and one inside the frequent text's walk.
@@ -188,6 +201,10 @@ for (const engine of storeEngines) {
       expect((await store.list({ text: "rare needle" }, { limit: 1, before: middle.seq })).items.map((item) => item.id)).toEqual(["req_0005"]);
       const [inside] = await store.summaries(["req_3500"]);
       expect((await store.list({ text: "frequent tests" }, { limit: 5, before: inside.seq })).items.map((item) => item.id)).toEqual(["req_3496", "req_3492", "req_3488", "req_3484", "req_3480"]);
+      // A cursor just above the short window's end: the page spans the walk and what lies below it.
+      const [boundary] = await store.summaries(["req_3100"]);
+      const spanning = await shortWalk.list({ text: "frequent tests" }, { limit: 40, before: boundary.seq });
+      expect(spanning.items.map((item) => item.id)).toEqual(expected("frequent tests").filter((id) => id < "req_3100").slice(0, 40));
       await database.close();
     }, 120_000);
 
@@ -304,14 +321,21 @@ describe("the grams PostgreSQL reads for free text", () => {
   }));
   const stats = { shares, unlisted: 0.0065 / 2 };
 
-  test("only rare grams, not overlapping common ones, and the share of rows they leave", () => {
-    expect(choosePreviewGrams("add logging to", stats)).toEqual({ grams: ["d lo", "g to"], share: 0.0092 * 0.0178 });
-    expect(choosePreviewGrams("module 9999", stats).grams).toEqual([" 999", "9999"]);
-    expect(choosePreviewGrams("module 10000", stats).grams).toEqual([" 100", "1000"]);
-    // Frequent: one gram of 1 %, too many rows for the gram index (the store walks instead).
-    expect(choosePreviewGrams("module 42", stats)).toEqual({ grams: ["e 42"], share: 0.0105 });
-    // Every gram common: none read.
-    expect(choosePreviewGrams("logging", stats)).toEqual({ grams: [], share: 1 });
+  test("the rarest grams, and an estimate that sends rare text to the gram index (under 0.05%) and frequent text to the walk", () => {
+    const addLogging = choosePreviewGrams("add logging to", stats);
+    expect(addLogging.grams.slice(0, 3).sort()).toEqual(["d lo", "dd l", "g to"]);
+    expect(addLogging.share).toBeLessThan(0.0005);
+    const rare = choosePreviewGrams("module 9999", stats);
+    expect(rare.grams.slice(0, 2)).toEqual([" 999", "9999"]);
+    expect(rare.share).toBeLessThan(0.0005);
+    expect(choosePreviewGrams("module 10000", stats).share).toBeLessThan(0.0005);
+    // Frequent (1.1% of the rows): the walk.
+    const frequent = choosePreviewGrams("module 42", stats);
+    expect(frequent.grams[0]).toBe("e 42");
+    expect(frequent.share).toBeGreaterThan(0.005);
+    expect(choosePreviewGrams("logging", stats).share).toBeGreaterThan(0.05);
+    // A gram in every row is never read.
+    expect(choosePreviewGrams("modul", stats)).toEqual({ grams: [], share: 1 });
   });
 
   test("the run of the text that lowercasing leaves alone, checked on the raw preview first", () => {
