@@ -48,6 +48,26 @@ const postgresTextSearch = `
   END $$;
 `;
 
+/**
+ * PostgreSQL: every 4-character substring of the lowercased preview, in a GIN index (array_ops, no extension
+ * needed; GIN and ANALYZE count a repeated gram once per row, so the function does not sort them out: 31 µs
+ * a row instead of 54). Unlike pg_trgm's trigrams, which are taken word by word, these span the spaces between
+ * words, so "add logging to" asks for "d lo" and "g to" (rare) instead of the trigrams of three common words;
+ * and ANALYZE records how often each common gram occurs (pg_stats.most_common_elems), so the store asks the
+ * index only for the text's rare grams (inspector-store.ts, choosePreviewGrams) and never reads the long lists of
+ * common ones. A row holding the text holds every gram of it, so the grams are a pre-filter; the substring
+ * match confirms. COST tells the planner the function is dear, so it never evaluates it row by row. ANALYZE
+ * records the grams' frequencies now (autovacuum analyzes again only after many writes); until a table has
+ * them, free text takes the plain query.
+ */
+const postgresPreviewGrams = `
+  CREATE FUNCTION inspector_preview_grams(value text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
+    SELECT ARRAY(SELECT substr(value, position, 4) FROM generate_series(1, length(value) - 3) AS position)
+  $$;
+  CREATE INDEX inspector_requests_preview_grams ON inspector_requests USING gin (inspector_preview_grams(lower(preview)));
+  ANALYZE inspector_requests;
+`;
+
 export const migrations: Migration[] = [
   {
     sqlite: `CREATE TABLE responses (
@@ -94,6 +114,8 @@ export const migrations: Migration[] = [
   },
   // SQLite's text indexes are filled in bulk by the writer instead of row by row (see sqliteDeferredTextIndex).
   { sqlite: sqliteDeferredTextIndex(), postgres: "SELECT 1" },
+  // PostgreSQL free text pre-filtered by the text's rare 4-character grams (see postgresPreviewGrams).
+  { sqlite: "SELECT 1", postgres: postgresPreviewGrams },
 ];
 
 /**

@@ -3,7 +3,7 @@
  * installs), a cluster in a temporary directory, a free loopback port, trust authentication. As root, the
  * server runs as the `postgres` system user, since PostgreSQL refuses to run as root.
  */
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -36,11 +36,18 @@ async function run(command: string[], asUser?: string): Promise<void> {
   if (code !== 0) throw new Error(`${command[0]} failed (${code}): ${stderr.slice(-2000)}`);
 }
 
-export async function startPostgresServer(): Promise<PostgresServer> {
+/**
+ * Starts a server. With `keepDirectory` (benchmarks) the cluster lives in that directory and survives
+ * `stop()`: a later call with the same directory starts it again with its databases (`reused` says so).
+ */
+export async function startPostgresServer(settings: { keepDirectory?: string } = {}): Promise<PostgresServer & { reused: boolean }> {
   const bin = findPostgresBin();
   if (!bin) throw new Error("PostgreSQL is not installed (apt-get install postgresql; .ci/run does this)");
   const asUser = process.getuid?.() === 0 ? "postgres" : undefined;
-  const directory = mkdtempSync(join(tmpdir(), "agent-relay-postgres-"));
+  const keep = settings.keepDirectory;
+  const reused = keep !== undefined && existsSync(join(keep, "data", "PG_VERSION"));
+  if (keep) mkdirSync(keep, { recursive: true });
+  const directory = keep ?? mkdtempSync(join(tmpdir(), "agent-relay-postgres-"));
   chmodSync(directory, 0o755);
   const data = join(directory, "data");
   if (asUser) {
@@ -48,22 +55,24 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     const entry = passwd.split("\n").find((line) => line.startsWith(`${asUser}:`))!.split(":");
     chownSync(directory, Number(entry[2]), Number(entry[3]));
   }
-  await run([join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"], asUser);
+  if (!reused) await run([join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"], asUser);
   const port = await freePort();
   const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${directory} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
   await run([join(bin, "pg_ctl"), "-D", data, "-l", join(directory, "log"), "-o", options, "-w", "-t", "60", "start"], asUser);
   const admin = new Bun.SQL({ url: `postgres://postgres@127.0.0.1:${port}/postgres`, max: 1 });
   let databases = 0;
   return {
+    reused,
     async createDatabase() {
       const name = `relay_test_${++databases}`;
-      await admin.unsafe(`CREATE DATABASE ${name}`);
+      const [exists] = reused ? await admin.unsafe(`SELECT 1 FROM pg_database WHERE datname = '${name}'`) : [];
+      if (!exists) await admin.unsafe(`CREATE DATABASE ${name}`);
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     async stop() {
       await admin.close();
-      await run([join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"], asUser).catch(() => {});
-      rmSync(directory, { recursive: true, force: true });
+      await run([join(bin, "pg_ctl"), "-D", data, "-m", keep ? "fast" : "immediate", "-w", "stop"], asUser).catch(() => {});
+      if (!keep) rmSync(directory, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { InspectorEntry } from "../../src/inspector/inspector-record.ts";
-import { InspectorStore, listStatement, type InspectorFilter } from "../../src/store/inspector-store.ts";
+import { choosePreviewGrams, InspectorStore, uncasedRun, listStatement, type InspectorFilter } from "../../src/store/inspector-store.ts";
 import { readInspectorOverview } from "../../src/store/inspector-overview.ts";
+import type { SqlValue } from "../../src/store/relay-database.ts";
 import { useStoreEngines } from "../support/store-engines.ts";
 
 const storeEngines = useStoreEngines();
@@ -129,6 +130,84 @@ for (const engine of storeEngines) {
       await store.database.close();
     }, 120_000);
 
+    test("free text once the table is analyzed: rare text through the gram index, frequent text walked newest first and past its window, the same rows as a substring scan on every page", async () => {
+      const database = await engine.open();
+      const previews = Array.from({ length: 4000 }, (_, index) => {
+        // Dense among the newest rows, sparse below them: the walk's window runs out and the plain query finishes the page.
+        if (index >= 3000 ? index % 4 === 0 : index % 97 === 0) return `Please run Frequent Tests ${index}`;
+        if (index === 5 || index === 1700 || index === 3990) return `a rare needle: 50%_off \\ path ${index}`;
+        if (index % 13 === 0) return `Bitte prüfe die Änderung ${index}`;
+        if (index % 29 === 0) return `add more logging to the server ${index}`;
+        if (index % 31 === 0) return `add logging to the parser ${index}`;
+        return `unrelated turn ${index} of the filler text`;
+      });
+      const entries = previews.map((preview, index) => entry(`req_${String(index).padStart(4, "0")}`, { preview, requestedModel: index % 2 ? "opus" : "sonnet", clientKeyHash: null }, null, { bodies: undefined }));
+      const writer = new InspectorStore(database);
+      for (let start = 0; start < entries.length; start += 500) await writer.write(entries.slice(start, start + 500));
+      if (engine.name === "postgres") await database.run("ANALYZE inspector_requests");
+      const store = new InspectorStore(database);
+      // A window smaller than the table, so that frequent text runs past it and the rest comes from below it.
+      const shortWalk = new InspectorStore(database, { walkWindow: 500, gramChunk: 700 });
+      const trigramsOnly = new InspectorStore(database, { textSearch: "trigrams" });
+      const expected = (needle: string, model?: string) =>
+        previews.flatMap((preview, index) => (preview.toLowerCase().includes(needle.toLowerCase()) && (!model || (index % 2 ? "opus" : "sonnet") === model) ? [`req_${String(index).padStart(4, "0")}`] : [])).reverse();
+      const allPages = async (on: InspectorStore, text: string, model?: string) => {
+        const ids: string[] = [];
+        let before: number | undefined;
+        for (let page = 0; page < 200; page++) {
+          const result = await on.list({ text, model }, { limit: 40, before });
+          ids.push(...result.items.map((item) => item.id));
+          if (result.nextCursor === null) return ids;
+          before = result.nextCursor;
+        }
+        throw new Error("the pages never ended");
+      };
+      const texts = ["turn 1", "frequent tests", "Run Frequent", "rare needle", "needle: 50%_off \\ pa", "50%_", "0%_o", "prüfe die", "ÄNDERUNG 1", "add logging to", "logging to the", "dd logging to the pa", "turn 12", "unrelated", "the filler text", "e 3", "no such text anywhere"];
+      for (const text of texts) {
+        for (const model of [undefined, "opus"]) {
+          const found = await allPages(store, text, model);
+          expect({ text, model, found }).toEqual({ text, model, found: expected(text, model) });
+          expect(await allPages(shortWalk, text, model)).toEqual(found);
+          expect(await allPages(trigramsOnly, text, model)).toEqual(found);
+        }
+      }
+      expect((await allPages(store, "frequent tests")).length).toBe(250 + 31);
+      if (engine.name === "postgres") {
+        // Which path answered: the gram index for rare text; the walk, then the plain query past its window, for frequent text.
+        const statements: string[] = [];
+        const all = database.all.bind(database);
+        database.all = (<Row>(sql: string, params?: SqlValue[]) => (statements.push(sql), all<Row>(sql, params))) as typeof database.all;
+        await allPages(store, "rare needle");
+        expect(statements.some((sql) => sql.includes("inspector_preview_grams"))).toBe(true);
+        statements.length = 0;
+        await allPages(store, "frequent tests");
+        expect(statements.some((sql) => sql.includes("seq >= ?"))).toBe(true);
+        expect(statements.some((sql) => sql.includes("inspector_preview_grams") || sql.includes("LIKE"))).toBe(false);
+        statements.length = 0;
+        await allPages(shortWalk, "frequent tests");
+        expect(statements.some((sql) => sql.includes("seq >= ?"))).toBe(true);
+        // Past the window, by the estimate: the gram index, first for a chunk of rows below the window, then below it...
+        expect(statements.some((sql) => sql.includes("@> (SELECT CAST(? AS text[]))"))).toBe(true);
+        expect(statements.some((sql) => sql.includes("@> CAST(? AS text[])"))).toBe(true);
+        // ...or, for text whose grams are common, pg_trgm (the plain query).
+        statements.length = 0;
+        await allPages(shortWalk, "turn 1");
+        expect(statements.some((sql) => sql.includes("seq >= ?"))).toBe(true);
+        expect(statements.some((sql) => sql.includes("LIKE"))).toBe(true);
+        database.all = all;
+      }
+      // A cursor in the middle of the rare matches, and one inside the frequent text's walk.
+      const [middle] = await store.summaries(["req_1700"]);
+      expect((await store.list({ text: "rare needle" }, { limit: 1, before: middle.seq })).items.map((item) => item.id)).toEqual(["req_0005"]);
+      const [inside] = await store.summaries(["req_3500"]);
+      expect((await store.list({ text: "frequent tests" }, { limit: 5, before: inside.seq })).items.map((item) => item.id)).toEqual(["req_3496", "req_3492", "req_3488", "req_3484", "req_3480"]);
+      // A cursor just above the short window's end: the page spans the walk and what lies below it.
+      const [boundary] = await store.summaries(["req_3100"]);
+      const spanning = await shortWalk.list({ text: "frequent tests" }, { limit: 40, before: boundary.seq });
+      expect(spanning.items.map((item) => item.id)).toEqual(expected("frequent tests").filter((id) => id < "req_3100").slice(0, 40));
+      await database.close();
+    }, 120_000);
+
     if (engine.name === "postgres") {
       test("on PostgreSQL every filter of the list and free text have an index to answer from (pg_trgm for text)", async () => {
         const database = await engine.open();
@@ -233,3 +312,36 @@ for (const engine of storeEngines) {
     });
   });
 }
+
+describe("the grams PostgreSQL reads for free text", () => {
+  // Shares from ANALYZE at 1,000,000 benchmark rows (bench/lib/inspector-million-rows.ts); the rarest listed is 0.0065.
+  const shares = new Map(Object.entries({
+    " log": 0.268, "add ": 0.282, "d lo": 0.0092, "dd l": 0.0153, "g to": 0.0178, ggin: 0.268, ging: 0.268, "ing ": 0.268, logg: 0.268, "ng t": 0.0426, oggi: 0.268,
+    dule: 1, modu: 1, odul: 1, "ule ": 1, "le 9": 0.11, "e 99": 0.0108, "le 1": 0.112, "e 10": 0.0109, "le 4": 0.108, "e 42": 0.0105,
+  }));
+  const stats = { shares, unlisted: 0.0065 / 2 };
+
+  test("the rarest grams, and an estimate that sends rare text to the gram index (under 0.05%) and frequent text to the walk", () => {
+    const addLogging = choosePreviewGrams("add logging to", stats);
+    expect(addLogging.grams.slice(0, 3).sort()).toEqual(["d lo", "dd l", "g to"]);
+    expect(addLogging.share).toBeLessThan(0.0005);
+    const rare = choosePreviewGrams("module 9999", stats);
+    expect(rare.grams.slice(0, 2)).toEqual([" 999", "9999"]);
+    expect(rare.share).toBeLessThan(0.0005);
+    expect(choosePreviewGrams("module 10000", stats).share).toBeLessThan(0.0005);
+    // Frequent (1.1% of the rows): the walk.
+    const frequent = choosePreviewGrams("module 42", stats);
+    expect(frequent.grams[0]).toBe("e 42");
+    expect(frequent.share).toBeGreaterThan(0.005);
+    expect(choosePreviewGrams("logging", stats).share).toBeGreaterThan(0.05);
+    // A gram in every row is never read.
+    expect(choosePreviewGrams("modul", stats)).toEqual({ grams: [], share: 1 });
+  });
+
+  test("the run of the text that lowercasing leaves alone, checked on the raw preview first", () => {
+    expect(uncasedRun("module 42")).toBe(" 42");
+    expect(uncasedRun("needle: 50%_off \\ pa")).toBe(": 50%_");
+    expect(uncasedRun("add logging to")).toBeUndefined();
+    expect(uncasedRun("logging")).toBeUndefined();
+  });
+});
