@@ -20,7 +20,7 @@ import { closedLoop } from "./lib/closed-loop.ts";
 import { relayRequest } from "./lib/relay-client.ts";
 import { startRelayProcess, type RelayProcess } from "./lib/relay-process.ts";
 import { percentile } from "./lib/stats.ts";
-import { mainThreadCpu, processCpu } from "./lib/cpu.ts";
+import { processCpu, threadCpu } from "./lib/cpu.ts";
 import { InspectorStore } from "../src/store/inspector-store.ts";
 import { SqliteDatabase } from "../src/store/sqlite-database.ts";
 import type { InspectorEntry } from "../src/inspector/inspector-record.ts";
@@ -83,7 +83,7 @@ async function captureOnOff(path: CapturePath) {
   const samples: Record<string, Record<number, number[]>> = { none: { 1: [], 8: [] }, all: { 1: [], 8: [] } };
   const throughput: Record<string, Record<number, number[]>> = { none: { 1: [], 8: [] }, all: { 1: [], 8: [] } };
   /** The relay process's own CPU (not its children's), ms per request: robust to other load on the machine. */
-  const cpu: Record<string, { ms: number; mainMs: number; requests: number }> = { none: { ms: 0, mainMs: 0, requests: 0 }, all: { ms: 0, mainMs: 0, requests: 0 } };
+  const cpu: Record<string, { ms: number; threads: Record<string, number>; requests: number }> = { none: { ms: 0, threads: {}, requests: 0 }, all: { ms: 0, threads: {}, requests: 0 } };
   let failures = 0;
   let firstFailure = "";
   try {
@@ -94,12 +94,15 @@ async function captureOnOff(path: CapturePath) {
         for (const mode of order) {
           const total = concurrency === 1 ? requests : requests * 2;
           const cpuBefore = processCpu(relays[mode].pid).self;
-          const mainBefore = mainThreadCpu(relays[mode].pid);
+          const threadsBefore = threadCpu(relays[mode].pid);
           const { samples: results, wallMs } = await closedLoop(total, concurrency, () => relayRequest(relays[mode].url, body, true));
           // The writer runs after the answers; let it finish so its CPU counts for this round.
           await Bun.sleep(300);
           cpu[mode].ms += processCpu(relays[mode].pid).self - cpuBefore;
-          cpu[mode].mainMs += mainThreadCpu(relays[mode].pid) - mainBefore;
+          for (const [name, ms] of Object.entries(threadCpu(relays[mode].pid))) {
+            const group = threadGroup(name);
+            cpu[mode].threads[group] = (cpu[mode].threads[group] ?? 0) + ms - (threadsBefore[name] ?? 0);
+          }
           cpu[mode].requests += total;
           const failed = results.filter((result) => !result.ok);
           failures += failed.length;
@@ -116,7 +119,9 @@ async function captureOnOff(path: CapturePath) {
   const p50 = (mode: string, concurrency: number) => median(samples[mode][concurrency]);
   const rate = (mode: string, concurrency: number) => median(throughput[mode][concurrency]);
   const cpuPerRequest = (mode: string) => cpu[mode].ms / cpu[mode].requests;
-  const mainCpuPerRequest = (mode: string) => cpu[mode].mainMs / cpu[mode].requests;
+  const groupPerRequest = (mode: string, group: string) => (cpu[mode].threads[group] ?? 0) / cpu[mode].requests;
+  const listedGroups = ["main", "writer", "JIT", "GC and allocator"];
+  const otherPerRequest = (mode: string) => cpuPerRequest(mode) - listedGroups.reduce((sum, group) => sum + groupPerRequest(mode, group), 0);
   say(`### ${path.description}`);
   say();
   say(`${rounds} interleaved rounds of ${requests} (c=1) and ${requests * 2} (c=8) streaming chat completions per mode, 3 KB system prompt. Failures: ${failures}${firstFailure ? ` (first: ${firstFailure})` : ""}. Load average before the run: ${loadBefore}.`);
@@ -127,8 +132,27 @@ async function captureOnOff(path: CapturePath) {
     say(`| ${concurrency} | ${p50("none", concurrency).toFixed(2)} ms | ${p50("all", concurrency).toFixed(2)} ms | ${(p50("all", concurrency) - p50("none", concurrency)).toFixed(2)} ms | ${rate("none", concurrency).toFixed(1)}/s | ${rate("all", concurrency).toFixed(1)}/s | ${((rate("all", concurrency) / rate("none", concurrency)) * 100).toFixed(1)}% |`);
   }
   say();
-  say(`Relay process CPU per request (all rounds, writer included): capture off ${cpuPerRequest("none").toFixed(2)} ms, capture all ${cpuPerRequest("all").toFixed(2)} ms (+${(cpuPerRequest("all") - cpuPerRequest("none")).toFixed(2)} ms); of it on the relay's main (request) thread: capture off ${mainCpuPerRequest("none").toFixed(2)} ms, capture all ${mainCpuPerRequest("all").toFixed(2)} ms (+${(mainCpuPerRequest("all") - mainCpuPerRequest("none")).toFixed(2)} ms), the rest on the writer thread and Bun's own threads (GC, I/O).`);
+  say(`Relay process CPU per request (all rounds, writer included): capture off ${cpuPerRequest("none").toFixed(2)} ms, capture all ${cpuPerRequest("all").toFixed(2)} ms (+${(cpuPerRequest("all") - cpuPerRequest("none")).toFixed(2)} ms). By thread (from /proc), capture off → all:`);
   say();
+  say("| thread | capture off | capture all | added |");
+  say("|---|---:|---:|---:|");
+  const row = (label: string, perRequest: (mode: string) => number) =>
+    say(`| ${label} | ${perRequest("none").toFixed(3)} ms | ${perRequest("all").toFixed(3)} ms | ${(perRequest("all") - perRequest("none")).toFixed(3)} ms |`);
+  row("main (requests, building entries)", (mode) => groupPerRequest(mode, "main"));
+  row("inspector writer (Worker)", (mode) => groupPerRequest(mode, "writer"));
+  row("JIT compiler threads", (mode) => groupPerRequest(mode, "JIT"));
+  row("GC helpers and allocator", (mode) => groupPerRequest(mode, "GC and allocator"));
+  row("other (HTTP client, ended threads)", otherPerRequest);
+  say();
+}
+
+/** The relay's threads by what they do (Bun's thread names as /proc shows them). */
+function threadGroup(name: string): string {
+  if (name === "main") return "main";
+  if (name === "Worker") return "writer";
+  if (name.startsWith("JIT") || name === "JSCWarmUp") return "JIT";
+  if (name === "HeapHelper" || name.startsWith("mi-")) return "GC and allocator";
+  return "other";
 }
 
 async function capturePaths() {

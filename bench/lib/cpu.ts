@@ -3,7 +3,7 @@
  * the benchmark process (the HTTP client, or the bare spawner), the relay process, the CLI processes each of
  * them reaped, and everything else on the machine. Linux clock ticks (normally 100 per second).
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 const tickMs = 1000 / 100;
 
@@ -27,6 +27,26 @@ export function mainThreadCpu(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[14 - 3]) + Number(fields[15 - 3])) * tickMs;
+}
+
+/**
+ * utime + stime of each thread of a process, ms, by thread name ("main" for the main thread; threads of one
+ * name summed). Threads that ended are missing: their CPU is only in the process total (processCpu).
+ */
+export function threadCpu(pid: number): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // ended between the listing and the read
+    }
+    const name = tid === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    byName[name] = (byName[name] ?? 0) + (Number(fields[14 - 3]) + Number(fields[15 - 3])) * tickMs;
+  }
+  return byName;
 }
 
 export interface SystemCpu {
