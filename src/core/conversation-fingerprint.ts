@@ -86,3 +86,25 @@ export function requestSettingsKey(request: RelayRequest): string {
 export function conversationFingerprint(settingsKey: string, messages: RelayMessage[]): string {
   return createHash("sha256").update(settingsKey).update("\u0000").update(stableJson(canonicalTurns(messages))).digest("hex");
 }
+
+/**
+ * The fingerprints of a conversation and of its first `prefixLength` messages: each the value
+ * conversationFingerprint gives for those messages. When the prefix's canonical turns are the first ones of the
+ * whole conversation's (no merge of consecutive turns of one role crosses its end, as for a conversation before its
+ * trailing user turns), the turns are serialised once and the hash of their common start computed once: what the
+ * inspector pays for every request on a long agent conversation.
+ */
+export function conversationFingerprints(settingsKey: string, messages: RelayMessage[], prefixLength: number): { whole: string; prefix: string } {
+  const prefix = canonicalTurns(messages.slice(0, prefixLength));
+  const prefixTurns = prefix.length;
+  const turns = canonicalTurns(messages).map(stableJson);
+  // A merge across the prefix's end (the messages after it had no content) changes its last turn: hash apart.
+  if (prefixTurns > 0 && stableJson(prefix[prefixTurns - 1]) !== turns[prefixTurns - 1]) {
+    return { whole: conversationFingerprint(settingsKey, messages), prefix: conversationFingerprint(settingsKey, messages.slice(0, prefixLength)) };
+  }
+  const hash = createHash("sha256").update(settingsKey).update("\u0000").update(`[${turns.slice(0, prefixTurns).join(",")}`);
+  const prefixFingerprint = hash.copy().update("]").digest("hex");
+  const rest = turns.slice(prefixTurns).join(",");
+  const whole = hash.update(`${prefixTurns > 0 && rest ? "," : ""}${rest}]`).digest("hex");
+  return { whole, prefix: prefixFingerprint };
+}

@@ -4,7 +4,7 @@
  * events are appended; masking, folding and compaction happen when the entry is built, after the answer.
  */
 import { requestPath } from "../server/request-guard.ts";
-import { conversationFingerprint, requestSettingsKey } from "../core/conversation-fingerprint.ts";
+import { conversationFingerprints, requestSettingsKey } from "../core/conversation-fingerprint.ts";
 import { foldRelayEvents } from "../core/fold-relay-events.ts";
 import type { RelayError } from "../core/relay-error.ts";
 import type { RelayBackendEvent, RelayEvent, RelayResponse } from "../core/relay-event.ts";
@@ -96,6 +96,10 @@ export class RequestRecording {
     const toolNames = response?.content.filter((part) => part.type === "tool-call").map((part) => (part as { name: string }).name) ?? [];
     const settings = requestSettingsKey(this.start.relayRequest);
     const messages = this.start.relayRequest.messages;
+    // A request with a session header is grouped by it; only one without is grouped by the conversation it
+    // continues: the turns before its trailing user turn(s), what the previous request held with its answer.
+    const beforeLength = this.start.request.headers.get("x-claude-code-session-id") ? 0 : lengthBeforeLastUserTurn(messages);
+    const fingerprints = conversationFingerprints(settings, response ? [...messages, assistantMessageOf(response)] : messages, beforeLength);
     const summary: InspectorEntry["summary"] = {
       ...this.baseSummary(),
       durationMs: this.durationMs ?? this.elapsed(),
@@ -108,14 +112,12 @@ export class RequestRecording {
       stopReason: finish ? (finish.finishReason.raw ?? finish.finishReason.unified) : null,
       toolNames: toolNames.length ? [...new Set(toolNames)].join(",") : null,
       agentToolNames: this.agentToolRuns.length ? [...new Set(this.agentToolRuns.map((run) => run.name))].join(",") : null,
-      conversationId: conversationFingerprint(settings, response ? [...messages, assistantMessageOf(response)] : messages),
+      conversationId: fingerprints.whole,
     };
-    // A request with a session header is grouped by it; only one without is grouped by the conversation it continues.
-    const before = summary.sessionId ? [] : messagesBeforeLastUserTurn(messages);
     const entry: InspectorEntry = {
       summary,
       details: this.details(),
-      continuesConversation: before.length ? conversationFingerprint(settings, before) : undefined,
+      continuesConversation: beforeLength > 0 ? fingerprints.prefix : undefined,
     };
     if (withBodies) {
       const maxBytes = this.context.bodyMaxBytes;
@@ -258,11 +260,11 @@ function parseJsonOr(text: string, fallback: unknown): unknown {
   }
 }
 
-/** The turns before the trailing user turn(s): what the previous request of the conversation held with its answer. */
-function messagesBeforeLastUserTurn(messages: RelayMessage[]): RelayMessage[] {
+/** How many messages come before the trailing user turn(s). */
+function lengthBeforeLastUserTurn(messages: RelayMessage[]): number {
   let end = messages.length;
   while (end > 0 && messages[end - 1].role === "user") end--;
-  return messages.slice(0, end);
+  return end;
 }
 
 /**
