@@ -5,6 +5,7 @@
  */
 import type { InspectorStore } from "../store/inspector-store.ts";
 import type { InspectorEntry } from "./inspector-record.ts";
+import { entryJson } from "./request-recording.ts";
 
 /** Stores batches of finished requests; each promise resolves when the batch is committed. */
 export interface InspectorEntryWriter {
@@ -91,7 +92,7 @@ export class WorkerInspectorWriter implements InspectorEntryWriter {
     if (entries.length === 0) return Promise.resolve();
     if (this.failed) return this.fallback.write(entries);
     // JSON text: one string to copy to the thread, cheaper than a structured clone of the object graph.
-    return this.send({ type: "write", entries: JSON.stringify(entries) });
+    return this.send({ type: "write", entries: `[${entries.map(entryJson).join(",")}]` });
   }
 
   async close(): Promise<void> {

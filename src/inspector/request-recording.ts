@@ -274,7 +274,23 @@ function lengthBeforeLastUserTurn(messages: RelayMessage[]): number {
 function maskedJson<T>(value: T, maxBytes: number, cap: (value: T, maxBytes: number) => T): T {
   const text = JSON.stringify(value) ?? "null";
   if (mayHoldSecret(text)) return cap(maskSecretsInJson(value), maxBytes);
-  return text.length <= maxBytes ? value : cap(value, maxBytes);
+  if (text.length > maxBytes) return cap(value, maxBytes);
+  if (value !== null && typeof value === "object") serializedBodies.set(value, text);
+  return value;
+}
+
+/** The JSON text of bodies kept as they were, from the check above: the entry crosses to the writer thread without serialising them again. */
+const serializedBodies = new WeakMap<object, string>();
+
+/**
+ * An entry as JSON text, reusing the text of its bodies where the masking check made it already (on a long agent
+ * conversation the body is most of the entry).
+ */
+export function entryJson(entry: InspectorEntry): string {
+  const { bodies, ...rest } = entry;
+  if (!bodies) return JSON.stringify(entry);
+  const body = (value: unknown) => (value !== null && typeof value === "object" && serializedBodies.get(value)) || JSON.stringify(value ?? null);
+  return `${JSON.stringify(rest).slice(0, -1)},"bodies":{"request":${body(bodies.request)},"response":${body(bodies.response)},"events":${body(bodies.events)}}}`;
 }
 
 /** A body over the cap: long strings are cut, largest first, each with a marker saying how much went. */

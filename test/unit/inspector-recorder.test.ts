@@ -7,6 +7,7 @@ import { afterEach, expect, test } from "bun:test";
 import type { RelayEvent } from "../../src/core/relay-event.ts";
 import type { RelayRequest } from "../../src/core/relay-request.ts";
 import { InspectorRecorder } from "../../src/inspector/inspector-recorder.ts";
+import { entryJson, RequestRecording } from "../../src/inspector/request-recording.ts";
 import { RelayMetrics } from "../../src/server/metrics.ts";
 import { rememberRequestBody } from "../../src/server/request-body.ts";
 import { InspectorStore } from "../../src/store/inspector-store.ts";
@@ -73,4 +74,22 @@ test("a writer that falls behind keeps the metadata of every request, the bodies
   expect(behind?.usage?.outputTokens).toBe(3);
   expect(metrics.inspectorDropped.get({ what: "bodies" })).toBe(6);
   expect(metrics.inspectorDropped.get({ what: "rows" })).toBe(2);
+});
+
+test("an entry crosses to the writer thread as the same JSON whether its bodies' text is reused or not (masked, capped and plain bodies)", async () => {
+  const cases = [
+    { name: "plain", body: { model: "sonnet", messages: [{ role: "user", content: "hello" }] }, maxBytes: 1 << 20 },
+    { name: "a key in it", body: { model: "sonnet", messages: [{ role: "user", content: `key sk-${"b".repeat(40)}` }] }, maxBytes: 1 << 20 },
+    { name: "over the cap", body: { model: "sonnet", messages: [{ role: "user", content: "x".repeat(5000) }] }, maxBytes: 2048 },
+  ];
+  for (const { name, body, maxBytes } of cases) {
+    const request = new Request("http://relay/v1/chat/completions", { method: "POST" });
+    const relayRequest = { model: "sonnet", stream: true, warnings: [], messages: [{ role: "user", content: [{ type: "text", text: body.messages[0].content }] }] } as unknown as RelayRequest;
+    const recording = new RequestRecording({ request, requestId: `req_${name}`, route: "/v1/chat/completions", startedAt: performance.now(), relayRequest }, { headers: {}, clientKeyHash: null, remoteAddress: null, body, bodyMaxBytes: maxBytes });
+    for (const event of answer) recording.event(event);
+    recording.finished();
+    const entry = await recording.toEntry({ status: 200 }, true);
+    expect({ name, entry: JSON.parse(entryJson(entry)) }).toEqual({ name, entry: JSON.parse(JSON.stringify(entry)) });
+    expect(JSON.stringify(entry.bodies!.request).includes("sk-bbbb")).toBe(false);
+  }
 });
