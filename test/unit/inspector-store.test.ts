@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { InspectorEntry } from "../../src/inspector/inspector-record.ts";
 import { choosePreviewGrams, InspectorStore, uncasedRun, listStatement, type InspectorFilter } from "../../src/store/inspector-store.ts";
+import { allTextPages, substringMatches } from "../support/inspector-text-pages.ts";
 import { readInspectorOverview } from "../../src/store/inspector-overview.ts";
 import type { SqlValue } from "../../src/store/relay-database.ts";
 import { useStoreEngines } from "../support/store-engines.ts";
@@ -106,19 +107,9 @@ for (const engine of storeEngines) {
       );
       const entries = previews.map((preview, index) => entry(`req_${String(index).padStart(4, "0")}`, { preview, requestedModel: index % 2 ? "opus" : "sonnet", clientKeyHash: null }, null, { bodies: undefined }));
       for (let start = 0; start < entries.length; start += 100) await store.write(entries.slice(start, start + 100));
-      const expected = (needle: string, model?: string) =>
-        previews.flatMap((preview, index) => (preview.toLowerCase().includes(needle.toLowerCase()) && (!model || (index % 2 ? "opus" : "sonnet") === model) ? [`req_${String(index).padStart(4, "0")}`] : [])).reverse();
-      const allPages = async (text: string, model?: string) => {
-        const ids: string[] = [];
-        let before: number | undefined;
-        for (let page = 0; page < 50; page++) {
-          const result = await store.list({ text, model }, { limit: 40, before });
-          ids.push(...result.items.map((item) => item.id));
-          if (result.nextCursor === null) return ids;
-          before = result.nextCursor;
-        }
-        throw new Error("the pages never ended");
-      };
+      const modelOf = (index: number) => (index % 2 ? "opus" : "sonnet");
+      const expected = (needle: string, model?: string) => substringMatches(previews, needle, { model, modelOf });
+      const allPages = (text: string, model?: string) => allTextPages(store, text, { model, limit: 40 });
       expect(await allPages("parser TESTS")).toEqual(expected("parser tests"));
       expect((await allPages("parser tests")).length).toBe(129);
       expect(await allPages("parser tests", "opus")).toEqual(expected("parser tests", "opus"));
@@ -149,19 +140,9 @@ for (const engine of storeEngines) {
       // A window smaller than the table, so that frequent text runs past it and the rest comes from below it.
       const shortWalk = new InspectorStore(database, { walkWindow: 500, gramChunk: 700 });
       const trigramsOnly = new InspectorStore(database, { textSearch: "trigrams" });
-      const expected = (needle: string, model?: string) =>
-        previews.flatMap((preview, index) => (preview.toLowerCase().includes(needle.toLowerCase()) && (!model || (index % 2 ? "opus" : "sonnet") === model) ? [`req_${String(index).padStart(4, "0")}`] : [])).reverse();
-      const allPages = async (on: InspectorStore, text: string, model?: string) => {
-        const ids: string[] = [];
-        let before: number | undefined;
-        for (let page = 0; page < 200; page++) {
-          const result = await on.list({ text, model }, { limit: 40, before });
-          ids.push(...result.items.map((item) => item.id));
-          if (result.nextCursor === null) return ids;
-          before = result.nextCursor;
-        }
-        throw new Error("the pages never ended");
-      };
+      const modelOf = (index: number) => (index % 2 ? "opus" : "sonnet");
+      const expected = (needle: string, model?: string) => substringMatches(previews, needle, { model, modelOf });
+      const allPages = (on: InspectorStore, text: string, model?: string) => allTextPages(on, text, { model, limit: 40 });
       const texts = ["turn 1", "frequent tests", "Run Frequent", "rare needle", "needle: 50%_off \\ pa", "50%_", "0%_o", "prüfe die", "ÄNDERUNG 1", "add logging to", "logging to the", "dd logging to the pa", "turn 12", "unrelated", "the filler text", "e 3", "no such text anywhere"];
       for (const text of texts) {
         for (const model of [undefined, "opus"]) {

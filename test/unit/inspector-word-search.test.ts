@@ -7,6 +7,7 @@ import type { InspectorEntry } from "../../src/inspector/inspector-record.ts";
 import { InspectorStore } from "../../src/store/inspector-store.ts";
 import { migrations } from "../../src/store/migrations.ts";
 import { SqliteDatabase } from "../../src/store/sqlite-database.ts";
+import { allTextPages } from "../support/inspector-text-pages.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "agent-relay-word-search-"));
@@ -48,17 +49,7 @@ const searches = [
   '"quoted words" 50%', "quoted words", "logging\tto the", "the server 77", "turn 799", "no such words anywhere", "xx parsers",
 ];
 
-async function allPages(store: InspectorStore, text: string, model?: string): Promise<string[]> {
-  const ids: string[] = [];
-  let before: number | undefined;
-  for (let page = 0; page < 100; page++) {
-    const result = await store.list({ text, model }, { limit: 25, before });
-    ids.push(...result.items.map((item) => item.id));
-    if (result.nextCursor === null) return ids;
-    before = result.nextCursor;
-  }
-  throw new Error("the pages never ended");
-}
+const allPages = (store: InspectorStore, text: string, model?: string) => allTextPages(store, text, { model });
 
 describe("free text through the word index (SQLite)", () => {
   test("every search finds exactly what the trigram index and a plain substring scan find, page by page", async () => {
