@@ -271,10 +271,10 @@ function lengthBeforeLastUserTurn(messages: RelayMessage[]): number {
  * A body for the log: secrets masked, then capped. One serialisation answers both questions for most bodies,
  * which hold no key-shaped text and fit the cap: they are kept as they are, without a masked copy.
  */
-function maskedJson<T>(value: T, maxBytes: number, cap: (value: T, maxBytes: number) => T): T {
+function maskedJson<T>(value: T, maxBytes: number, cap: (value: T, maxBytes: number, text?: string) => T): T {
   const text = JSON.stringify(value) ?? "null";
   if (mayHoldSecret(text)) return cap(maskSecretsInJson(value), maxBytes);
-  if (text.length > maxBytes) return cap(value, maxBytes);
+  if (text.length > maxBytes) return cap(value, maxBytes, text);
   if (value !== null && typeof value === "object") serializedBodies.set(value, text);
   return value;
 }
@@ -293,10 +293,13 @@ export function entryJson(entry: InspectorEntry): string {
   return `${JSON.stringify(rest).slice(0, -1)},"bodies":{"request":${body(bodies.request)},"response":${body(bodies.response)},"events":${body(bodies.events)}}}`;
 }
 
-/** A body over the cap: long strings are cut, largest first, each with a marker saying how much went. */
-export function capJson(value: unknown, maxBytes: number): unknown {
-  let text = JSON.stringify(value) ?? "null";
-  if (text.length <= maxBytes) return value;
+/**
+ * A body over the cap: long strings are cut, largest first, each with a marker saying how much went. `original`
+ * is the value's JSON text when the caller has it already.
+ */
+export function capJson(value: unknown, maxBytes: number, original: string = JSON.stringify(value) ?? "null"): unknown {
+  if (original.length <= maxBytes) return value;
+  let text = original;
   let limit = Math.max(256, Math.floor(maxBytes / 8));
   let capped = value;
   while (text.length > maxBytes && limit >= 64) {
@@ -304,7 +307,7 @@ export function capJson(value: unknown, maxBytes: number): unknown {
     text = JSON.stringify(capped);
     limit = Math.floor(limit / 2);
   }
-  if (text.length > maxBytes) return { truncated: true, originalBytes: JSON.stringify(value).length, note: `[truncated: body over ${maxBytes} bytes]` };
+  if (text.length > maxBytes) return { truncated: true, originalBytes: original.length, note: `[truncated: body over ${maxBytes} bytes]` };
   return capped;
 }
 
