@@ -96,12 +96,13 @@ export class RequestRecording {
     const toolNames = response?.content.filter((part) => part.type === "tool-call").map((part) => (part as { name: string }).name) ?? [];
     const settings = requestSettingsKey(this.start.relayRequest);
     const messages = this.start.relayRequest.messages;
-    // A request with a session header is grouped by it; only one without is grouped by the conversation it
-    // continues: the turns before its trailing user turn(s), what the previous request held with its answer.
-    const beforeLength = this.start.request.headers.get("x-claude-code-session-id") ? 0 : lengthBeforeLastUserTurn(messages);
+    const base = this.baseSummary();
+    // A request with a session is grouped by it; only one without is grouped by the conversation it continues:
+    // the turns before its trailing user turn(s), what the previous request held with its answer.
+    const beforeLength = base.sessionId ? 0 : lengthBeforeLastUserTurn(messages);
     const fingerprints = conversationFingerprints(settings, response ? [...messages, assistantMessageOf(response)] : messages, beforeLength);
     const summary: InspectorEntry["summary"] = {
-      ...this.baseSummary(),
+      ...base,
       durationMs: this.durationMs ?? this.elapsed(),
       ttftMs: this.firstTokenMs ?? null,
       status: outcome.status,
