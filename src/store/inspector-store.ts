@@ -58,6 +58,8 @@ const summaryColumns = `seq, id, started_at, duration_ms, ttft_ms, protocol, met
  */
 const wordCandidateBudget = 1_000;
 
+/** Rows whose preview holds every gram of the bound array, through the gram index (PostgreSQL). */
+const previewHasGrams = "inspector_preview_grams(lower(preview)) @> CAST(? AS text[])";
 /** Grams commoner than this (a share of the rows) are never read from the gram index (PostgreSQL). */
 const maxGramShare = 0.7;
 /**
@@ -219,10 +221,11 @@ export class InspectorStore {
     const uncased = uncasedRun(text);
     const match = uncased ? { where: ["strpos(preview, ?) > 0", "strpos(lower(preview), ?) > 0"], params: [uncased, text] } : { where: ["strpos(lower(preview), ?) > 0"], params: [text] };
     if (plan.share < gramPathShare) {
-      const where = ["inspector_preview_grams(lower(preview)) @> CAST(? AS text[])", ...match.where, ...others.where, ...cursor];
-      const rows = await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [
-        arrayLiteral(plan.grams), ...match.params, ...others.params, ...cursorParams, options.limit + 1,
-      ]);
+      const rows = await this.newestRows(
+        [previewHasGrams, ...match.where, ...others.where, ...cursor],
+        [arrayLiteral(plan.grams), ...match.params, ...others.params, ...cursorParams],
+        options.limit + 1,
+      );
       return pageOf(rows, options.limit);
     }
     let below = options.before;
@@ -234,10 +237,7 @@ export class InspectorStore {
     // Not sized by the estimate: a share estimated high may hide text that needs the whole window (`ver the `,
     // estimated 3.5%, is 0.85%); frequent text stops at its page long before the window's end.
     const from = below - (this.options.walkWindow ?? walkWindow);
-    const where = ["seq < ?", "seq >= ?", ...match.where, ...others.where];
-    const rows = await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [
-      below, from, ...match.params, ...others.params, options.limit + 1,
-    ]);
+    const rows = await this.newestRows(["seq < ?", "seq >= ?", ...match.where, ...others.where], [below, from, ...match.params, ...others.params], options.limit + 1);
     if (rows.length <= options.limit && from > 1) {
       if (plan.share < gramRemainderShare) {
         // Below the window, the gram index's candidates: first those of the next `gramChunk` rows, then the rest.
@@ -245,16 +245,18 @@ export class InspectorStore {
         // row, from independence) would have it check every candidate's heap row against the range; with the
         // default estimate it ANDs the gram bitmap with the primary key's range and reads only the chunk's rows.
         const chunkFrom = from - (this.options.gramChunk ?? gramChunk);
-        const grams = "inspector_preview_grams(lower(preview)) @> CAST(? AS text[])";
         const ranges: Array<{ where: string[]; params: SqlValue[] }> =
           chunkFrom > 1
-            ? [{ where: ["inspector_preview_grams(lower(preview)) @> (SELECT CAST(? AS text[]))", "seq < ?", "seq >= ?"], params: [from, chunkFrom] }, { where: [grams, "seq < ?"], params: [chunkFrom] }]
-            : [{ where: [grams, "seq < ?"], params: [from] }];
+            ? [{ where: ["inspector_preview_grams(lower(preview)) @> (SELECT CAST(? AS text[]))", "seq < ?", "seq >= ?"], params: [from, chunkFrom] }, { where: [previewHasGrams, "seq < ?"], params: [chunkFrom] }]
+            : [{ where: [previewHasGrams, "seq < ?"], params: [from] }];
         for (const range of ranges) {
-          const where = [range.where[0], ...match.where, ...others.where, ...range.where.slice(1)];
-          rows.push(...(await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [
-            arrayLiteral(plan.grams), ...match.params, ...others.params, ...range.params, options.limit + 1 - rows.length,
-          ])));
+          rows.push(
+            ...(await this.newestRows(
+              [range.where[0], ...match.where, ...others.where, ...range.where.slice(1)],
+              [arrayLiteral(plan.grams), ...match.params, ...others.params, ...range.params],
+              options.limit + 1 - rows.length,
+            )),
+          );
           if (rows.length > options.limit) break;
         }
       } else {
@@ -263,6 +265,12 @@ export class InspectorStore {
       }
     }
     return pageOf(rows, options.limit);
+  }
+
+  /** Summary rows meeting every condition, newest first, at most `limit`. */
+  private newestRows(where: string[], params: SqlValue[], limit: number): Promise<SummaryRow[]> {
+    const statement = newestRowsStatement(where, params, limit);
+    return this.database.all<SummaryRow>(statement.sql, statement.params);
   }
 
   private gramStatsCache?: { at: number; stats: Promise<GramStats | undefined> };
@@ -300,12 +308,7 @@ export class InspectorStore {
     const rows: SummaryRow[] = [];
     if (below > indexedSeq + 1) {
       const recent = filterClause(filter);
-      rows.push(
-        ...(await this.database.all<SummaryRow>(
-          `SELECT ${summaryColumns} FROM inspector_requests WHERE seq > ? AND seq < ? AND ${recent.where.join(" AND ")} ORDER BY seq DESC LIMIT ?`,
-          [indexedSeq, below, ...recent.params, options.limit + 1],
-        )),
-      );
+      rows.push(...(await this.newestRows(["seq > ?", "seq < ?", ...recent.where], [indexedSeq, below, ...recent.params], options.limit + 1)));
       below = indexedSeq + 1;
     }
     const firstChunk = Math.max(200, options.limit * 2);
@@ -317,13 +320,12 @@ export class InspectorStore {
       );
       if (matches.length === 0) break;
       below = Number(matches.at(-1)!.seq);
-      const conditions = ["seq IN (SELECT value FROM json_each(?))", ...search.where];
       rows.push(
-        ...(await this.database.all<SummaryRow>(`SELECT ${summaryColumns} FROM inspector_requests WHERE ${conditions.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [
-          JSON.stringify(matches.map((match) => Number(match.seq))),
-          ...search.params,
+        ...(await this.newestRows(
+          ["seq IN (SELECT value FROM json_each(?))", ...search.where],
+          [JSON.stringify(matches.map((match) => Number(match.seq))), ...search.params],
           options.limit + 1 - rows.length,
-        ])),
+        )),
       );
       if (rows.length > options.limit || matches.length < chunk) break;
       candidates += matches.length;
@@ -660,8 +662,13 @@ export function listStatement(filter: InspectorFilter, options: { before?: numbe
     where.push("seq < ?");
     params.push(options.before);
   }
+  return newestRowsStatement(where, params, options.limit + 1);
+}
+
+/** Summary rows meeting every condition (each `?` bound in order from `params`), newest first, at most `limit`. */
+function newestRowsStatement(where: string[], params: SqlValue[], limit: number): { sql: string; params: SqlValue[] } {
   const sql = `SELECT ${summaryColumns} FROM inspector_requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT ?`;
-  return { sql, params: [...params, options.limit + 1] };
+  return { sql, params: [...params, limit] };
 }
 
 function filterClause(filter: InspectorFilter): { where: string[]; params: SqlValue[] } {
