@@ -4,15 +4,14 @@
  * then rows, and counts both.
  */
 import { afterEach, expect, test } from "bun:test";
-import type { RelayEvent } from "../../src/core/relay-event.ts";
 import type { RelayRequest } from "../../src/core/relay-request.ts";
 import { InspectorRecorder } from "../../src/inspector/inspector-recorder.ts";
 import { entryJson, RequestRecording } from "../../src/inspector/request-recording.ts";
 import { RelayMetrics } from "../../src/server/metrics.ts";
-import { rememberRequestBody } from "../../src/server/request-body.ts";
 import { InspectorStore } from "../../src/store/inspector-store.ts";
 import { SqliteDatabase } from "../../src/store/sqlite-database.ts";
 import { createLogger } from "../../src/util/logger.ts";
+import { recordedAnswer, serveRecordedChat } from "../support/recorded-chat.ts";
 
 const opened: InspectorRecorder[] = [];
 afterEach(async () => {
@@ -32,21 +31,8 @@ function startRecorder(options: { maxQueuedBodies?: number } = {}) {
   return { store, metrics, recorder };
 }
 
-const answer: RelayEvent[] = [
-  { type: "stream-start", model: "claude-sonnet-4-5" } as RelayEvent,
-  { type: "text-delta", id: "t0", delta: "Hello" } as unknown as RelayEvent,
-  { type: "finish", model: "claude-sonnet-4-5", usage: { inputTokens: 12, outputTokens: 3, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 }, finishReason: { unified: "stop", raw: "end_turn" } } as unknown as RelayEvent,
-];
-
-function serve(recorder: InspectorRecorder, id: string) {
-  const body = { model: "sonnet", messages: [{ role: "user", content: `question ${id}: my key is sk-${"a".repeat(32)}` }] };
-  const request = new Request("http://relay/v1/chat/completions", { method: "POST", headers: { authorization: "Bearer sk-client-key-0123456789abcdef" } });
-  rememberRequestBody(request, body);
-  const relayRequest = { model: "sonnet", stream: true, warnings: [], messages: [{ role: "user", content: [{ type: "text", text: body.messages[0].content }] }] } as unknown as RelayRequest;
-  const observation = recorder.observe({ request, requestId: id, route: "/v1/chat/completions", startedAt: performance.now(), relayRequest })!;
-  for (const event of answer) observation.event(event);
-  observation.finish({ status: 200 });
-}
+const serve = (recorder: InspectorRecorder, id: string) => serveRecordedChat(recorder, id);
+const answer = recordedAnswer;
 
 test("a finished request is stored by the writer with its own duration, not the time it waited in the queue", async () => {
   const { store, recorder } = startRecorder();

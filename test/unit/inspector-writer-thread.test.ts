@@ -8,16 +8,14 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RelayEvent } from "../../src/core/relay-event.ts";
-import type { RelayRequest } from "../../src/core/relay-request.ts";
 import { InspectorRecorder } from "../../src/inspector/inspector-recorder.ts";
 import { WorkerInspectorWriter, writeInThisThread, type WriterTarget } from "../../src/inspector/inspector-writer.ts";
 import { RelayMetrics } from "../../src/server/metrics.ts";
-import { rememberRequestBody } from "../../src/server/request-body.ts";
 import { InspectorStore } from "../../src/store/inspector-store.ts";
 import { openRelayDatabase } from "../../src/store/open-relay-database.ts";
 import { createLogger } from "../../src/util/logger.ts";
 import { findPostgresBin, startPostgresServer, type PostgresServer } from "../support/postgres-server.ts";
+import { serveRecordedChat } from "../support/recorded-chat.ts";
 
 const workerUrl = new URL("../../src/inspector/inspector-writer-worker.ts", import.meta.url);
 const postgresAvailable = findPostgresBin() !== undefined || process.env.CI === "true";
@@ -56,21 +54,7 @@ function sqliteTarget(): WriterTarget {
   return { dataDir };
 }
 
-const answer: RelayEvent[] = [
-  { type: "stream-start", model: "claude-sonnet-4-5" } as RelayEvent,
-  { type: "text-delta", id: "t0", delta: "Hello" } as unknown as RelayEvent,
-  { type: "finish", model: "claude-sonnet-4-5", usage: { inputTokens: 12, outputTokens: 3, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 }, finishReason: { unified: "stop", raw: "end_turn" } } as unknown as RelayEvent,
-];
-
-function serve(recorder: InspectorRecorder, id: string) {
-  const body = { model: "sonnet", system: "You are terse. ".repeat(40), messages: [{ role: "user", content: `question ${id}: my key is sk-${"a".repeat(32)}` }] };
-  const request = new Request("http://relay/v1/chat/completions", { method: "POST", headers: { authorization: "Bearer sk-client-key-0123456789abcdef" } });
-  rememberRequestBody(request, body);
-  const relayRequest = { model: "sonnet", stream: true, warnings: [], messages: [{ role: "user", content: [{ type: "text", text: body.messages[0].content }] }] } as unknown as RelayRequest;
-  const observation = recorder.observe({ request, requestId: id, route: "/v1/chat/completions", startedAt: performance.now(), relayRequest })!;
-  for (const event of answer) observation.event(event);
-  observation.finish({ status: 200 });
-}
+const serve = (recorder: InspectorRecorder, id: string) => serveRecordedChat(recorder, id, { system: "You are terse. ".repeat(40) });
 
 async function expectStoredThroughTheThread(target: WriterTarget) {
   const { store, recorder } = await startRecorder(target);
